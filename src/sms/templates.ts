@@ -1,0 +1,191 @@
+/**
+ * The texts otpgate sends: one OTP text per purpose and locale, and the notices. Operators may override any of
+ * them (parseTemplateOverrides validates an override set once, at start).
+ */
+
+export type Locale = 'en' | 'ar' | 'fa';
+export type OtpPurpose = 'signup' | 'login' | 'phone_change' | 'generic';
+export type NoticeKind = 'phone_replaced';
+
+export const LOCALES: readonly Locale[] = ['en', 'ar', 'fa'];
+export const OTP_PURPOSES: readonly OtpPurpose[] = ['signup', 'login', 'phone_change', 'generic'];
+export const NOTICE_KINDS: readonly NoticeKind[] = ['phone_replaced'];
+
+export interface TemplateOverrides {
+  otp?: Partial<Record<OtpPurpose, Partial<Record<Locale, string>>>>;
+  notice?: Partial<Record<NoticeKind, Partial<Record<Locale, string>>>>;
+}
+
+export interface OtpTemplateInput {
+  purpose: OtpPurpose;
+  locale: Locale;
+  code: string;
+  appName: string;
+  minutes: number;
+  /** When set, a WebOTP / origin-bound last line lets the browser or Android fill the code in. */
+  webOtpDomain?: string;
+}
+
+export interface NoticeTemplateInput {
+  kind: NoticeKind;
+  locale: Locale;
+  appName: string;
+}
+
+/**
+ * English fits one GSM-7 part with room to spare. Arabic and Persian are UCS-2 (70 units) and leave out the
+ * expiry so that, with the WebOTP line (21 units for "@example.com #123456"), they still fit one part for an
+ * app name of about 7 letters; a longer name or domain makes them two parts (see the part-count test).
+ * Persian uses Persian letters (ی ک), not the Arabic ي ك.
+ */
+export const DEFAULT_OTP_TEMPLATES: Record<OtpPurpose, Record<Locale, string>> = {
+  signup: {
+    en: '{code} is your {appName} sign-up code. Valid for {minutes} min. Do not share it with anyone.',
+    ar: 'رمز التسجيل في {appName}: {code}\nلا تشاركه.',
+    fa: 'کد ثبت‌نام در {appName}: {code}\nبه کسی ندهید.',
+  },
+  login: {
+    en: '{code} is your {appName} login code. Valid for {minutes} min. Do not share it with anyone.',
+    ar: 'رمز الدخول إلى {appName}: {code}\nلا تشاركه.',
+    fa: 'کد ورود به {appName}: {code}\nبه کسی ندهید.',
+  },
+  phone_change: {
+    en: '{code} is your {appName} code to change your phone number. Valid for {minutes} min. Do not share it with anyone.',
+    ar: 'رمز تغيير رقمك في {appName}: {code}\nلا تشاركه.',
+    fa: 'کد تغییر شماره {appName}: {code}\nبه کسی ندهید.',
+  },
+  generic: {
+    en: '{code} is your {appName} verification code. Valid for {minutes} min. Do not share it with anyone.',
+    ar: 'رمز التحقق من {appName}: {code}\nلا تشاركه.',
+    fa: 'کد تأیید {appName}: {code}\nبه کسی ندهید.',
+  },
+};
+
+/**
+ * Sent to the old number after a phone change: it names neither the new number nor a code, so it leaks nothing.
+ * The Persian text needs two UCS-2 parts: no shorter wording kept the meaning (it is sent once per change).
+ */
+export const DEFAULT_NOTICE_TEMPLATES: Record<NoticeKind, Record<Locale, string>> = {
+  phone_replaced: {
+    en: "{appName}: the phone number on your account was changed to another number. If this wasn't you, contact {appName} support now.",
+    ar: '{appName}: نُقل حسابك إلى رقم هاتف آخر. إن لم تكن أنت فاتصل بالدعم.',
+    fa: '{appName}: شماره تلفن حساب شما به شماره دیگری تغییر کرد. اگر این کار شما نبود، با پشتیبانی تماس بگیرید.',
+  },
+};
+
+const OTP_PLACEHOLDERS = ['code', 'appName', 'minutes'] as const;
+const NOTICE_PLACEHOLDERS = ['appName'] as const;
+const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** One pass, so a value that itself looks like a placeholder (an app name "{code}") is not expanded again. */
+function fillPlaceholders(template: string, values: Readonly<Record<string, string>>): string {
+  return template.replace(PLACEHOLDER, (match, name: string) => values[name] ?? match);
+}
+
+/** A host, optionally with a port: what WebOTP compares against the page's origin. */
+const WEB_OTP_HOST = /^[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/i;
+
+export function renderOtpText(input: OtpTemplateInput, overrides?: TemplateOverrides): string {
+  const template =
+    overrides?.otp?.[input.purpose]?.[input.locale] ?? DEFAULT_OTP_TEMPLATES[input.purpose][input.locale];
+  const text = fillPlaceholders(template, {
+    code: input.code,
+    appName: input.appName,
+    minutes: String(input.minutes),
+  });
+  if (input.webOtpDomain === undefined) return text;
+  if (!WEB_OTP_HOST.test(input.webOtpDomain)) {
+    throw new RangeError(`WebOTP domain must be a bare host name, got "${input.webOtpDomain}"`);
+  }
+  // WebOTP spec: the last line is "@host #code"; Android's SMS Retriever accepts the same origin-bound line.
+  return `${text.trimEnd()}\n@${input.webOtpDomain} #${input.code}`;
+}
+
+export function renderNoticeText(input: NoticeTemplateInput, overrides?: TemplateOverrides): string {
+  const template =
+    overrides?.notice?.[input.kind]?.[input.locale] ?? DEFAULT_NOTICE_TEMPLATES[input.kind][input.locale];
+  return fillPlaceholders(template, { appName: input.appName });
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkTemplate(
+  path: string,
+  value: unknown,
+  allowed: readonly string[],
+  required: readonly string[],
+): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new Error(`Template override ${path} must be a non-empty string`);
+  }
+  const used = new Set([...value.matchAll(PLACEHOLDER)].map((match) => match[1] as string));
+  for (const name of used) {
+    if (!allowed.includes(name)) {
+      throw new Error(
+        `Template override ${path} uses unknown placeholder {${name}} (allowed: {${allowed.join('}, {')}})`,
+      );
+    }
+  }
+  for (const name of required) {
+    if (!used.has(name)) throw new Error(`Template override ${path} must contain {${name}}`);
+  }
+  return value;
+}
+
+/** Validates one section (otp or notice): known keys, known locales, placeholders as allowed. */
+function parseSection<K extends string>(
+  section: string,
+  value: unknown,
+  keys: readonly K[],
+  allowed: readonly string[],
+  required: readonly string[],
+): Partial<Record<K, Partial<Record<Locale, string>>>> {
+  if (!isPlainObject(value)) throw new Error(`Template override ${section} must be an object`);
+  const parsed: Partial<Record<K, Partial<Record<Locale, string>>>> = {};
+  for (const [key, byLocale] of Object.entries(value)) {
+    const knownKey = keys.find((candidate) => candidate === key);
+    if (knownKey === undefined) {
+      throw new Error(`Template override ${section}.${key} is unknown (expected one of: ${keys.join(', ')})`);
+    }
+    if (!isPlainObject(byLocale)) throw new Error(`Template override ${section}.${key} must be an object`);
+    const texts: Partial<Record<Locale, string>> = {};
+    for (const [localeKey, text] of Object.entries(byLocale)) {
+      const locale = LOCALES.find((candidate) => candidate === localeKey);
+      const path = `${section}.${key}.${localeKey}`;
+      if (locale === undefined) {
+        throw new Error(
+          `Template override ${path} is for an unknown locale (expected one of: ${LOCALES.join(', ')})`,
+        );
+      }
+      texts[locale] = checkTemplate(path, text, allowed, required);
+    }
+    parsed[knownKey] = texts;
+  }
+  return parsed;
+}
+
+/** Parses operator-supplied overrides (JSON); throws an Error naming the offending key. */
+export function parseTemplateOverrides(json: string): TemplateOverrides {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Template overrides are not valid JSON: ${reason}`, { cause: error });
+  }
+  if (!isPlainObject(raw)) throw new Error('Template overrides must be a JSON object');
+  const overrides: TemplateOverrides = {};
+  for (const [section, value] of Object.entries(raw)) {
+    if (section === 'otp') {
+      overrides.otp = parseSection('otp', value, OTP_PURPOSES, OTP_PLACEHOLDERS, ['code']);
+    } else if (section === 'notice') {
+      // A notice carries no code: {code} is rejected as an unknown placeholder.
+      overrides.notice = parseSection('notice', value, NOTICE_KINDS, NOTICE_PLACEHOLDERS, []);
+    } else {
+      throw new Error(`Template override ${section} is unknown (expected otp or notice)`);
+    }
+  }
+  return overrides;
+}
