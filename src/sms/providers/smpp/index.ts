@@ -1,0 +1,185 @@
+/**
+ * SMPP v3.4 provider: one persistent bind_transceiver per account, submit_sm with a window and a tps cap,
+ * delivery receipts from deliver_sm. The config comes in parsed (parseSmppUrl); nothing is read here.
+ */
+import { randomInt } from 'node:crypto';
+import type { Pdu, PduFields } from 'smpp';
+import {
+  SmsError,
+  type DeliveryReceipt,
+  type OutgoingSms,
+  type SendResult,
+  type SmsProvider,
+} from '../../provider.js';
+import type { SmppConfig } from './config.js';
+import { ESME_ROK, smsErrorOfStatus } from './errors.js';
+import { delay, SubmitWindow, TokenBucket } from './flow.js';
+import { stringField, numberField } from './pdu-fields.js';
+import { isReceiptEsmClass, parseReceipt, PartRegistry, type KnownPart } from './receipts.js';
+import { SmppSession, type SmppLogger } from './session.js';
+import { planSubmits } from './submit.js';
+
+export { parseSmppUrl, describeSmppAccount, SMPP_DEFAULTS } from './config.js';
+export type { SmppConfig, DlrIdFormat, LongTextMode } from './config.js';
+export type { SmppLogger } from './session.js';
+
+export interface SmppProviderDeps {
+  logger?: SmppLogger;
+  /** Instance name recorded on messages and receipts; default "smpp". */
+  name?: string;
+}
+
+type PartOutcome = { ok: true; ref: string } | { ok: false; error: SmsError };
+
+const silentLogger: SmppLogger = { info() {}, warn() {}, error() {}, debug() {} };
+
+function asSmsError(error: unknown): SmsError {
+  return error instanceof SmsError
+    ? error
+    : new SmsError('unavailable', `SMPP send failed: ${String(error)}`, { cause: error });
+}
+
+export function createSmppProvider(config: SmppConfig, deps: SmppProviderDeps = {}): SmsProvider {
+  const name = deps.name ?? 'smpp';
+  const logger = deps.logger ?? silentLogger;
+  const listeners = new Set<(receipt: DeliveryReceipt) => void>();
+  const registry = new PartRegistry(config.dlrId);
+  const window = new SubmitWindow(config.window);
+  const bucket = config.tps > 0 ? new TokenBucket(config.tps) : undefined;
+  let concatenationRef = randomInt(256);
+  const session = new SmppSession(config, logger, receiveDeliverSm);
+  session.start();
+
+  function emit(receipt: DeliveryReceipt): void {
+    for (const listener of listeners) {
+      try {
+        listener(receipt);
+      } catch (error) {
+        logger.error({ err: String(error), providerRef: receipt.providerRef }, 'receipt listener failed');
+      }
+    }
+  }
+
+  function receiveDeliverSm(pdu: Pdu): void {
+    const esmClass = numberField(pdu, 'esm_class') ?? 0;
+    if (!isReceiptEsmClass(esmClass)) {
+      logger.debug({ source: stringField(pdu, 'source_addr') }, 'mobile-originated deliver_sm ignored');
+      return;
+    }
+    const parsed = parseReceipt(pdu);
+    if (parsed === undefined) {
+      logger.warn({ esmClass }, 'receipt deliver_sm without an id or state ignored');
+      return;
+    }
+    if (parsed.status === undefined) {
+      logger.debug({ receiptId: parsed.id, state: parsed.state }, 'receipt state says nothing; ignored');
+      return;
+    }
+    const part = registry.find(parsed.id);
+    const receipt: DeliveryReceipt = {
+      provider: name,
+      providerRef: part?.ref ?? registry.unmatchedRef(parsed.id),
+      status: parsed.status,
+      ...(parsed.errorCode === undefined ? {} : { errorCode: parsed.errorCode }),
+      // Receipt dates are in the SMSC's unstated local time; arrival time is the one we can trust.
+      at: new Date(),
+    };
+    if (part === undefined) {
+      logger.debug({ receiptId: parsed.id, state: parsed.state }, 'receipt for an id we do not know');
+      emit(receipt);
+      return;
+    }
+    if (part.lastStatus === parsed.status) {
+      logger.debug({ providerRef: part.ref, state: parsed.state }, 'duplicate receipt ignored');
+      return;
+    }
+    part.lastStatus = parsed.status;
+    logger.debug({ providerRef: part.ref, messageId: part.messageId, state: parsed.state }, 'receipt');
+    if (part.held) part.held.push(receipt);
+    else emit(receipt);
+  }
+
+  /** Receipts can beat send() back; hold them until the caller has the refs to match them against. */
+  function releaseReceipts(parts: KnownPart[]): void {
+    const held = parts.flatMap((part) => part.held ?? []);
+    for (const part of parts) part.held = undefined;
+    if (held.length > 0) setImmediate(() => held.forEach(emit));
+  }
+
+  /**
+   * One submit_sm, waiting for the bind, a window slot and a token. A throttled part is retried here, in place,
+   * a few times: retrying the whole message would resend the parts the SMSC already accepted.
+   */
+  async function submitPart(fields: PduFields, messageId: string, onWire: () => void): Promise<KnownPart> {
+    for (let attempt = 0; ; attempt++) {
+      await session.whenBound(config.bindWaitMs);
+      const release = await window.acquire();
+      let error: SmsError;
+      try {
+        await delay(bucket?.reserve() ?? 0);
+        const responded = session.request('submit_sm', fields, config.submitTimeoutMs);
+        onWire();
+        const response = await responded;
+        if (response.command_status === ESME_ROK) {
+          return registry.remember(stringField(response, 'message_id') ?? '', messageId);
+        }
+        error = smsErrorOfStatus(response.command_status, 'submit_sm');
+      } finally {
+        release();
+      }
+      if (error.code !== 'rate_limited' || attempt >= config.throttleRetries) throw error;
+      logger.debug({ messageId, attempt, providerCode: error.providerCode }, 'submit_sm throttled; retrying');
+      await delay(config.throttleBackoffMs * 2 ** attempt);
+    }
+  }
+
+  async function send(message: OutgoingSms): Promise<SendResult> {
+    const plan = planSubmits(message, config, () => (concatenationRef = (concatenationRef + 1) & 0xff));
+    const outcomes: Array<Promise<PartOutcome>> = [];
+    const accepted: KnownPart[] = [];
+    let failed = false;
+    for (const fields of plan.pdus) {
+      // Parts go out in order and pipelined; once one has failed, the rest are not worth sending.
+      if (failed) break;
+      let onWire: () => void = () => {};
+      const wired = new Promise<void>((resolve) => (onWire = resolve));
+      const outcome = submitPart(fields, message.id, onWire).then(
+        (part): PartOutcome => {
+          accepted.push(part);
+          return { ok: true, ref: part.ref };
+        },
+        (error: unknown): PartOutcome => {
+          failed = true;
+          return { ok: false, error: asSmsError(error) };
+        },
+      );
+      outcomes.push(outcome);
+      // The next part asks for a window slot and a token only once this one is on the wire.
+      await Promise.race([wired, outcome]);
+    }
+    const results = await Promise.all(outcomes);
+    releaseReceipts(accepted);
+    const failure = results.find((result) => !result.ok);
+    if (failure && !failure.ok) {
+      logger.warn(
+        { messageId: message.id, code: failure.error.code, providerCode: failure.error.providerCode },
+        'SMPP send failed',
+      );
+      throw failure.error;
+    }
+    const partRefs = results.map((result) => (result.ok ? result.ref : ''));
+    return { providerRef: partRefs[0] ?? '', partRefs, parts: plan.parts };
+  }
+
+  return {
+    name,
+    kind: 'smpp',
+    send,
+    onReceipt(listener) {
+      listeners.add(listener);
+    },
+    async close() {
+      await session.close();
+    },
+  };
+}
