@@ -19,6 +19,8 @@ declare module 'smpp' {
     isResponse(): boolean;
     /** The matching *_resp PDU (or generic_nack for an unknown command) with the same sequence number. */
     response(fields?: PduFields): Pdu;
+    /** The PDU's wire bytes. */
+    toBuffer(): Buffer;
     [field: string]: unknown;
   }
 
@@ -52,7 +54,8 @@ declare module 'smpp' {
   interface SmppModule {
     connect(options: ConnectOptions, onConnect?: () => void): Session;
     createServer(options: Partial<TlsOptions>, onSession?: (session: Session) => void): Server;
-    PDU: new (command: string, fields?: PduFields) => Pdu;
+    /** A PDU to send, or one decoded from its wire bytes. */
+    PDU: new (command: string | Buffer, fields?: PduFields) => Pdu;
     /** command_status names (ESME_ROK, ESME_RTHROTTLED, ...) to their values. */
     errors: Record<string, number>;
   }
