@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SmsError, type OutgoingSms, type SmsProvider } from '../../src/sms/provider.js';
+import type { SmsProvider } from '../../src/sms/provider.js';
 import {
   createHttpGatewayProvider,
   parseHttpGatewayUrl,
@@ -17,23 +17,10 @@ import {
   startHttpGatewayReplay,
   type HttpGatewayReplay,
 } from '../support/http-gateway-server.js';
+import { MESSAGE_ID, otpMessage, sendError } from '../support/sms-provider-calls.js';
 
-const MESSAGE_ID = '0b9e7c2a-5d41-4f3e-8a6b-1c2d3e4f5a6b';
 /** Quotes, a backslash, a newline, '&', '+', and Arabic: everything a template must escape. */
 const TRICKY_TEXT = 'Code 482913 & "keep it" \\ secret\n+ رمز';
-
-function otp(to: string, text = 'Your otpgate code is 482913'): OutgoingSms {
-  return { id: MESSAGE_ID, to, text, kind: 'otp' };
-}
-
-async function sendError(provider: SmsProvider, message: OutgoingSms): Promise<SmsError> {
-  const error: unknown = await provider.send(message).then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!(error instanceof SmsError)) throw new Error(`expected an SmsError, got ${String(error)}`);
-  return error;
-}
 
 describe('HTTP gateway provider', () => {
   let gateway: HttpGatewayReplay;
@@ -90,7 +77,7 @@ describe('HTTP gateway provider', () => {
 
   describe('sending', () => {
     it('posts the JSON template with the text JSON-escaped and takes the id the gateway gave', async () => {
-      const result = await jsonGateway().send(otp('+971501234567', TRICKY_TEXT));
+      const result = await jsonGateway().send(otpMessage('+971501234567', TRICKY_TEXT));
 
       expect(gateway.requests[0]?.parsed).toEqual({
         to: '+971501234567',
@@ -103,7 +90,7 @@ describe('HTTP gateway provider', () => {
     });
 
     it('posts the form template with the text form-escaped and reads a numeric result code and ref', async () => {
-      const result = await formGateway().send(otp('+447700900123', TRICKY_TEXT));
+      const result = await formGateway().send(otpMessage('+447700900123', TRICKY_TEXT));
 
       expect(gateway.requests[0]?.parsed).toEqual({
         to: '447700900123',
@@ -115,7 +102,7 @@ describe('HTTP gateway provider', () => {
     });
 
     it('fills a GET URL with URL-escaped values and uses our id when the gateway returns none', async () => {
-      const result = await kannel().send(otp('+447700900123', TRICKY_TEXT));
+      const result = await kannel().send(otpMessage('+447700900123', TRICKY_TEXT));
 
       expect(gateway.requests[0]?.query).toEqual({
         username: KANNEL_USER,
@@ -128,19 +115,19 @@ describe('HTTP gateway provider', () => {
     });
 
     it('counts the parts of a long text itself', async () => {
-      const result = await kannel().send(otp('+447700900123', 'x'.repeat(307)));
+      const result = await kannel().send(otpMessage('+447700900123', 'x'.repeat(307)));
 
       expect(result.parts).toBe(3);
     });
 
     it('fills placeholders once, so a text that contains "{id}" is sent as written', async () => {
-      await jsonGateway().send(otp('+447700900123', 'Your code {id} is 482913'));
+      await jsonGateway().send(otpMessage('+447700900123', 'Your code {id} is 482913'));
 
       expect((gateway.requests[0]?.parsed as { text: string }).text).toBe('Your code {id} is 482913');
     });
 
     it('uses the sender a message asks for instead of the configured one', async () => {
-      await jsonGateway().send({ ...otp('+447700900123'), from: 'BANK' });
+      await jsonGateway().send({ ...otpMessage('+447700900123'), from: 'BANK' });
 
       expect((gateway.requests[0]?.parsed as { sender: string }).sender).toBe('BANK');
     });
@@ -150,14 +137,14 @@ describe('HTTP gateway provider', () => {
     it('rejects the message when a 200 reply fails the success test', async () => {
       gateway.blacklisted.add('+447700900666');
 
-      const error = await sendError(formGateway(), otp('+447700900666'));
+      const error = await sendError(formGateway(), otpMessage('+447700900666'));
 
       expect([error.code, error.providerCode]).toEqual(['rejected', 'http_200']);
       expect(error.message).toContain('(equals)');
     });
 
     it('rejects the message when the gateway answers another 4xx (422)', async () => {
-      const error = await sendError(jsonGateway(), otp('+1555'));
+      const error = await sendError(jsonGateway(), otpMessage('+1555'));
 
       expect([error.code, error.providerCode]).toEqual(['rejected', 'http_422']);
     });
@@ -165,13 +152,13 @@ describe('HTTP gateway provider', () => {
     it('calls a 401 or 403 from the gateway a configuration error', async () => {
       const wrongToken = await sendError(
         jsonGateway({ headers: { authorization: 'Bearer nope' } }),
-        otp('+447700900123'),
+        otpMessage('+447700900123'),
       );
       const wrongPassword = await sendError(
         kannel({
           url: `${gateway.origin}/cgi-bin/sendsms?username=${KANNEL_USER}&password=guess&to={toDigits}&text={text}`,
         }),
-        otp('+447700900123'),
+        otpMessage('+447700900123'),
       );
 
       expect(wrongToken.code).toBe('invalid_config');
@@ -181,7 +168,7 @@ describe('HTTP gateway provider', () => {
     it('reports a 429 as rate limited, with the Retry-After the gateway asked for', async () => {
       gateway.mode = 'throttle';
 
-      const error = await sendError(kannel(), otp('+447700900123'));
+      const error = await sendError(kannel(), otpMessage('+447700900123'));
 
       expect([error.code, error.retryAfterMs]).toEqual(['rate_limited', 3000]);
     });
@@ -189,13 +176,13 @@ describe('HTTP gateway provider', () => {
     it('reports a 5xx as unavailable', async () => {
       gateway.mode = 'outage';
 
-      expect((await sendError(jsonGateway(), otp('+447700900123'))).code).toBe('unavailable');
+      expect((await sendError(jsonGateway(), otpMessage('+447700900123'))).code).toBe('unavailable');
     });
 
     it('gives up as unavailable when the gateway does not answer within the timeout', async () => {
       gateway.mode = 'hang';
 
-      const error = await sendError(kannel({ timeoutMs: 150 }), otp('+447700900123'));
+      const error = await sendError(kannel({ timeoutMs: 150 }), otpMessage('+447700900123'));
 
       expect(error.code).toBe('unavailable');
       expect(error.message).toContain('no reply within 150 ms');
@@ -207,7 +194,7 @@ describe('HTTP gateway provider', () => {
 
       const error = await sendError(
         kannel({ url: `${origin}/cgi-bin/sendsms?to={toDigits}&text={text}` }),
-        otp('+447700900123'),
+        otpMessage('+447700900123'),
       );
 
       expect(error.code).toBe('unavailable');
@@ -216,7 +203,10 @@ describe('HTTP gateway provider', () => {
     it('keeps the message text, which holds the code, out of error messages', async () => {
       gateway.blacklisted.add('+447700900666');
 
-      const error = await sendError(formGateway(), otp('+447700900666', 'Your otpgate code is 771204'));
+      const error = await sendError(
+        formGateway(),
+        otpMessage('+447700900666', 'Your otpgate code is 771204'),
+      );
 
       expect(error.message).not.toContain('771204');
     });
@@ -276,6 +266,14 @@ describe('parseHttpGatewayUrl', () => {
     });
 
     expect(parseHttpGatewayUrl(`http://?${inline.toString().replace(/\+/g, '%20')}`)).toEqual(described);
+  });
+
+  it("takes an inline status list separated by '|', since a comma would split SMS_PROVIDERS", () => {
+    const url = encodeURIComponent('http://kannel:13013/cgi-bin/sendsms?to={toDigits}&text={text}');
+
+    expect(parseHttpGatewayUrl(`http://?url=${url}&success_status=200|202`).success).toEqual({
+      status: [200, 202],
+    });
   });
 
   it('defaults to GET without a body and sends a non-JSON body as a form', () => {

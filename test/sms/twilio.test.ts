@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SmsError, type OutgoingSms, type SmsProvider } from '../../src/sms/provider.js';
+import type { SmsProvider } from '../../src/sms/provider.js';
 import {
   createTwilioProvider,
   parseTwilioUrl,
@@ -7,6 +7,7 @@ import {
 } from '../../src/sms/providers/twilio/index.js';
 import { startSmsWebhookReceiver, type SmsWebhookReceiver } from '../support/sms-webhook-receiver.js';
 import { signTwilioRequest, startTwilioReplay, type TwilioReplay } from '../support/twilio-server.js';
+import { otpMessage, sendError } from '../support/sms-provider-calls.js';
 
 const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH_TOKEN = 'f3a9c2e1d4b5a6978877665544332211';
@@ -14,19 +15,6 @@ const OWNED_NUMBER = '+15550001111';
 const SECOND_NUMBER = '+15550002222';
 const SERVICE_SID = `MG${'fedcba9876543210'.repeat(2)}`;
 const FIXED_NOW = new Date('2025-03-01T12:00:00Z');
-
-function otp(to: string, text = 'Your otpgate code is 482913'): OutgoingSms {
-  return { id: '7d0c6f9e-4a43-4f1b-9d7e-2f1a3c5b6d70', to, text, kind: 'otp' };
-}
-
-async function sendError(provider: SmsProvider, message: OutgoingSms): Promise<SmsError> {
-  const error: unknown = await provider.send(message).then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!(error instanceof SmsError)) throw new Error(`expected an SmsError, got ${String(error)}`);
-  return error;
-}
 
 describe('Twilio provider', () => {
   let twilio: TwilioReplay;
@@ -64,7 +52,7 @@ describe('Twilio provider', () => {
 
   describe('sending', () => {
     it('returns the Twilio message sid and one part for a short GSM-7 code', async () => {
-      const result = await provider.send(otp('+447700900123'));
+      const result = await provider.send(otpMessage('+447700900123'));
 
       expect(result.providerRef).toMatch(/^SM[0-9a-f]{32}$/);
       expect(result.providerRef).toBe(twilio.created[0]?.sid);
@@ -73,7 +61,7 @@ describe('Twilio provider', () => {
     });
 
     it('sends To, From, Body and the status callback URL as Twilio expects them', async () => {
-      await provider.send(otp('+447700900123'));
+      await provider.send(otpMessage('+447700900123'));
 
       expect(twilio.created[0]?.form).toEqual({
         To: '+447700900123',
@@ -85,7 +73,7 @@ describe('Twilio provider', () => {
 
     it('reports the segments Twilio counted for a long Unicode text', async () => {
       const result = await provider.send(
-        otp('+447700900123', `رمز التحقق الخاص بك هو 482913. ${'ي'.repeat(60)}`),
+        otpMessage('+447700900123', `رمز التحقق الخاص بك هو 482913. ${'ي'.repeat(60)}`),
       );
 
       expect(result.parts).toBe(2);
@@ -94,7 +82,7 @@ describe('Twilio provider', () => {
     it('reports what Twilio charged as a positive amount in its currency', async () => {
       twilio.priceOnCreate = '-0.00750';
 
-      const result = await provider.send(otp('+447700900123'));
+      const result = await provider.send(otpMessage('+447700900123'));
 
       expect(result.price).toEqual({ amount: 0.0075, currency: 'USD' });
     });
@@ -102,7 +90,7 @@ describe('Twilio provider', () => {
     it('sends through a Messaging Service and counts the parts itself while Twilio reports 0 segments', async () => {
       const viaService = createTwilioProvider(config({ from: undefined, messagingServiceSid: SERVICE_SID }));
       try {
-        const result = await viaService.send(otp('+447700900123', 'x'.repeat(200)));
+        const result = await viaService.send(otpMessage('+447700900123', 'x'.repeat(200)));
 
         expect(twilio.created[0]?.form.MessagingServiceSid).toBe(SERVICE_SID);
         expect(twilio.created[0]?.form.From).toBeUndefined();
@@ -113,7 +101,7 @@ describe('Twilio provider', () => {
     });
 
     it('uses the sender a message asks for instead of the configured one', async () => {
-      await provider.send({ ...otp('+447700900123'), from: SECOND_NUMBER });
+      await provider.send({ ...otpMessage('+447700900123'), from: SECOND_NUMBER });
 
       expect(twilio.created[0]?.form.From).toBe(SECOND_NUMBER);
     });
@@ -121,7 +109,7 @@ describe('Twilio provider', () => {
 
   describe('failures', () => {
     it('rejects an invalid To number with Twilio error 21211', async () => {
-      const error = await sendError(provider, otp('+1555'));
+      const error = await sendError(provider, otpMessage('+1555'));
 
       expect(error.code).toBe('rejected');
       expect(error.providerCode).toBe('21211');
@@ -134,7 +122,7 @@ describe('Twilio provider', () => {
       twilio.disabledRegionPrefixes.push('+98');
 
       const errors = await Promise.all(
-        ['+14155550100', '+14155550101', '+989121234567'].map((to) => sendError(provider, otp(to))),
+        ['+14155550100', '+14155550101', '+989121234567'].map((to) => sendError(provider, otpMessage(to))),
       );
 
       expect(errors.map((error) => [error.code, error.providerCode])).toEqual([
@@ -147,7 +135,7 @@ describe('Twilio provider', () => {
     it('calls wrong credentials a configuration error (20003), without echoing the token', async () => {
       const wrong = createTwilioProvider(config({ authToken: 'not-the-token' }));
       try {
-        const error = await sendError(wrong, otp('+447700900123'));
+        const error = await sendError(wrong, otpMessage('+447700900123'));
 
         expect(error.code).toBe('invalid_config');
         expect(error.providerCode).toBe('20003');
@@ -160,7 +148,7 @@ describe('Twilio provider', () => {
     it('calls a sender the account does not own a configuration error (21606)', async () => {
       const stranger = createTwilioProvider(config({ from: '+15559990000' }));
       try {
-        const error = await sendError(stranger, otp('+447700900123'));
+        const error = await sendError(stranger, otpMessage('+447700900123'));
 
         expect(error.code).toBe('invalid_config');
         expect(error.providerCode).toBe('21606');
@@ -172,7 +160,7 @@ describe('Twilio provider', () => {
     it('reports throttling (429, code 20429) as rate limited and transient', async () => {
       twilio.mode = 'throttle';
 
-      const error = await sendError(provider, otp('+447700900123'));
+      const error = await sendError(provider, otpMessage('+447700900123'));
 
       expect(error.code).toBe('rate_limited');
       expect(error.providerCode).toBe('20429');
@@ -182,7 +170,7 @@ describe('Twilio provider', () => {
     it('reports a Twilio outage (503) as unavailable', async () => {
       twilio.mode = 'outage';
 
-      const error = await sendError(provider, otp('+447700900123'));
+      const error = await sendError(provider, otpMessage('+447700900123'));
 
       expect(error.code).toBe('unavailable');
     });
@@ -191,7 +179,7 @@ describe('Twilio provider', () => {
       twilio.mode = 'hang';
       const patient = createTwilioProvider(config({ timeoutMs: 150 }));
       try {
-        const error = await sendError(patient, otp('+447700900123'));
+        const error = await sendError(patient, otpMessage('+447700900123'));
 
         expect(error.code).toBe('unavailable');
         expect(error.message).toContain('no reply within 150 ms');
@@ -205,7 +193,7 @@ describe('Twilio provider', () => {
       await twilio.close();
       const unreachable = createTwilioProvider(config({ baseUrl: closed }));
       try {
-        expect((await sendError(unreachable, otp('+447700900123'))).code).toBe('unavailable');
+        expect((await sendError(unreachable, otpMessage('+447700900123'))).code).toBe('unavailable');
       } finally {
         await unreachable.close();
       }
@@ -214,7 +202,7 @@ describe('Twilio provider', () => {
 
   describe('status callbacks', () => {
     it('turns a signed "delivered" callback into a delivered receipt for the message sid', async () => {
-      const { providerRef } = await provider.send(otp('+447700900123'));
+      const { providerRef } = await provider.send(otpMessage('+447700900123'));
 
       const status = await twilio.postStatusCallback(providerRef, 'delivered');
 
@@ -225,7 +213,7 @@ describe('Twilio provider', () => {
     });
 
     it("carries Twilio's ErrorCode on an undelivered receipt", async () => {
-      const { providerRef } = await provider.send(otp('+447700900123'));
+      const { providerRef } = await provider.send(otpMessage('+447700900123'));
 
       await twilio.postStatusCallback(providerRef, 'undelivered', '30003');
 
@@ -235,7 +223,7 @@ describe('Twilio provider', () => {
     });
 
     it('makes no receipt for the "queued" and "sending" steps that send() already reported', async () => {
-      const { providerRef } = await provider.send(otp('+447700900123'));
+      const { providerRef } = await provider.send(otpMessage('+447700900123'));
 
       await twilio.postStatusCallback(providerRef, 'queued');
       await twilio.postStatusCallback(providerRef, 'sending');
@@ -249,7 +237,7 @@ describe('Twilio provider', () => {
     });
 
     it('refuses a callback without X-Twilio-Signature as unauthorized', async () => {
-      const { providerRef } = await provider.send(otp('+447700900123'));
+      const { providerRef } = await provider.send(otpMessage('+447700900123'));
       await twilio.postStatusCallback(providerRef, 'delivered');
       const genuine = webhook.received[0]?.request;
       if (genuine === undefined) throw new Error('no callback arrived');
@@ -261,7 +249,7 @@ describe('Twilio provider', () => {
     });
 
     it('refuses a callback whose fields were changed after Twilio signed them', async () => {
-      const { providerRef } = await provider.send(otp('+447700900123'));
+      const { providerRef } = await provider.send(otpMessage('+447700900123'));
       await twilio.postStatusCallback(providerRef, 'failed', '30007');
       const genuine = webhook.received[0]?.request;
       if (genuine === undefined) throw new Error('no callback arrived');

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SmsError, type OutgoingSms, type SmsProvider } from '../../src/sms/provider.js';
+import type { SmsProvider } from '../../src/sms/provider.js';
 import {
   createVonageProvider,
   parseVonageUrl,
@@ -7,25 +7,12 @@ import {
 } from '../../src/sms/providers/vonage/index.js';
 import { startSmsWebhookReceiver, type SmsWebhookReceiver } from '../support/sms-webhook-receiver.js';
 import { startVonageReplay, type VonageReplay, type VonageReplayAccount } from '../support/vonage-server.js';
+import { MESSAGE_ID, otpMessage, sendError } from '../support/sms-provider-calls.js';
 
 const API_KEY = 'a1b2c3d4';
 const API_SECRET = 'Zx9Yw8Vu7Ts6Rq5P';
 const SIGNATURE_SECRET = 'kO3nW8tQ1zP4vB7xL2mF9sD6hJ0gR5cY';
 const FIXED_NOW = new Date('2025-03-01T12:00:00Z');
-const MESSAGE_ID = '3f2a9d4e-8b1c-4e6f-a0d2-5c7b9e1f3a68';
-
-function otp(to: string, text = 'Your otpgate code is 482913'): OutgoingSms {
-  return { id: MESSAGE_ID, to, text, kind: 'otp' };
-}
-
-async function sendError(provider: SmsProvider, message: OutgoingSms): Promise<SmsError> {
-  const error: unknown = await provider.send(message).then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!(error instanceof SmsError)) throw new Error(`expected an SmsError, got ${String(error)}`);
-  return error;
-}
 
 describe('Vonage provider', () => {
   let vonage: VonageReplay;
@@ -74,7 +61,7 @@ describe('Vonage provider', () => {
     it("returns Vonage's message id, one part and the price in EUR for a short GSM-7 code", async () => {
       await start();
 
-      const result = await provider.send(otp('+447700900123'));
+      const result = await provider.send(otpMessage('+447700900123'));
 
       expect(result.providerRef).toBe(vonage.submissions[0]?.messageIds[0]);
       expect(result.providerRef).toMatch(/^[0-9A-F]{16}$/);
@@ -86,7 +73,7 @@ describe('Vonage provider', () => {
     it('sends digits without the plus, our message id as client-ref and the webhook as callback', async () => {
       await start();
 
-      await provider.send(otp('+447700900123'));
+      await provider.send(otpMessage('+447700900123'));
 
       expect(vonage.submissions[0]?.form).toEqual({
         api_key: API_KEY,
@@ -103,7 +90,7 @@ describe('Vonage provider', () => {
       await start();
       const arabic = `رمز التحقق الخاص بك هو 482913. لا تشاركه مع أي شخص، ولن نطلبه منك أبداً عبر الهاتف.`;
 
-      const result = await provider.send(otp('+971501234567', arabic));
+      const result = await provider.send(otpMessage('+971501234567', arabic));
 
       expect(vonage.submissions[0]?.form.type).toBe('unicode');
       expect(result.parts).toBe(2);
@@ -117,7 +104,7 @@ describe('Vonage provider', () => {
     it('calls invalid credentials (status 4) a configuration error, without echoing the secret', async () => {
       await start();
 
-      const error = await sendError(another({ apiSecret: 'wrong-secret' }), otp('+447700900123'));
+      const error = await sendError(another({ apiSecret: 'wrong-secret' }), otpMessage('+447700900123'));
 
       expect([error.code, error.providerCode]).toEqual(['invalid_config', '4']);
       expect(error.message).not.toContain('wrong-secret');
@@ -127,7 +114,7 @@ describe('Vonage provider', () => {
       await start();
       vonage.mode = 'throttle';
 
-      const error = await sendError(provider, otp('+447700900123'));
+      const error = await sendError(provider, otpMessage('+447700900123'));
 
       expect([error.code, error.providerCode, error.retryAfterMs]).toEqual(['rate_limited', '1', 1000]);
     });
@@ -135,9 +122,9 @@ describe('Vonage provider', () => {
     it('reports an internal error (status 5) and an HTTP 503 as unavailable', async () => {
       await start();
       vonage.mode = 'internal_error';
-      const internal = await sendError(provider, otp('+447700900123'));
+      const internal = await sendError(provider, otpMessage('+447700900123'));
       vonage.mode = 'outage';
-      const outage = await sendError(provider, otp('+447700900123'));
+      const outage = await sendError(provider, otpMessage('+447700900123'));
 
       expect([internal.code, internal.providerCode]).toEqual(['unavailable', '5']);
       expect([outage.code, outage.providerCode]).toEqual(['unavailable', 'http_503']);
@@ -148,8 +135,8 @@ describe('Vonage provider', () => {
       vonage.barred.add('447700900666');
       vonage.unroutable.add('999123456789');
 
-      const barred = await sendError(provider, otp('+447700900666'));
-      const unroutable = await sendError(provider, otp('+999123456789'));
+      const barred = await sendError(provider, otpMessage('+447700900666'));
+      const unroutable = await sendError(provider, otpMessage('+999123456789'));
 
       expect([barred.code, barred.providerCode]).toEqual(['rejected', '7']);
       expect([unroutable.code, unroutable.providerCode]).toEqual(['rejected', '6']);
@@ -157,9 +144,9 @@ describe('Vonage provider', () => {
 
     it('calls an exhausted balance (status 9) and an illegal sender (status 15) configuration errors', async () => {
       await start();
-      const badSender = await sendError(another({ from: 'OTP-GATE-SENDER' }), otp('+447700900123'));
+      const badSender = await sendError(another({ from: 'OTP-GATE-SENDER' }), otpMessage('+447700900123'));
       vonage.mode = 'no_credit';
-      const noCredit = await sendError(provider, otp('+447700900123'));
+      const noCredit = await sendError(provider, otpMessage('+447700900123'));
 
       expect([badSender.code, badSender.providerCode]).toEqual(['invalid_config', '15']);
       expect([noCredit.code, noCredit.providerCode]).toEqual(['invalid_config', '9']);
@@ -168,8 +155,8 @@ describe('Vonage provider', () => {
     it('calls a missing sender (status 2 naming from) a configuration error but a missing recipient a rejection', async () => {
       await start();
 
-      const noSender = await sendError(another({ from: '' }), otp('+447700900123'));
-      const noRecipient = await sendError(provider, otp(''));
+      const noSender = await sendError(another({ from: '' }), otpMessage('+447700900123'));
+      const noRecipient = await sendError(provider, otpMessage(''));
 
       expect([noSender.code, noSender.providerCode]).toEqual(['invalid_config', '2']);
       expect([noRecipient.code, noRecipient.providerCode]).toEqual(['rejected', '2']);
@@ -180,7 +167,7 @@ describe('Vonage provider', () => {
       const closedBase = vonage.baseUrl;
       await vonage.close();
 
-      const error = await sendError(another({ baseUrl: closedBase }), otp('+447700900123'));
+      const error = await sendError(another({ baseUrl: closedBase }), otpMessage('+447700900123'));
 
       expect(error.code).toBe('unavailable');
     });
@@ -189,7 +176,7 @@ describe('Vonage provider', () => {
   describe('delivery receipts', () => {
     it('accepts an unsigned receipt when no signature secret is configured', async () => {
       await start();
-      const { providerRef } = await provider.send(otp('+447700900123'));
+      const { providerRef } = await provider.send(otpMessage('+447700900123'));
 
       const status = await vonage.sendDeliveryReceipt(providerRef, 'delivered');
 
@@ -206,7 +193,7 @@ describe('Vonage provider', () => {
           { signature: { secret: SIGNATURE_SECRET, method: 'sha256' } },
           { signatureSecret: SIGNATURE_SECRET, signatureMethod: 'sha256' },
         );
-        const result = await provider.send(otp('+971501234567', `رمز التحقق ${'ي'.repeat(80)}`));
+        const result = await provider.send(otpMessage('+971501234567', `رمز التحقق ${'ي'.repeat(80)}`));
         const partRefs = result.partRefs ?? [];
 
         for (const ref of partRefs) await vonage.sendDeliveryReceipt(ref, 'delivered', { delivery });
@@ -222,14 +209,14 @@ describe('Vonage provider', () => {
         { signature: { secret: SIGNATURE_SECRET, method: 'md5hash' } },
         { signatureSecret: SIGNATURE_SECRET },
       );
-      const { providerRef } = await provider.send(otp('+447700900123'));
+      const { providerRef } = await provider.send(otpMessage('+447700900123'));
 
       expect(await vonage.sendDeliveryReceipt(providerRef, 'delivered')).toBe(204);
     });
 
     it('maps an expired message to undelivered with its err-code, and makes no receipt for "unknown"', async () => {
       await start();
-      const { providerRef } = await provider.send(otp('+447700900123'));
+      const { providerRef } = await provider.send(otpMessage('+447700900123'));
 
       await vonage.sendDeliveryReceipt(providerRef, 'expired', { errCode: '2' });
       await vonage.sendDeliveryReceipt(providerRef, 'unknown', { errCode: '1' });
@@ -242,7 +229,7 @@ describe('Vonage provider', () => {
 
     it('refuses an unsigned receipt once a signature secret is configured', async () => {
       await start({}, { signatureSecret: SIGNATURE_SECRET, signatureMethod: 'sha256' });
-      const { providerRef } = await provider.send(otp('+447700900123'));
+      const { providerRef } = await provider.send(otpMessage('+447700900123'));
 
       const status = await vonage.sendDeliveryReceipt(providerRef, 'delivered');
 
@@ -255,7 +242,7 @@ describe('Vonage provider', () => {
         { signature: { secret: SIGNATURE_SECRET, method: 'sha256' } },
         { signatureSecret: SIGNATURE_SECRET, signatureMethod: 'sha256' },
       );
-      const { providerRef } = await provider.send(otp('+447700900123'));
+      const { providerRef } = await provider.send(otpMessage('+447700900123'));
       await vonage.sendDeliveryReceipt(providerRef, 'failed', { errCode: '6' });
       const genuine = webhook.received[0]?.request;
       if (genuine === undefined) throw new Error('no receipt arrived');
@@ -273,7 +260,7 @@ describe('Vonage provider', () => {
         { signature: { secret: 'not-our-secret', method: 'sha256' } },
         { signatureSecret: SIGNATURE_SECRET, signatureMethod: 'sha256' },
       );
-      const { providerRef } = await provider.send(otp('+447700900123'));
+      const { providerRef } = await provider.send(otpMessage('+447700900123'));
 
       expect(await vonage.sendDeliveryReceipt(providerRef, 'delivered')).toBe(403);
     });

@@ -23,6 +23,12 @@ export interface ProviderHttpReply {
 
 export interface ProviderHttpTransport {
   send(req: ProviderHttpRequest): Promise<ProviderHttpReply>;
+  /** POST form fields to a JSON API, as Twilio and Vonage take them. */
+  postForm(
+    url: string,
+    fields: Record<string, string>,
+    headers?: Record<string, string>,
+  ): Promise<ProviderHttpReply>;
   close(): Promise<void>;
 }
 
@@ -38,7 +44,7 @@ function describeFailure(error: unknown): string {
 export function createProviderHttpTransport(label: string, timeoutMs: number): ProviderHttpTransport {
   // One pool per provider instance, so close() releases exactly its sockets.
   const agent = new Agent({ connect: { timeout: timeoutMs } });
-  return {
+  const transport: ProviderHttpTransport = {
     async send(req) {
       const signal = AbortSignal.timeout(timeoutMs);
       try {
@@ -56,8 +62,25 @@ export function createProviderHttpTransport(label: string, timeoutMs: number): P
         throw new SmsError('unavailable', `${label}: ${reason}`, { cause: error });
       }
     },
+    postForm(url, fields, headers = {}) {
+      return transport.send({
+        method: 'POST',
+        url,
+        headers: {
+          accept: 'application/json',
+          'content-type': 'application/x-www-form-urlencoded',
+          ...headers,
+        },
+        body: new URLSearchParams(fields).toString(),
+      });
+    },
     close: () => agent.close(),
   };
+  return transport;
+}
+
+export function isSuccessStatus(status: number): boolean {
+  return status >= 200 && status < 300;
 }
 
 /** What an HTTP status alone says when the provider's body names no better reason. */
@@ -77,6 +100,30 @@ export function headerValue(
     if (key.toLowerCase() === wanted) return Array.isArray(value) ? value[0] : value;
   }
   return undefined;
+}
+
+/** An SmsError for a reply, with the Retry-After it asked for; providerCode defaults to the HTTP status. */
+export function replyError(
+  code: SmsErrorCode,
+  message: string,
+  reply: ProviderHttpReply,
+  now: Date,
+  providerCode = `http_${reply.status}`,
+): SmsError {
+  return new SmsError(code, message, {
+    providerCode,
+    retryAfterMs: retryAfterMs(headerValue(reply.headers, 'retry-after'), now),
+  });
+}
+
+/**
+ * A 2xx whose body is not what the API documents. Not knowing whether the provider took the message, call it
+ * transient: a rare duplicate beats a lost code.
+ */
+export function unreadableReplyError(label: string, reply: ProviderHttpReply, expected: string): SmsError {
+  return new SmsError('unavailable', `${label}: HTTP ${reply.status} without ${expected}`, {
+    providerCode: `http_${reply.status}`,
+  });
 }
 
 /** RFC 9110 10.2.3: Retry-After is either delay-seconds or an HTTP-date. */

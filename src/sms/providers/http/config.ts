@@ -1,8 +1,8 @@
 /**
  * A generic HTTP gateway, described either in a JSON file (`http://?config=/etc/otpgate/gateway.json`, see
  * HttpGatewayFile) or inline: `http://?url=<gateway URL>&method=POST&body=<template>&header.Authorization=...
- * &success_status=200,202&success_contains=OK&success_path=status&success_equals=0&ref_path=id&from=...&timeout_ms=...`
- * (every value percent-encoded).
+ * &success_status=200|202&success_contains=OK&success_path=status&success_equals=0&ref_path=id&from=...&timeout_ms=...`
+ * (every value percent-encoded, commas included: SMS_PROVIDERS is a comma-separated list of provider URLs).
  */
 import { readFileSync } from 'node:fs';
 import { DEFAULT_PROVIDER_TIMEOUT_MS } from '../http-transport.js';
@@ -188,7 +188,7 @@ function inlineDescription(params: ProviderUrlParams): HttpGatewayFile {
   const status = params.optional('success_status');
   const timeout = params.optional('timeout_ms');
   const success: HttpGatewaySuccessTest = {
-    ...(status === undefined ? {} : { status: status.split(',').map((code) => Number(code.trim())) }),
+    ...(status === undefined ? {} : { status: status.split(/[|,\s]+/).map(Number) }),
     ...(params.optional('success_contains') === undefined
       ? {}
       : { bodyContains: params.required('success_contains') }),

@@ -1,10 +1,10 @@
 /** Judging a gateway's reply: the configured success test, the provider ref, and the error class on failure. */
-import { SmsError } from '../../provider.js';
+import type { SmsError } from '../../provider.js';
 import {
   errorCodeForHttpStatus,
-  headerValue,
+  isSuccessStatus,
   parseJson,
-  retryAfterMs,
+  replyError,
   type ProviderHttpReply,
 } from '../http-transport.js';
 import { valueAtJsonPath } from './json-path.js';
@@ -15,9 +15,7 @@ export function failedSuccessCondition(
   test: HttpGatewaySuccessTest,
   reply: ProviderHttpReply,
 ): string | undefined {
-  const statusOk = test.status
-    ? test.status.includes(reply.status)
-    : reply.status >= 200 && reply.status < 300;
+  const statusOk = test.status ? test.status.includes(reply.status) : isSuccessStatus(reply.status);
   if (!statusOk) return 'status';
   if (test.bodyContains !== undefined && !reply.text.includes(test.bodyContains)) return 'bodyContains';
   if (test.jsonPath !== undefined) {
@@ -46,10 +44,12 @@ export function gatewayReplyError(
   now: Date,
 ): SmsError {
   const isHttpError = reply.status < 200 || reply.status >= 400;
-  // A 2xx that fails the success test is the gateway refusing this message.
+  // An answer that is not an HTTP error but fails the success test is the gateway refusing this message.
   const code = isHttpError ? errorCodeForHttpStatus(reply.status) : 'rejected';
-  return new SmsError(code, `${label}: HTTP ${reply.status}, reply failed the success test (${failed})`, {
-    providerCode: `http_${reply.status}`,
-    retryAfterMs: retryAfterMs(headerValue(reply.headers, 'retry-after'), now),
-  });
+  return replyError(
+    code,
+    `${label}: HTTP ${reply.status}, reply failed the success test (${failed})`,
+    reply,
+    now,
+  );
 }

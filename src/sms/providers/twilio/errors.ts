@@ -2,14 +2,8 @@
  * Twilio error codes (https://www.twilio.com/docs/api/errors) -> otpgate's SmsError codes. A code not listed
  * falls back to what its HTTP status says.
  */
-import { SmsError, type SmsErrorCode } from '../../provider.js';
-import {
-  errorCodeForHttpStatus,
-  headerValue,
-  parseJson,
-  retryAfterMs,
-  type ProviderHttpReply,
-} from '../http-transport.js';
+import type { SmsError, SmsErrorCode } from '../../provider.js';
+import { errorCodeForHttpStatus, parseJson, replyError, type ProviderHttpReply } from '../http-transport.js';
 import { readErrorBody } from './wire.js';
 
 export const TWILIO_ERROR_CODES: Readonly<Record<number, SmsErrorCode>> = {
@@ -42,8 +36,5 @@ export function twilioReplyError(reply: ProviderHttpReply, now: Date): SmsError 
   const body = readErrorBody(parseJson(reply.text));
   const code = (body && TWILIO_ERROR_CODES[body.code]) ?? errorCodeForHttpStatus(reply.status);
   const detail = body ? `${body.message} (Twilio error ${body.code})` : `HTTP ${reply.status}`;
-  return new SmsError(code, `twilio: ${detail}`, {
-    providerCode: body ? String(body.code) : `http_${reply.status}`,
-    retryAfterMs: retryAfterMs(headerValue(reply.headers, 'retry-after'), now),
-  });
+  return replyError(code, `twilio: ${detail}`, reply, now, body ? String(body.code) : undefined);
 }

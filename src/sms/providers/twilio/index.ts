@@ -1,7 +1,12 @@
 /** Twilio Programmable Messaging: one REST call per message, receipts by signed status callback. */
 import { countParts } from '../../encoding.js';
-import { SmsError, type OutgoingSms, type SendResult, type SmsProvider } from '../../provider.js';
-import { createProviderHttpTransport, parseJson } from '../http-transport.js';
+import type { OutgoingSms, SendResult, SmsProvider } from '../../provider.js';
+import {
+  createProviderHttpTransport,
+  isSuccessStatus,
+  parseJson,
+  unreadableReplyError,
+} from '../http-transport.js';
 import type { TwilioConfig } from './config.js';
 import { twilioReplyError } from './errors.js';
 import { parseTwilioStatusCallback } from './status-callback.js';
@@ -61,24 +66,10 @@ export function createTwilioProvider(config: TwilioConfig, deps: TwilioDeps = {}
 
     async send(message) {
       const form = createMessageForm(config, message, deps.statusCallbackUrl);
-      const reply = await transport.send({
-        method: 'POST',
-        url: endpoint,
-        headers: {
-          authorization,
-          accept: 'application/json',
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: new URLSearchParams({ ...form }).toString(),
-      });
-      if (reply.status < 200 || reply.status >= 300) throw twilioReplyError(reply, now());
+      const reply = await transport.postForm(endpoint, { ...form }, { authorization });
+      if (!isSuccessStatus(reply.status)) throw twilioReplyError(reply, now());
       const resource = readMessageResource(parseJson(reply.text));
-      if (resource === undefined) {
-        // Not knowing whether Twilio took it, treat it as a transient fault: a rare duplicate beats a lost code.
-        throw new SmsError('unavailable', `${name}: HTTP ${reply.status} without a Message resource`, {
-          providerCode: `http_${reply.status}`,
-        });
-      }
+      if (resource === undefined) throw unreadableReplyError(name, reply, 'a Message resource');
       return sendResultOf(resource, message.text);
     },
 

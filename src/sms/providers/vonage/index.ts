@@ -1,12 +1,13 @@
 /** Vonage (Nexmo) SMS API: one POST per message, one reply entry per part, receipts by (optionally signed) webhook. */
 import { encodingOf } from '../../encoding.js';
-import { SmsError, type OutgoingSms, type SendResult, type SmsProvider } from '../../provider.js';
+import type { OutgoingSms, SendResult, SmsProvider } from '../../provider.js';
 import {
   createProviderHttpTransport,
   errorCodeForHttpStatus,
-  headerValue,
+  isSuccessStatus,
   parseJson,
-  retryAfterMs,
+  replyError,
+  unreadableReplyError,
 } from '../http-transport.js';
 import type { VonageConfig } from './config.js';
 import { parseVonageDeliveryReceipt } from './delivery-receipt.js';
@@ -66,25 +67,12 @@ export function createVonageProvider(config: VonageConfig, deps: VonageDeps = {}
 
     async send(message) {
       const form = sendForm(config, message, deps.statusCallbackUrl);
-      const reply = await transport.send({
-        method: 'POST',
-        url: `${config.baseUrl}/sms/json`,
-        headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ ...form }).toString(),
-      });
-      if (reply.status < 200 || reply.status >= 300) {
-        throw new SmsError(errorCodeForHttpStatus(reply.status), `${name}: HTTP ${reply.status}`, {
-          providerCode: `http_${reply.status}`,
-          retryAfterMs: retryAfterMs(headerValue(reply.headers, 'retry-after'), now()),
-        });
+      const reply = await transport.postForm(`${config.baseUrl}/sms/json`, { ...form });
+      if (!isSuccessStatus(reply.status)) {
+        throw replyError(errorCodeForHttpStatus(reply.status), `${name}: HTTP ${reply.status}`, reply, now());
       }
       const sent = readSendReply(parseJson(reply.text));
-      if (sent === undefined) {
-        // Not knowing whether Vonage took it, treat it as a transient fault: a rare duplicate beats a lost code.
-        throw new SmsError('unavailable', `${name}: HTTP ${reply.status} without a message list`, {
-          providerCode: `http_${reply.status}`,
-        });
-      }
+      if (sent === undefined) throw unreadableReplyError(name, reply, 'a message list');
       // A part that failed spoils the message, even if the others went out.
       const failed = sent.messages.find((part) => part.status !== '0');
       if (failed !== undefined) throw vonagePartError(failed);

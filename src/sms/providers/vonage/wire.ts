@@ -66,6 +66,8 @@ function optionalText(record: Record<string, unknown>, name: string): Record<str
 
 function readSentPart(value: unknown): VonageSentPart | undefined {
   if (!isRecord(value) || typeof value.status !== 'string') return undefined;
+  // An accepted part is useless without its id: receipts arrive by it.
+  if (value.status === '0' && typeof value['message-id'] !== 'string') return undefined;
   return {
     status: value.status,
     ...optionalText(value, 'message-id'),
