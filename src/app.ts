@@ -1,0 +1,165 @@
+/**
+ * Builds the service: storage and migrations, then the domain and the SMS dispatcher, then the HTTP
+ * app (plugins, then services, then faces) with one error handler.
+ */
+import { join } from 'node:path';
+import swagger from '@fastify/swagger';
+import scalar from '@scalar/fastify-api-reference';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Redis } from 'ioredis';
+import type { DestinationStream, Logger } from 'pino';
+import type { Config } from './config.js';
+import { createClients, type Clients } from './domain/clients.js';
+import { createDomain, type Domain } from './domain/index.js';
+import { systemClock, type Clock } from './domain/ports.js';
+import { sendNativeError } from './http/errors.js';
+import { nativeFace } from './faces/native/routes.js';
+import { HealthReply } from './faces/native/routes.js';
+import { createRateLimits } from './limits/rate-limits.js';
+import { createLogger } from './logger.js';
+import { createDispatcher, type Dispatcher } from './sms/dispatcher.js';
+import { createDevOutboxProvider } from './sms/providers/dev-outbox/index.js';
+import type { SmsProvider } from './sms/provider.js';
+import { openDatabase, migrateToLatest, type OpenedDatabase } from './store/connect.js';
+import { createStore } from './store/index.js';
+import { outboxQueue } from './store/outbox-queue.js';
+import { sql } from 'kysely';
+
+export interface AppOptions {
+  config: Config;
+  clock?: Clock;
+  /** Where logs go (tests capture them); stdout by default. */
+  logStream?: DestinationStream;
+  /** The dev outbox's console echo; stderr by default, null for none. */
+  devEcho?: NodeJS.WritableStream | null;
+  /** Start the dispatcher loop (tests drive it by hand instead). */
+  startDispatcher?: boolean;
+  /** An already opened database (tests open one per run). */
+  database?: OpenedDatabase;
+  /** Providers to send with instead of those SMS_PROVIDERS names (tests). */
+  providers?: SmsProvider[];
+}
+
+export interface App {
+  http: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
+  domain: Domain;
+  clients: Clients;
+  dispatcher: Dispatcher;
+  database: OpenedDatabase;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+function smsProviders(config: Config, devEcho: NodeJS.WritableStream | null): SmsProvider[] {
+  if (config.smsProviders.length === 0) {
+    return [createDevOutboxProvider({ file: join(config.dataDir, 'sms-outbox.jsonl'), echo: devEcho })];
+  }
+  throw new Error(`SMS_PROVIDERS: provider URLs are not supported yet (${config.smsProviders.length} given)`);
+}
+
+export async function buildApp(options: AppOptions): Promise<App> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = createLogger(config.logLevel, options.logStream);
+
+  // Storage first: nothing answers before the schema is current.
+  const database =
+    options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  await migrateToLatest(database.db);
+  const store = createStore(database.db);
+
+  const redis =
+    config.redisUrl === undefined
+      ? undefined
+      : new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  redis?.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+  const limits = createRateLimits(config.rateLimits, redis);
+
+  // Services.
+  let dispatcher: Dispatcher | undefined;
+  const outboxSignal = { messagesQueued: () => dispatcher?.messagesQueued() };
+  const domain = createDomain({ config, store, clock, phoneLimiter: limits.phone, outbox: outboxSignal });
+  const clients = createClients({ store, box: domain.box, clock });
+  if (config.bootstrapClient !== undefined) {
+    await clients.upsert(config.bootstrapClient.code, config.bootstrapClient.key);
+  }
+  const providers =
+    options.providers ??
+    smsProviders(config, options.devEcho === undefined ? process.stderr : options.devEcho);
+  dispatcher = createDispatcher({
+    queue: outboxQueue(database.db),
+    providers,
+    box: domain.box,
+    clock,
+    logger: logger.child({ component: 'dispatcher' }),
+    leaseSeconds: config.smsLeaseSeconds,
+    pollMs: config.smsPollMs,
+  });
+
+  // HTTP: plugins, then the faces, then one error handler.
+  const http = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.bodyLimitBytes,
+    // Unknown fields are refused (400), not silently dropped; types are not coerced.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  http.decorateRequest('client', null);
+  http.setErrorHandler((error, request, reply) => sendNativeError(error, request, reply));
+  http.setNotFoundHandler((request, reply) =>
+    sendNativeError(Object.assign(new Error('not found'), { statusCode: 404 }), request, reply),
+  );
+  http.addHook('onRequest', async (request) => {
+    await limits.ip.consume(request.ip);
+  });
+
+  await http.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'otpgate',
+        version: '1',
+        description: 'Phone-number verification by one-time passcode over SMS.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await http.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
+  http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
+  http.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Ready once the schema is migrated and the database answers',
+        response: { 200: HealthReply },
+      },
+    },
+    async () => {
+      await sql`select 1`.execute(database.db);
+      return { status: 'ok' as const, database: database.driver };
+    },
+  );
+  await http.register(nativeFace, { prefix: '/v1', domain, clients, clientLimiter: limits.client });
+  await http.ready();
+
+  if (options.startDispatcher ?? true) dispatcher.start();
+  const activeDispatcher = dispatcher;
+
+  return {
+    http,
+    domain,
+    clients,
+    dispatcher: activeDispatcher,
+    database,
+    logger,
+    async close() {
+      await http.close();
+      await activeDispatcher.stop();
+      await Promise.all(providers.map((provider) => provider.close()));
+      redis?.disconnect();
+      if (options.database === undefined) await database.db.destroy();
+    },
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * Environment -> one typed, validated config object. Every limit and default is named here with
+ * its reason, and can be overridden by the environment. A bad value stops the start with a message
+ * naming the variable.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export interface VerificationPolicy {
+  /** Digits per code. 6 by default (NIST 800-63B 5.1.3.1 minimum for OOB secrets); 4 to 10 allowed. */
+  codeLength: number;
+  /** How long a code stays valid: 10 minutes (NIST 800-63B 5.1.3.1 recommends at most 10). */
+  ttlSeconds: number;
+  /** Checks allowed per verification before it is spent (Twilio Verify's default is 5). */
+  maxChecks: number;
+  /** Sends (first send and resends) allowed per phone in the send window: SMS pumping and cost guard. */
+  maxSendsPerPhone: number;
+  sendWindowSeconds: number;
+  /** Failed checks per phone across all its verifications before a lock-out (NIST 800-63B 5.2.2). */
+  maxFailedChecksPerPhone: number;
+  /** How long a phone stays locked once it reached that count. */
+  phoneLockoutSeconds: number;
+  /** Test numbers with fixed codes: no SMS is sent (for app-store reviewers). E.164 -> code. */
+  testNumbers: Map<string, string>;
+}
+
+export interface RateLimitPolicy {
+  /** Requests per IP per minute on the API (a burst guard, not a quota). */
+  perIpPerMinute: number;
+  /** Requests per client per minute. */
+  perClientPerMinute: number;
+  /** Verification starts per phone per minute (the durable per-phone send limit is in VerificationPolicy). */
+  perPhonePerMinute: number;
+}
+
+export interface Config {
+  production: boolean;
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  bootstrapClient: { code: string; key: string } | undefined;
+  /** Server secret keying the code HMAC and sealing stored secrets. */
+  codeSecret: Buffer;
+  logLevel: string;
+  /** Name put in SMS texts ({appName}). */
+  appName: string;
+  /** WebOTP / SMS Retriever domain: adds the "@domain #code" line to every OTP text. */
+  webOtpDomain: string | undefined;
+  /** Public base URL of this service (provider webhooks point at it). */
+  publicUrl: string;
+  /** Request bodies above this are refused with 413: OTP requests are tiny. */
+  bodyLimitBytes: number;
+  verification: VerificationPolicy;
+  rateLimits: RateLimitPolicy;
+  /** Comma-separated provider URLs in failover order; empty means the dev outbox file. */
+  smsProviders: string[];
+  /** How long a claimed outbox message stays leased to one dispatcher before another may take it. */
+  smsLeaseSeconds: number;
+  /** Dispatcher poll interval when idle (new messages also wake it at once on the same node). */
+  smsPollMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return raw;
+}
+
+function parseBootstrapClient(raw: string | undefined): Config['bootstrapClient'] {
+  if (raw === undefined || raw === '') return undefined;
+  const at = raw.indexOf(':');
+  const code = raw.slice(0, at);
+  const key = raw.slice(at + 1);
+  if (at <= 0 || !/^[A-Za-z0-9_.-]{1,64}$/.test(code)) {
+    throw new ConfigError('BOOTSTRAP_CLIENT', 'must be code:key with a code of letters, digits, _ . -');
+  }
+  // A client key is a bearer secret: short keys are guessable.
+  if (key.length < 16) throw new ConfigError('BOOTSTRAP_CLIENT', 'key must be at least 16 characters');
+  return { code, key };
+}
+
+function parseTestNumbers(raw: string | undefined, codeLength: number): Map<string, string> {
+  const numbers = new Map<string, string>();
+  if (raw === undefined || raw.trim() === '') return numbers;
+  for (const entry of raw.split(',')) {
+    const [phone, code] = entry.trim().split(':');
+    if (!phone || !/^\+[1-9]\d{6,14}$/.test(phone)) {
+      throw new ConfigError('TEST_NUMBERS', `entry "${entry}" needs an E.164 number before the colon`);
+    }
+    if (!code || !new RegExp(`^\\d{${codeLength}}$`).test(code)) {
+      throw new ConfigError('TEST_NUMBERS', `entry for ${phone} needs a ${codeLength}-digit code`);
+    }
+    numbers.set(phone, code);
+  }
+  return numbers;
+}
+
+/** In development a missing secret is generated once into the data dir, so codes survive restarts. */
+function resolveCodeSecret(env: Env, production: boolean, dataDir: string): Buffer {
+  const raw = env.CODE_SECRET;
+  if (raw !== undefined && raw !== '') {
+    if (raw.length < 32) throw new ConfigError('CODE_SECRET', 'must be at least 32 characters');
+    return Buffer.from(raw, 'utf8');
+  }
+  if (production) throw new ConfigError('CODE_SECRET', 'is required when NODE_ENV=production');
+  const file = join(dataDir, 'code-secret');
+  try {
+    return Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8');
+  } catch {
+    mkdirSync(dataDir, { recursive: true });
+    const secret = randomBytes(32).toString('base64url');
+    writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+    return Buffer.from(secret, 'utf8');
+  }
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const dataDir = resolve(env.DATA_DIR || './data');
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST || '0.0.0.0';
+  const codeLength = integer(env, 'CODE_LENGTH', 6, 4, 10);
+  const webOtpDomain = env.WEBOTP_DOMAIN || undefined;
+  if (webOtpDomain !== undefined && !/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(webOtpDomain)) {
+    throw new ConfigError('WEBOTP_DOMAIN', `must be a bare host name, got "${webOtpDomain}"`);
+  }
+  const smsProviders = (env.SMS_PROVIDERS ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (production && smsProviders.length === 0) {
+    throw new ConfigError(
+      'SMS_PROVIDERS',
+      'must name a real provider when NODE_ENV=production (the dev outbox file only logs codes)',
+    );
+  }
+
+  return {
+    production,
+    port,
+    host,
+    dataDir,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    bootstrapClient: parseBootstrapClient(env.BOOTSTRAP_CLIENT),
+    codeSecret: resolveCodeSecret(env, production, dataDir),
+    logLevel: env.LOG_LEVEL || 'info',
+    appName: env.APP_NAME || 'otpgate',
+    webOtpDomain,
+    publicUrl: (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/$/, ''),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
+    verification: {
+      codeLength,
+      ttlSeconds: integer(env, 'CODE_TTL_SECONDS', 600, 60, 3600),
+      maxChecks: integer(env, 'MAX_CHECKS', 5, 1, 20),
+      maxSendsPerPhone: integer(env, 'MAX_SENDS_PER_PHONE', 5, 1, 100),
+      sendWindowSeconds: integer(env, 'SEND_WINDOW_SECONDS', 600, 60, 86400),
+      maxFailedChecksPerPhone: integer(env, 'MAX_FAILED_CHECKS_PER_PHONE', 10, 1, 1000),
+      phoneLockoutSeconds: integer(env, 'PHONE_LOCKOUT_SECONDS', 3600, 60, 7 * 86400),
+      testNumbers: parseTestNumbers(env.TEST_NUMBERS, codeLength),
+    },
+    rateLimits: {
+      perIpPerMinute: integer(env, 'RATE_LIMIT_IP_PER_MINUTE', 600, 1, 1_000_000),
+      perClientPerMinute: integer(env, 'RATE_LIMIT_CLIENT_PER_MINUTE', 6000, 1, 10_000_000),
+      perPhonePerMinute: integer(env, 'RATE_LIMIT_PHONE_PER_MINUTE', 10, 1, 10_000),
+    },
+    smsProviders,
+    smsLeaseSeconds: integer(env, 'SMS_LEASE_SECONDS', 30, 5, 3600),
+    smsPollMs: integer(env, 'SMS_POLL_MS', 1000, 10, 60_000),
+  };
+}

@@ -1,0 +1,173 @@
+/** Customers: register (which starts a signup verification), look up, list, update. */
+import { randomUUID } from 'node:crypto';
+import countries from 'i18n-iso-countries';
+import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
+import { DomainError, type ErrorDetail } from './errors.js';
+import { hashPassword } from './passwords.js';
+import { toE164 } from './phones.js';
+import type { Clock, CustomerPatch, OutboxSignal, Store } from './ports.js';
+import type { Customer, CustomerRecord, Locale, Verification } from './types.js';
+import type { Verifications } from './verifications.js';
+
+/** Field limits of the CUSTOMERS system, which our legacy face must keep. */
+export const CUSTOMER_LIMITS = { nameEn: 400, nameAr: 400, email: 100, password: 100, notes: 500 } as const;
+/** NIST 800-63B 5.1.1.1: memorized secrets of at least 8 characters. */
+export const PASSWORD_MIN_LENGTH = 8;
+
+export interface RegisterCustomerInput {
+  nameEn: string;
+  nameAr?: string | null;
+  email: string;
+  phone: string;
+  /** ISO alpha-2 country of a phone given in national form. */
+  phoneCountry?: string;
+  password: string;
+  notes?: string | null;
+  active?: boolean;
+  emirateId?: number | null;
+  mobileCountryId?: number | null;
+}
+
+export type UpdateCustomerInput = Partial<
+  Pick<
+    RegisterCustomerInput,
+    'nameEn' | 'nameAr' | 'email' | 'notes' | 'active' | 'emirateId' | 'mobileCountryId'
+  >
+>;
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function lengthProblems(input: Partial<RegisterCustomerInput>): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  const within = (field: keyof typeof CUSTOMER_LIMITS, value: string | null | undefined, min = 0) => {
+    if (value === undefined || value === null) return;
+    if (value.length > CUSTOMER_LIMITS[field]) {
+      details.push({ field: `/${field}`, problem: `must be at most ${CUSTOMER_LIMITS[field]} characters` });
+    } else if (value.length < min) {
+      details.push({ field: `/${field}`, problem: `must be at least ${min} characters` });
+    }
+  };
+  within('nameEn', input.nameEn, 1);
+  within('nameAr', input.nameAr);
+  within('email', input.email, 3);
+  within('password', input.password, PASSWORD_MIN_LENGTH);
+  within('notes', input.notes);
+  if (input.email !== undefined && input.email.length <= CUSTOMER_LIMITS.email && !EMAIL.test(input.email)) {
+    details.push({ field: '/email', problem: 'must be an email address' });
+  }
+  return details;
+}
+
+/** The COUNTRIES id (ISO 3166 numeric) of the country a number belongs to. */
+function countryIdOf(e164: string): number | null {
+  const alpha2 = parsePhoneNumberWithError(e164).country;
+  const numeric = alpha2 === undefined ? undefined : countries.alpha2ToNumeric(alpha2);
+  return numeric === undefined ? null : Number(numeric);
+}
+
+export function toPublicCustomer(record: CustomerRecord): Customer {
+  const { passwordHash: _hash, ...customer } = record;
+  return customer;
+}
+
+export function createCustomers(deps: {
+  store: Store;
+  clock: Clock;
+  verifications: Verifications;
+  outbox: OutboxSignal;
+}) {
+  const { store, clock } = deps;
+
+  async function findRecord(id: string): Promise<CustomerRecord> {
+    const customer = await store.customers.findById(id);
+    if (customer === undefined) throw new DomainError('customer_not_found');
+    return customer;
+  }
+
+  return {
+    findRecord,
+
+    async register(
+      input: RegisterCustomerInput,
+      context: { clientId: string | null; locale?: Locale },
+    ): Promise<{ customer: Customer; verification: Verification }> {
+      const details = lengthProblems(input);
+      let phone: string | undefined;
+      try {
+        phone = toE164(input.phone, { country: input.phoneCountry });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        details.push(...(error.details ?? []));
+      }
+      if (details.length > 0 || phone === undefined) throw new DomainError('invalid_request', { details });
+      const e164 = phone;
+      // Hash before touching the database: the reply takes as long whether or not the email is taken.
+      const passwordHash = await hashPassword(input.password);
+      const now = clock.now();
+      const result = await store.transaction(async (tx) => {
+        const customer = await tx.customers.insert({
+          id: randomUUID(),
+          nameEn: input.nameEn,
+          nameAr: input.nameAr ?? null,
+          email: input.email,
+          phone: e164,
+          passwordHash,
+          notes: input.notes ?? null,
+          active: input.active ?? true,
+          emirateId: input.emirateId ?? null,
+          mobileCountryId: input.mobileCountryId ?? countryIdOf(e164),
+          now,
+        });
+        const verification = await deps.verifications.startWithin(
+          tx,
+          {
+            phone: e164,
+            purpose: 'signup',
+            locale: context.locale ?? 'en',
+            customerId: customer.id,
+            clientId: context.clientId,
+          },
+          now,
+        );
+        return {
+          customer: toPublicCustomer(customer),
+          verification: await deps.verifications.viewWithin(tx, verification),
+        };
+      });
+      deps.outbox.messagesQueued();
+      return result;
+    },
+
+    async get(id: string): Promise<Customer> {
+      return toPublicCustomer(await findRecord(id));
+    },
+
+    async getByNumber(number: number): Promise<Customer> {
+      const customer = await store.customers.findByNumber(number);
+      if (customer === undefined) throw new DomainError('customer_not_found');
+      return toPublicCustomer(customer);
+    },
+
+    /** A page of customers in registration order; the cursor is the last number seen. */
+    async list(afterNumber: number, limit: number): Promise<{ customers: Customer[]; next: number | null }> {
+      const rows = await store.customers.list(afterNumber, limit + 1);
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        customers: page.map(toPublicCustomer),
+        next: rows.length > limit && last ? last.number : null,
+      };
+    },
+
+    async update(id: string, input: UpdateCustomerInput): Promise<Customer> {
+      const details = lengthProblems(input);
+      if (details.length > 0) throw new DomainError('invalid_request', { details });
+      const patch: CustomerPatch = { ...input };
+      const updated = await store.customers.update(id, patch, clock.now());
+      if (updated === undefined) throw new DomainError('customer_not_found');
+      return toPublicCustomer(updated);
+    },
+  };
+}
+
+export type Customers = ReturnType<typeof createCustomers>;

@@ -1,0 +1,117 @@
+/**
+ * Every error the domain raises, declared once: a stable code, the HTTP status the native API
+ * answers with, and the message in English and Arabic. Faces map these to their own shapes.
+ */
+export const ERRORS = {
+  invalid_request: { status: 400, en: 'The request is not valid.', ar: 'الطلب غير صالح.' },
+  invalid_json: { status: 400, en: 'The request body is not valid JSON.', ar: 'نص الطلب ليس JSON صالحًا.' },
+  invalid_phone: { status: 400, en: 'The phone number is not valid.', ar: 'رقم الهاتف غير صالح.' },
+  invalid_email: { status: 400, en: 'The email address is not valid.', ar: 'البريد الإلكتروني غير صالح.' },
+  invalid_code: { status: 400, en: 'The code must be digits only.', ar: 'يجب أن يتكون الرمز من أرقام فقط.' },
+  invalid_reference: {
+    status: 400,
+    en: 'A referenced country or emirate does not exist.',
+    ar: 'الدولة أو الإمارة المشار إليها غير موجودة.',
+  },
+  invalid_cursor: { status: 400, en: 'The page cursor is not valid.', ar: 'مؤشر الصفحة غير صالح.' },
+  unauthorized: { status: 401, en: 'A valid API key is required.', ar: 'مطلوب مفتاح واجهة برمجية صالح.' },
+  forbidden: { status: 403, en: 'This client may not do that.', ar: 'لا يسمح لهذا العميل بذلك.' },
+  wrong_password: { status: 403, en: 'The password is not correct.', ar: 'كلمة المرور غير صحيحة.' },
+  not_found: {
+    status: 404,
+    en: 'Nothing was found at this address.',
+    ar: 'لم يتم العثور على شيء في هذا العنوان.',
+  },
+  customer_not_found: { status: 404, en: 'The customer was not found.', ar: 'لم يتم العثور على العميل.' },
+  verification_not_found: {
+    status: 404,
+    en: 'The verification was not found.',
+    ar: 'لم يتم العثور على التحقق.',
+  },
+  message_not_found: { status: 404, en: 'The message was not found.', ar: 'لم يتم العثور على الرسالة.' },
+  email_taken: {
+    status: 409,
+    en: 'This email address is already registered.',
+    ar: 'هذا البريد الإلكتروني مسجل بالفعل.',
+  },
+  phone_taken: {
+    status: 409,
+    en: 'This phone number is already registered.',
+    ar: 'رقم الهاتف هذا مسجل بالفعل.',
+  },
+  phone_unchanged: {
+    status: 409,
+    en: 'The new phone number is the current one.',
+    ar: 'رقم الهاتف الجديد هو نفس الرقم الحالي.',
+  },
+  no_pending_phone_change: {
+    status: 409,
+    en: 'There is no phone number change waiting for confirmation.',
+    ar: 'لا يوجد تغيير لرقم الهاتف بانتظار التأكيد.',
+  },
+  verification_expired: { status: 409, en: 'The code has expired.', ar: 'انتهت صلاحية الرمز.' },
+  verification_approved: { status: 409, en: 'The code was already used.', ar: 'تم استخدام الرمز بالفعل.' },
+  verification_canceled: { status: 409, en: 'The verification was canceled.', ar: 'تم إلغاء التحقق.' },
+  max_attempts_reached: {
+    status: 409,
+    en: 'Too many wrong codes: request a new verification.',
+    ar: 'محاولات خاطئة كثيرة: اطلب تحققًا جديدًا.',
+  },
+  code_incorrect: { status: 422, en: 'The code is not correct.', ar: 'الرمز غير صحيح.' },
+  payload_too_large: { status: 413, en: 'The request body is too large.', ar: 'نص الطلب كبير جدًا.' },
+  unsupported_media_type: {
+    status: 415,
+    en: 'The request body must be JSON.',
+    ar: 'يجب أن يكون نص الطلب بتنسيق JSON.',
+  },
+  too_many_sends: {
+    status: 429,
+    en: 'Too many codes were sent to this number: try again later.',
+    ar: 'تم إرسال رموز كثيرة إلى هذا الرقم: حاول لاحقًا.',
+  },
+  phone_locked: {
+    status: 429,
+    en: 'Too many wrong codes for this number: try again later.',
+    ar: 'رموز خاطئة كثيرة لهذا الرقم: حاول لاحقًا.',
+  },
+  rate_limited: { status: 429, en: 'Too many requests: try again later.', ar: 'طلبات كثيرة: حاول لاحقًا.' },
+  internal_error: { status: 500, en: 'Something went wrong on our side.', ar: 'حدث خطأ من جانبنا.' },
+  unavailable: {
+    status: 503,
+    en: 'The service is starting or unavailable.',
+    ar: 'الخدمة قيد التشغيل أو غير متاحة.',
+  },
+} as const satisfies Record<string, { status: number; en: string; ar: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface ErrorDetail {
+  /** The field a problem is about, as a JSON pointer-ish path (e.g. "/phone"). */
+  field?: string;
+  problem: string;
+}
+
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetail[] | undefined;
+  /** Seconds until a retry can succeed (for 429s). */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: ErrorCode, options: { details?: ErrorDetail[]; retryAfterSeconds?: number } = {}) {
+    super(ERRORS[code].en);
+    this.name = 'DomainError';
+    this.code = code;
+    this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+
+  get status(): number {
+    return ERRORS[this.code].status;
+  }
+}
+
+export type Language = 'en' | 'ar';
+
+export function errorMessage(code: ErrorCode, language: Language): string {
+  return ERRORS[code][language];
+}

@@ -1,0 +1,86 @@
+/** Wires the domain once: every face gets the same services. */
+import type { Config } from '../config.js';
+import { createCodeHasher } from './codes.js';
+import { createCustomers } from './customers.js';
+import { applyPhoneChange, createPhoneChange } from './phone-change.js';
+import type { Clock, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
+import { createSecretBox } from './secret-box.js';
+import type { TemplateOverrides } from '../sms/templates.js';
+import { DomainError } from './errors.js';
+import { createVerifications, type ApprovalEffect, type MessageTexts } from './verifications.js';
+
+export interface DomainDeps {
+  config: Pick<Config, 'verification' | 'codeSecret' | 'appName' | 'webOtpDomain'>;
+  store: Store;
+  clock: Clock;
+  phoneLimiter: PhoneRateLimiter;
+  outbox: OutboxSignal;
+  templateOverrides?: TemplateOverrides;
+}
+
+export function createDomain(deps: DomainDeps) {
+  const { store, clock, config } = deps;
+  const box = createSecretBox(config.codeSecret);
+  const texts: MessageTexts = {
+    appName: config.appName,
+    webOtpDomain: config.webOtpDomain,
+    overrides: deps.templateOverrides,
+  };
+  const switchPhone = applyPhoneChange({ box, texts });
+
+  const onApproved: ApprovalEffect = async (tx, verification, now) => {
+    if (verification.purpose === 'phone_change') return switchPhone(tx, verification, now);
+    if (verification.purpose === 'signup' && verification.customerId !== null) {
+      const customer = await tx.customers.findById(verification.customerId);
+      // The code proves the number it went to; a customer who changed number since stays unverified.
+      if (customer?.phone === verification.to) {
+        await tx.customers.update(customer.id, { phoneVerified: true }, now);
+      }
+    }
+  };
+
+  const verifications = createVerifications(
+    {
+      store,
+      clock,
+      policy: config.verification,
+      codes: createCodeHasher(config.codeSecret),
+      box,
+      phoneLimiter: deps.phoneLimiter,
+      outbox: deps.outbox,
+      texts,
+    },
+    onApproved,
+  );
+  const customers = createCustomers({ store, clock, verifications, outbox: deps.outbox });
+  const phoneChange = createPhoneChange({
+    store,
+    clock,
+    box,
+    phoneLimiter: deps.phoneLimiter,
+    outbox: deps.outbox,
+    texts,
+    customers,
+    verifications,
+  });
+
+  return {
+    customers,
+    verifications,
+    phoneChange,
+    box,
+    async message(id: string, clientId: string | null) {
+      const message = await store.messages.findById(id);
+      if (
+        message === undefined ||
+        (clientId !== null && message.clientId !== null && message.clientId !== clientId)
+      ) {
+        throw new DomainError('message_not_found');
+      }
+      return message;
+    },
+    reference: store.reference,
+  };
+}
+
+export type Domain = ReturnType<typeof createDomain>;

@@ -1,0 +1,126 @@
+/**
+ * Phone-number change: current password + new number -> a phone_change code to the new number ->
+ * the code confirmed -> the number switched (and verified) in the same transaction, and the old
+ * number told by SMS that it was replaced.
+ */
+import { DomainError } from './errors.js';
+import { queueMessage } from './outbox.js';
+import { passwordMatches } from './passwords.js';
+import { toE164 } from './phones.js';
+import type { Clock, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
+import type { SecretBox } from './secret-box.js';
+import { renderNoticeText } from '../sms/templates.js';
+import type { Customer, Locale, Verification, VerificationRecord } from './types.js';
+import { toPublicCustomer, type Customers } from './customers.js';
+import type { MessageTexts, Verifications } from './verifications.js';
+
+/** A notice about a changed number is still worth sending a day later; a code is not. */
+const NOTICE_TTL_MS = 24 * 3600 * 1000;
+
+export interface PhoneChangeDeps {
+  store: Store;
+  clock: Clock;
+  box: SecretBox;
+  phoneLimiter: PhoneRateLimiter;
+  outbox: OutboxSignal;
+  texts: MessageTexts;
+}
+
+/** The approval effect of a phone_change verification: switch the number, tell the old one. */
+export function applyPhoneChange(deps: Pick<PhoneChangeDeps, 'box' | 'texts'>) {
+  return async (tx: Store, verification: VerificationRecord, now: Date): Promise<void> => {
+    if (verification.customerId === null) return;
+    const customer = await tx.customers.findById(verification.customerId);
+    // Only the change this code was sent for; an older, replaced request switches nothing.
+    if (customer === undefined || customer.pendingVerificationId !== verification.id) return;
+    const oldPhone = customer.phone;
+    await tx.customers.update(
+      customer.id,
+      { phone: verification.to, phoneVerified: true, pendingPhone: null, pendingVerificationId: null },
+      now,
+    );
+    await queueMessage(tx, deps.box, {
+      kind: 'notice',
+      to: oldPhone,
+      text: renderNoticeText({
+        kind: 'phone_replaced',
+        locale: verification.locale,
+        appName: deps.texts.appName,
+      }),
+      expiresAt: new Date(now.getTime() + NOTICE_TTL_MS),
+      verificationId: verification.id,
+      clientId: verification.clientId,
+      now,
+    });
+  };
+}
+
+export function createPhoneChange(
+  deps: PhoneChangeDeps & { customers: Customers; verifications: Verifications },
+) {
+  const { store, clock } = deps;
+
+  return {
+    async request(
+      customerId: string,
+      input: {
+        password: string;
+        newPhone: string;
+        country?: string;
+        locale?: Locale;
+        clientId: string | null;
+      },
+    ): Promise<{ customer: Customer; verification: Verification }> {
+      const customer = await deps.customers.findRecord(customerId);
+      const newPhone = toE164(input.newPhone, { country: input.country, field: '/newPhone' });
+      // Password guesses cost a request from the customer's own phone budget.
+      await deps.phoneLimiter.consume(customer.phone);
+      if (!(await passwordMatches(customer.passwordHash, input.password)))
+        throw new DomainError('wrong_password');
+      if (newPhone === customer.phone) throw new DomainError('phone_unchanged');
+      if ((await store.customers.findByPhone(newPhone)) !== undefined) throw new DomainError('phone_taken');
+      const now = clock.now();
+      const result = await store.transaction(async (tx) => {
+        const verification = await deps.verifications.startWithin(
+          tx,
+          {
+            phone: newPhone,
+            purpose: 'phone_change',
+            locale: input.locale ?? 'en',
+            customerId,
+            clientId: input.clientId,
+          },
+          now,
+        );
+        const updated = await tx.customers.update(
+          customerId,
+          { pendingPhone: newPhone, pendingVerificationId: verification.id },
+          now,
+        );
+        if (updated === undefined) throw new DomainError('customer_not_found');
+        return { customer: toPublicCustomer(updated), verificationId: verification.id };
+      });
+      deps.outbox.messagesQueued();
+      return { customer: result.customer, verification: await deps.verifications.get(result.verificationId) };
+    },
+
+    /** Confirms with the code; a wrong code is refused with code_incorrect (the check is counted). */
+    async confirm(customerId: string, code: string): Promise<Customer> {
+      const customer = await deps.customers.findRecord(customerId);
+      if (customer.pendingVerificationId === null) throw new DomainError('no_pending_phone_change');
+      const { valid, verification } = await deps.verifications.check(customer.pendingVerificationId, code);
+      if (!valid) {
+        if (verification.status === 'max_attempts_reached') throw new DomainError('max_attempts_reached');
+        throw new DomainError('code_incorrect', {
+          details: [
+            { field: '/code', problem: `${verification.maxChecks - verification.checks} attempts left` },
+          ],
+        });
+      }
+      deps.outbox.messagesQueued();
+      return deps.customers.get(customerId);
+    },
+  };
+}
+
+export type PhoneChange = ReturnType<typeof createPhoneChange>;

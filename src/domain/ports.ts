@@ -1,0 +1,184 @@
+/**
+ * What the domain needs from the outside world, as interfaces: storage (implemented in store/),
+ * time, rate limits and the outbox wake-up. The domain imports nothing from HTTP, SQL or a provider.
+ */
+import type {
+  ApiClient,
+  Country,
+  Customer,
+  CustomerRecord,
+  Emirate,
+  Locale,
+  MessageKind,
+  Purpose,
+  SendChannel,
+  SmsMessage,
+  VerificationRecord,
+  VerificationSend,
+  VerificationStatus,
+} from './types.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface NewCustomer {
+  id: string;
+  nameEn: string;
+  nameAr: string | null;
+  email: string;
+  phone: string;
+  passwordHash: string;
+  notes: string | null;
+  active: boolean;
+  emirateId: number | null;
+  mobileCountryId: number | null;
+  now: Date;
+}
+
+export type CustomerPatch = Partial<
+  Pick<
+    CustomerRecord,
+    | 'nameEn'
+    | 'nameAr'
+    | 'email'
+    | 'phone'
+    | 'passwordHash'
+    | 'notes'
+    | 'active'
+    | 'emirateId'
+    | 'mobileCountryId'
+    | 'phoneVerified'
+    | 'pendingPhone'
+    | 'pendingVerificationId'
+  >
+>;
+
+/** Unique violations surface as DomainError email_taken / phone_taken; bad foreign keys as invalid_reference. */
+export interface CustomerStore {
+  insert(customer: NewCustomer): Promise<CustomerRecord>;
+  findById(id: string): Promise<CustomerRecord | undefined>;
+  findByNumber(number: number): Promise<CustomerRecord | undefined>;
+  findByPhone(phone: string): Promise<CustomerRecord | undefined>;
+  findByEmail(email: string): Promise<CustomerRecord | undefined>;
+  update(id: string, patch: CustomerPatch, now: Date): Promise<CustomerRecord | undefined>;
+  /** Customers in registration order, after the given number. */
+  list(afterNumber: number, limit: number): Promise<CustomerRecord[]>;
+}
+
+export interface NewVerification {
+  id: string;
+  phone: string;
+  purpose: Purpose;
+  locale: Locale;
+  customerId: string | null;
+  clientId: string | null;
+  codeHash: string;
+  maxChecks: number;
+  expiresAt: Date;
+  now: Date;
+}
+
+export interface VerificationStore {
+  insert(verification: NewVerification): Promise<VerificationRecord>;
+  findById(id: string): Promise<VerificationRecord | undefined>;
+  listSends(id: string): Promise<VerificationSend[]>;
+  recordSend(send: {
+    verificationId: string;
+    phone: string;
+    messageId: string | null;
+    channel: SendChannel;
+    at: Date;
+  }): Promise<void>;
+  /** Sends to a phone since a moment, and the oldest of them (to tell when the window frees up). */
+  countSendsSince(phone: string, since: Date): Promise<{ count: number; oldest: Date | null }>;
+  /** A resend: a new code and a fresh expiry; the check count is kept. */
+  replaceCode(id: string, codeHash: string, expiresAt: Date, now: Date): Promise<void>;
+  /**
+   * Counts one check atomically, only while the verification is pending, unexpired and has checks
+   * left; returns the row after the increment, or undefined when no check may be made.
+   */
+  takeCheck(id: string, now: Date): Promise<VerificationRecord | undefined>;
+  /** Moves a pending verification to another status; false when it was no longer pending. */
+  finish(id: string, status: Exclude<VerificationStatus, 'pending'>, now: Date): Promise<boolean>;
+  /** Cancels the pending verifications of a phone and purpose (a new one replaces them). */
+  cancelPending(phone: string, purpose: Purpose, now: Date): Promise<void>;
+}
+
+export interface PhoneGuard {
+  phone: string;
+  failedChecks: number;
+  lockedUntil: Date | null;
+}
+
+export interface PhoneGuardStore {
+  /** Creates the phone's guard row if needed and locks it for the transaction: serializes sends and checks per phone. */
+  lock(phone: string, now: Date): Promise<PhoneGuard>;
+  save(guard: PhoneGuard, now: Date): Promise<void>;
+}
+
+export interface NewMessage {
+  id: string;
+  kind: MessageKind;
+  to: string;
+  /** The text sealed for the dispatcher (it may hold a code). */
+  bodySealed: string;
+  preview: string;
+  encoding: 'gsm7' | 'ucs2';
+  parts: number;
+  /** Never sent after this moment: a late code is useless. */
+  expiresAt: Date | null;
+  verificationId: string | null;
+  clientId: string | null;
+  now: Date;
+}
+
+export interface MessageStore {
+  enqueue(message: NewMessage): Promise<void>;
+  findById(id: string): Promise<SmsMessage | undefined>;
+}
+
+export interface NewClient {
+  id: string;
+  code: string;
+  name: string;
+  keyHash: string;
+  keySealed: string;
+  now: Date;
+}
+
+export interface ClientStore {
+  findByKeyHash(keyHash: string): Promise<ApiClient | undefined>;
+  findByCode(code: string): Promise<(ApiClient & { keySealed: string | null }) | undefined>;
+  upsert(client: NewClient): Promise<ApiClient>;
+}
+
+export interface ReferenceStore {
+  countries(): Promise<Country[]>;
+  emirates(): Promise<Emirate[]>;
+}
+
+export interface Store {
+  customers: CustomerStore;
+  verifications: VerificationStore;
+  phoneGuards: PhoneGuardStore;
+  messages: MessageStore;
+  clients: ClientStore;
+  reference: ReferenceStore;
+  /** Runs the work in one transaction; the store handed to it is bound to that transaction. */
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
+}
+
+/** Per-phone request-rate limit (a burst guard in front of the durable send limit). */
+export interface PhoneRateLimiter {
+  consume(phone: string): Promise<void>;
+}
+
+/** Tells the dispatcher that messages were queued, so it need not wait for its next poll. */
+export interface OutboxSignal {
+  messagesQueued(): void;
+}
+
+export type { Customer };

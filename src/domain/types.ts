@@ -1,0 +1,114 @@
+/** The domain's objects, in camelCase, as every face sees them. */
+
+export type Locale = 'en' | 'ar' | 'fa';
+export const LOCALES: readonly Locale[] = ['en', 'ar', 'fa'];
+
+export type Purpose = 'signup' | 'login' | 'phone_change' | 'generic';
+export const PURPOSES: readonly Purpose[] = ['signup', 'login', 'phone_change', 'generic'];
+
+export type VerificationStatus = 'pending' | 'approved' | 'canceled' | 'expired' | 'max_attempts_reached';
+
+export interface Customer {
+  id: string;
+  /** Sequential integer id, for the legacy faces that name customers by number. */
+  number: number;
+  nameEn: string;
+  nameAr: string | null;
+  email: string;
+  phone: string;
+  notes: string | null;
+  active: boolean;
+  emirateId: number | null;
+  mobileCountryId: number | null;
+  phoneVerified: boolean;
+  /** The number a phone change is waiting to confirm, if any. */
+  pendingPhone: string | null;
+  pendingVerificationId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The stored customer, with the password hash that never leaves the domain. */
+export interface CustomerRecord extends Customer {
+  passwordHash: string;
+}
+
+export type SendChannel = 'sms' | 'test';
+
+export interface VerificationSend {
+  messageId: string | null;
+  channel: SendChannel;
+  at: Date;
+}
+
+export interface Verification {
+  id: string;
+  to: string;
+  purpose: Purpose;
+  locale: Locale;
+  customerId: string | null;
+  clientId: string | null;
+  status: VerificationStatus;
+  checks: number;
+  maxChecks: number;
+  expiresAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+  approvedAt: Date | null;
+  sends: VerificationSend[];
+}
+
+export interface VerificationRecord extends Omit<Verification, 'sends'> {
+  codeHash: string;
+}
+
+export type MessageKind = 'otp' | 'notice';
+export type MessageStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed';
+
+export interface SmsMessage {
+  id: string;
+  kind: MessageKind;
+  to: string;
+  /** The text with any code masked: what a reply or an admin may see. */
+  preview: string;
+  encoding: 'gsm7' | 'ucs2';
+  parts: number;
+  price: number | null;
+  currency: string | null;
+  status: MessageStatus;
+  provider: string | null;
+  providerRef: string | null;
+  attempts: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  verificationId: string | null;
+  clientId: string | null;
+  createdAt: Date;
+  sendingAt: Date | null;
+  sentAt: Date | null;
+  deliveredAt: Date | null;
+  failedAt: Date | null;
+  updatedAt: Date;
+}
+
+export interface ApiClient {
+  id: string;
+  code: string;
+  name: string;
+  active: boolean;
+}
+
+export interface Country {
+  id: number;
+  alpha2: string;
+  alpha3: string;
+  callingCode: string;
+  nameEn: string;
+  nameAr: string;
+}
+
+export interface Emirate {
+  id: number;
+  nameEn: string;
+  nameAr: string;
+}

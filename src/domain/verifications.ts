@@ -1,0 +1,314 @@
+/**
+ * Verifications, modelled on Twilio Verify: pending -> approved | canceled | expired | max_attempts_reached.
+ * Every limit is enforced inside a transaction that holds the phone's guard row, so concurrent
+ * requests queue on it and cannot exceed a limit.
+ */
+import { randomUUID } from 'node:crypto';
+import type { VerificationPolicy } from '../config.js';
+import { renderOtpText, type TemplateOverrides } from '../sms/templates.js';
+import { generateCode, type CodeHasher } from './codes.js';
+import { DomainError, type ErrorCode } from './errors.js';
+import { queueMessage } from './outbox.js';
+import { toE164 } from './phones.js';
+import type { Clock, OutboxSignal, PhoneGuard, PhoneRateLimiter, Store } from './ports.js';
+import type { SecretBox } from './secret-box.js';
+import type { Locale, Purpose, Verification, VerificationRecord } from './types.js';
+
+export interface MessageTexts {
+  appName: string;
+  webOtpDomain: string | undefined;
+  overrides?: TemplateOverrides;
+}
+
+export interface VerificationDeps {
+  store: Store;
+  clock: Clock;
+  policy: VerificationPolicy;
+  codes: CodeHasher;
+  box: SecretBox;
+  phoneLimiter: PhoneRateLimiter;
+  outbox: OutboxSignal;
+  texts: MessageTexts;
+}
+
+export interface StartVerificationInput {
+  to: string;
+  purpose?: Purpose;
+  locale?: Locale;
+  customerId?: string | null;
+  /** The calling API client; verifications are visible only to the client that started them. */
+  clientId?: string | null;
+  /** ISO alpha-2 country for a number given in national form. */
+  country?: string;
+}
+
+export interface CheckResult {
+  verification: Verification;
+  valid: boolean;
+}
+
+/** What approving a verification does beyond the status (e.g. switching a customer's number). */
+export type ApprovalEffect = (tx: Store, verification: VerificationRecord, now: Date) => Promise<void>;
+
+type Refusal = { refused: ErrorCode; retryAfterSeconds?: number };
+
+const secondsBetween = (later: Date, earlier: Date) =>
+  Math.max(1, Math.ceil((later.getTime() - earlier.getTime()) / 1000));
+
+/** A pending verification past its expiry reads as expired, whether or not that was written yet. */
+function effectiveStatus(v: VerificationRecord, now: Date): Verification['status'] {
+  return v.status === 'pending' && v.expiresAt <= now ? 'expired' : v.status;
+}
+
+const REFUSAL_BY_STATUS: Record<Exclude<Verification['status'], 'pending'>, ErrorCode> = {
+  approved: 'verification_approved',
+  canceled: 'verification_canceled',
+  expired: 'verification_expired',
+  max_attempts_reached: 'max_attempts_reached',
+};
+
+export function createVerifications(deps: VerificationDeps, onApproved: ApprovalEffect) {
+  const { store, clock, policy, codes, box } = deps;
+
+  const visibleTo = (v: VerificationRecord, clientId: string | null | undefined) =>
+    clientId === undefined || clientId === null || v.clientId === null || v.clientId === clientId;
+
+  async function view(tx: Store, v: VerificationRecord, now: Date): Promise<Verification> {
+    const { codeHash: _secret, ...rest } = v;
+    return { ...rest, status: effectiveStatus(v, now), sends: await tx.verifications.listSends(v.id) };
+  }
+
+  function lockRefusal(guard: PhoneGuard, now: Date): Refusal | undefined {
+    if (guard.lockedUntil !== null && guard.lockedUntil > now) {
+      return { refused: 'phone_locked', retryAfterSeconds: secondsBetween(guard.lockedUntil, now) };
+    }
+    return undefined;
+  }
+
+  function throwRefusal(refusal: Refusal): never {
+    throw new DomainError(refusal.refused, { retryAfterSeconds: refusal.retryAfterSeconds });
+  }
+
+  /** NIST 800-63B 5.2.2 rate limiting: sends per phone in a sliding window; test numbers cost nothing. */
+  async function sendRefusal(tx: Store, phone: string, now: Date): Promise<Refusal | undefined> {
+    if (policy.testNumbers.has(phone)) return undefined;
+    const windowStart = new Date(now.getTime() - policy.sendWindowSeconds * 1000);
+    const { count, oldest } = await tx.verifications.countSendsSince(phone, windowStart);
+    if (count < policy.maxSendsPerPhone) return undefined;
+    const frees = new Date((oldest ?? now).getTime() + policy.sendWindowSeconds * 1000);
+    return { refused: 'too_many_sends', retryAfterSeconds: secondsBetween(frees, now) };
+  }
+
+  async function sendCode(tx: Store, v: VerificationRecord, code: string, now: Date): Promise<void> {
+    if (policy.testNumbers.has(v.to)) {
+      await tx.verifications.recordSend({
+        verificationId: v.id,
+        phone: v.to,
+        messageId: null,
+        channel: 'test',
+        at: now,
+      });
+      return;
+    }
+    const text = renderOtpText(
+      {
+        purpose: v.purpose,
+        locale: v.locale,
+        code,
+        appName: deps.texts.appName,
+        minutes: Math.round(policy.ttlSeconds / 60),
+        webOtpDomain: deps.texts.webOtpDomain,
+      },
+      deps.texts.overrides,
+    );
+    const messageId = await queueMessage(tx, box, {
+      kind: 'otp',
+      to: v.to,
+      text,
+      secret: code,
+      expiresAt: v.expiresAt,
+      verificationId: v.id,
+      clientId: v.clientId,
+      now,
+    });
+    await tx.verifications.recordSend({
+      verificationId: v.id,
+      phone: v.to,
+      messageId,
+      channel: 'sms',
+      at: now,
+    });
+  }
+
+  const newCode = (phone: string) => policy.testNumbers.get(phone) ?? generateCode(policy.codeLength);
+
+  /**
+   * Starts a verification inside the caller's transaction (registration and phone change start one
+   * together with their own writes). The phone must already be in E.164.
+   */
+  async function startWithin(
+    tx: Store,
+    input: {
+      phone: string;
+      purpose: Purpose;
+      locale: Locale;
+      customerId: string | null;
+      clientId: string | null;
+    },
+    now: Date,
+  ): Promise<VerificationRecord> {
+    const guard = await tx.phoneGuards.lock(input.phone, now);
+    const refusal = lockRefusal(guard, now) ?? (await sendRefusal(tx, input.phone, now));
+    if (refusal !== undefined) throwRefusal(refusal);
+    // One live code per phone and purpose: a new verification retires the older ones.
+    await tx.verifications.cancelPending(input.phone, input.purpose, now);
+    const id = randomUUID();
+    const code = newCode(input.phone);
+    const record = await tx.verifications.insert({
+      id,
+      phone: input.phone,
+      purpose: input.purpose,
+      locale: input.locale,
+      customerId: input.customerId,
+      clientId: input.clientId,
+      codeHash: codes.hash(id, code),
+      maxChecks: policy.maxChecks,
+      expiresAt: new Date(now.getTime() + policy.ttlSeconds * 1000),
+      now,
+    });
+    await sendCode(tx, record, code, now);
+    return record;
+  }
+
+  async function findVisible(tx: Store, id: string, clientId: string | null | undefined) {
+    const v = await tx.verifications.findById(id);
+    if (v === undefined || !visibleTo(v, clientId)) throw new DomainError('verification_not_found');
+    return v;
+  }
+
+  /** Why no check could be taken; writes the terminal status a pending row has in fact reached. */
+  async function checkRefusal(tx: Store, id: string, now: Date): Promise<Refusal> {
+    const v = await tx.verifications.findById(id);
+    if (v === undefined) return { refused: 'verification_not_found' };
+    if (v.status !== 'pending') return { refused: REFUSAL_BY_STATUS[v.status] };
+    if (v.expiresAt <= now) {
+      await tx.verifications.finish(id, 'expired', now);
+      return { refused: 'verification_expired' };
+    }
+    await tx.verifications.finish(id, 'max_attempts_reached', now);
+    return { refused: 'max_attempts_reached' };
+  }
+
+  async function recordFailure(tx: Store, guard: PhoneGuard, now: Date): Promise<void> {
+    // NIST 800-63B 5.2.2: failures count per phone across its verifications; a new code does not reset them.
+    guard.failedChecks += 1;
+    if (guard.failedChecks >= policy.maxFailedChecksPerPhone) {
+      guard.lockedUntil = new Date(now.getTime() + policy.phoneLockoutSeconds * 1000);
+      guard.failedChecks = 0;
+    }
+    await tx.phoneGuards.save(guard, now);
+  }
+
+  return {
+    startWithin,
+
+    /** The view of a verification read inside the caller's transaction. */
+    async viewWithin(tx: Store, record: VerificationRecord): Promise<Verification> {
+      return view(tx, record, clock.now());
+    },
+
+    async start(input: StartVerificationInput): Promise<Verification> {
+      const phone = toE164(input.to, { country: input.country, field: '/to' });
+      await deps.phoneLimiter.consume(phone);
+      const now = clock.now();
+      const result = await store.transaction(async (tx) => {
+        const record = await startWithin(
+          tx,
+          {
+            phone,
+            purpose: input.purpose ?? 'generic',
+            locale: input.locale ?? 'en',
+            customerId: input.customerId ?? null,
+            clientId: input.clientId ?? null,
+          },
+          now,
+        );
+        return view(tx, record, now);
+      });
+      deps.outbox.messagesQueued();
+      return result;
+    },
+
+    async get(id: string, clientId?: string | null): Promise<Verification> {
+      const v = await findVisible(store, id, clientId);
+      return view(store, v, clock.now());
+    },
+
+    /** A new code to the same phone; the checks already made still count. */
+    async resend(id: string, clientId?: string | null): Promise<Verification> {
+      const existing = await findVisible(store, id, clientId);
+      await deps.phoneLimiter.consume(existing.to);
+      const now = clock.now();
+      const result = await store.transaction(async (tx) => {
+        const guard = await tx.phoneGuards.lock(existing.to, now);
+        const v = await findVisible(tx, id, clientId);
+        const status = effectiveStatus(v, now);
+        if (status !== 'pending') throwRefusal({ refused: REFUSAL_BY_STATUS[status] });
+        const refusal = lockRefusal(guard, now) ?? (await sendRefusal(tx, v.to, now));
+        if (refusal !== undefined) throwRefusal(refusal);
+        const code = newCode(v.to);
+        const expiresAt = new Date(now.getTime() + policy.ttlSeconds * 1000);
+        await tx.verifications.replaceCode(id, codes.hash(id, code), expiresAt, now);
+        const updated = { ...v, expiresAt };
+        await sendCode(tx, updated, code, now);
+        return view(tx, updated, now);
+      });
+      deps.outbox.messagesQueued();
+      return result;
+    },
+
+    async check(id: string, code: string, clientId?: string | null): Promise<CheckResult> {
+      if (!/^\d{4,10}$/.test(code)) {
+        throw new DomainError('invalid_code', {
+          details: [{ field: '/code', problem: 'must be 4 to 10 digits' }],
+        });
+      }
+      const now = clock.now();
+      const outcome = await store.transaction(async (tx): Promise<Refusal | { valid: boolean }> => {
+        const current = await findVisible(tx, id, clientId);
+        const guard = await tx.phoneGuards.lock(current.to, now);
+        const locked = lockRefusal(guard, now);
+        if (locked !== undefined) return locked;
+        const taken = await tx.verifications.takeCheck(id, now);
+        if (taken === undefined) return checkRefusal(tx, id, now);
+        if (codes.matches(id, code, taken.codeHash)) {
+          // finish() only moves a pending row: of two right codes racing, one approves.
+          if (!(await tx.verifications.finish(id, 'approved', now))) return checkRefusal(tx, id, now);
+          await tx.phoneGuards.save({ ...guard, failedChecks: 0 }, now);
+          await onApproved(tx, { ...taken, status: 'approved', approvedAt: now }, now);
+          return { valid: true };
+        }
+        await recordFailure(tx, guard, now);
+        if (taken.checks >= taken.maxChecks) await tx.verifications.finish(id, 'max_attempts_reached', now);
+        return { valid: false };
+      });
+      // Refusals are thrown after the commit, so the statuses they wrote stay written.
+      if ('refused' in outcome) throwRefusal(outcome);
+      const verification = await view(store, await findVisible(store, id, clientId), now);
+      return { verification, valid: outcome.valid };
+    },
+
+    async cancel(id: string, clientId?: string | null): Promise<Verification> {
+      const now = clock.now();
+      return store.transaction(async (tx) => {
+        const v = await findVisible(tx, id, clientId);
+        const status = effectiveStatus(v, now);
+        if (status !== 'pending') throwRefusal({ refused: REFUSAL_BY_STATUS[status] });
+        await tx.verifications.finish(id, 'canceled', now);
+        return view(tx, { ...v, status: 'canceled' }, now);
+      });
+    },
+  };
+}
+
+export type Verifications = ReturnType<typeof createVerifications>;

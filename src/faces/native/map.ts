@@ -1,0 +1,41 @@
+/** Domain objects -> the native API's wire objects (timestamps as ISO 8601 strings). */
+import type { Customer, SmsMessage, Verification } from '../../domain/types.js';
+
+const iso = (date: Date) => date.toISOString();
+const isoOrNull = (date: Date | null) => (date === null ? null : date.toISOString());
+
+export function customerToWire(customer: Customer) {
+  const { pendingPhone, pendingVerificationId, createdAt, updatedAt, ...rest } = customer;
+  return {
+    ...rest,
+    pendingPhoneChange:
+      pendingPhone === null ? null : { phone: pendingPhone, verificationId: pendingVerificationId },
+    createdAt: iso(createdAt),
+    updatedAt: iso(updatedAt),
+  };
+}
+
+export function verificationToWire(verification: Verification) {
+  const { clientId: _client, expiresAt, createdAt, updatedAt, approvedAt, sends, ...rest } = verification;
+  return {
+    ...rest,
+    expiresAt: iso(expiresAt),
+    createdAt: iso(createdAt),
+    updatedAt: iso(updatedAt),
+    approvedAt: isoOrNull(approvedAt),
+    sends: sends.map((send) => ({ ...send, at: iso(send.at) })),
+  };
+}
+
+export function messageToWire(message: SmsMessage) {
+  const { errorCode, errorMessage, clientId: _client, sendingAt: _sending, ...rest } = message;
+  return {
+    ...rest,
+    error: errorCode === null ? null : { code: errorCode, message: errorMessage },
+    createdAt: iso(message.createdAt),
+    sentAt: isoOrNull(message.sentAt),
+    deliveredAt: isoOrNull(message.deliveredAt),
+    failedAt: isoOrNull(message.failedAt),
+    updatedAt: iso(message.updatedAt),
+  };
+}

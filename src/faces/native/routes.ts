@@ -1,0 +1,257 @@
+/** The native REST API (/v1): validate, call the domain, map. Nothing else lives here. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Clients } from '../../domain/clients.js';
+import type { Domain } from '../../domain/index.js';
+import { requireClient } from '../../http/auth.js';
+import type { Limiter } from '../../limits/rate-limits.js';
+import { customerToWire, messageToWire, verificationToWire } from './map.js';
+import {
+  CheckReply,
+  CodeBody,
+  Customer,
+  CustomerPage,
+  ErrorReply,
+  IdParams,
+  ListCustomersQuery,
+  Message,
+  PhoneChangeBody,
+  PhoneChangeReply,
+  RegisterCustomerBody,
+  RegisterReply,
+  StartVerificationBody,
+  UpdateCustomerBody,
+  Verification,
+} from './schemas.js';
+
+export interface NativeFaceOptions {
+  domain: Domain;
+  clients: Clients;
+  clientLimiter: Limiter;
+}
+
+const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 409: ErrorReply, 429: ErrorReply };
+const security = [{ bearer: [] }];
+
+export const nativeFace: FastifyPluginAsyncTypebox<NativeFaceOptions> = async (
+  app,
+  { domain, clients, clientLimiter },
+) => {
+  app.addHook('preHandler', requireClient(clients, clientLimiter));
+  const clientId = (request: { client: { id: string } | null }) => request.client?.id ?? null;
+
+  app.post(
+    '/customers',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Register a customer; texts a signup code to the phone',
+        security,
+        body: RegisterCustomerBody,
+        response: { 201: RegisterReply, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { locale, ...input } = request.body;
+      const { customer, verification } = await domain.customers.register(input, {
+        clientId: clientId(request),
+        locale,
+      });
+      return reply
+        .status(201)
+        .send({ customer: customerToWire(customer), verification: verificationToWire(verification) });
+    },
+  );
+
+  app.get(
+    '/customers',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'List customers in registration order',
+        security,
+        querystring: ListCustomersQuery,
+        response: { 200: CustomerPage, ...errors },
+      },
+    },
+    async (request) => {
+      const page = await domain.customers.list(
+        Number(request.query.cursor ?? 0),
+        Number(request.query.limit ?? 20),
+      );
+      return {
+        data: page.customers.map(customerToWire),
+        nextCursor: page.next === null ? null : String(page.next),
+      };
+    },
+  );
+
+  app.get(
+    '/customers/:id',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Look up a customer',
+        security,
+        params: IdParams,
+        response: { 200: Customer, ...errors },
+      },
+    },
+    async (request) => customerToWire(await domain.customers.get(request.params.id)),
+  );
+
+  app.patch(
+    '/customers/:id',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Update a customer (the phone changes only through phone-change)',
+        security,
+        params: IdParams,
+        body: UpdateCustomerBody,
+        response: { 200: Customer, ...errors },
+      },
+    },
+    async (request) => customerToWire(await domain.customers.update(request.params.id, request.body)),
+  );
+
+  app.post(
+    '/customers/:id/phone-change',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Start a phone-number change: current password + new number; texts a code to the new number',
+        security,
+        params: IdParams,
+        body: PhoneChangeBody,
+        response: { 202: PhoneChangeReply, 403: ErrorReply, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { customer, verification } = await domain.phoneChange.request(request.params.id, {
+        password: request.body.password,
+        newPhone: request.body.newPhone,
+        locale: request.body.locale,
+        clientId: clientId(request),
+      });
+      return reply
+        .status(202)
+        .send({ customer: customerToWire(customer), verification: verificationToWire(verification) });
+    },
+  );
+
+  app.post(
+    '/customers/:id/phone-change/confirm',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Confirm a phone-number change with the code; switches the number',
+        security,
+        params: IdParams,
+        body: CodeBody,
+        response: { 200: Customer, 422: ErrorReply, ...errors },
+      },
+    },
+    async (request) => customerToWire(await domain.phoneChange.confirm(request.params.id, request.body.code)),
+  );
+
+  app.post(
+    '/verifications',
+    {
+      schema: {
+        tags: ['verifications'],
+        summary: 'Send a code by SMS',
+        security,
+        body: StartVerificationBody,
+        response: { 201: Verification, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const verification = await domain.verifications.start({ ...request.body, clientId: clientId(request) });
+      return reply.status(201).send(verificationToWire(verification));
+    },
+  );
+
+  app.get(
+    '/verifications/:id',
+    {
+      schema: {
+        tags: ['verifications'],
+        summary: 'Look up a verification',
+        security,
+        params: IdParams,
+        response: { 200: Verification, ...errors },
+      },
+    },
+    async (request) =>
+      verificationToWire(await domain.verifications.get(request.params.id, clientId(request))),
+  );
+
+  app.post(
+    '/verifications/:id/check',
+    {
+      schema: {
+        tags: ['verifications'],
+        summary: 'Check a code: status becomes approved on the right code',
+        security,
+        params: IdParams,
+        body: CodeBody,
+        response: { 200: CheckReply, ...errors },
+      },
+    },
+    async (request) => {
+      const { valid, verification } = await domain.verifications.check(
+        request.params.id,
+        request.body.code,
+        clientId(request),
+      );
+      return { valid, verification: verificationToWire(verification) };
+    },
+  );
+
+  app.post(
+    '/verifications/:id/resend',
+    {
+      schema: {
+        tags: ['verifications'],
+        summary: 'Send a new code; checks already made still count',
+        security,
+        params: IdParams,
+        response: { 200: Verification, ...errors },
+      },
+    },
+    async (request) =>
+      verificationToWire(await domain.verifications.resend(request.params.id, clientId(request))),
+  );
+
+  app.post(
+    '/verifications/:id/cancel',
+    {
+      schema: {
+        tags: ['verifications'],
+        summary: 'Cancel a pending verification',
+        security,
+        params: IdParams,
+        response: { 200: Verification, ...errors },
+      },
+    },
+    async (request) =>
+      verificationToWire(await domain.verifications.cancel(request.params.id, clientId(request))),
+  );
+
+  app.get(
+    '/messages/:id',
+    {
+      schema: {
+        tags: ['messages'],
+        summary: 'An SMS: status, parts, price (never the code)',
+        security,
+        params: IdParams,
+        response: { 200: Message, ...errors },
+      },
+    },
+    async (request) => messageToWire(await domain.message(request.params.id, clientId(request))),
+  );
+};
+
+export const HealthReply = Type.Object({ status: Type.Literal('ok'), database: Type.String() });

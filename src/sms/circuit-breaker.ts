@@ -1,0 +1,46 @@
+/**
+ * Skips a provider that keeps failing: after `threshold` consecutive failures it is open (skipped)
+ * for `openMs`; then one trial send may go through (half-open), and a success closes it again.
+ */
+export class CircuitBreaker {
+  #failures = 0;
+  #openUntil = 0;
+  #trialInFlight = false;
+
+  constructor(
+    private readonly threshold: number,
+    private readonly openMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get state(): 'closed' | 'open' | 'half-open' {
+    if (this.#failures < this.threshold) return 'closed';
+    return this.now() < this.#openUntil ? 'open' : 'half-open';
+  }
+
+  /** May a send be tried now? In half-open state only one trial at a time. */
+  tryAcquire(): boolean {
+    const state = this.state;
+    if (state === 'closed') return true;
+    if (state === 'open' || this.#trialInFlight) return false;
+    this.#trialInFlight = true;
+    return true;
+  }
+
+  success(): void {
+    this.#failures = 0;
+    this.#trialInFlight = false;
+  }
+
+  failure(): void {
+    this.#failures += 1;
+    this.#trialInFlight = false;
+    if (this.#failures >= this.threshold) this.#openUntil = this.now() + this.openMs;
+  }
+
+  /** A configuration error will not heal by itself soon: open at once. */
+  trip(): void {
+    this.#failures = Math.max(this.#failures, this.threshold);
+    this.failure();
+  }
+}

@@ -1,0 +1,108 @@
+import type { Kysely } from 'kysely';
+import type { CustomerPatch, CustomerStore } from '../domain/ports.js';
+import type { CustomerRecord } from '../domain/types.js';
+import type { CustomerRow, CustomersTable, Database } from './database.js';
+import { withConstraintErrors } from './errors.js';
+
+export function toCustomer(row: CustomerRow): CustomerRecord {
+  return {
+    id: row.id,
+    number: row.number,
+    nameEn: row.name_en,
+    nameAr: row.name_ar,
+    email: row.email,
+    phone: row.phone,
+    passwordHash: row.password_hash,
+    notes: row.notes,
+    active: row.active,
+    emirateId: row.emirate_id,
+    mobileCountryId: row.mobile_country_id,
+    phoneVerified: row.phone_verified,
+    pendingPhone: row.pending_phone,
+    pendingVerificationId: row.pending_verification_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+const COLUMNS: Record<keyof CustomerPatch, keyof CustomersTable> = {
+  nameEn: 'name_en',
+  nameAr: 'name_ar',
+  email: 'email',
+  phone: 'phone',
+  passwordHash: 'password_hash',
+  notes: 'notes',
+  active: 'active',
+  emirateId: 'emirate_id',
+  mobileCountryId: 'mobile_country_id',
+  phoneVerified: 'phone_verified',
+  pendingPhone: 'pending_phone',
+  pendingVerificationId: 'pending_verification_id',
+};
+
+export function customerStore(db: Kysely<Database>): CustomerStore {
+  const selectAll = () => db.selectFrom('customers').selectAll();
+  return {
+    async insert(c) {
+      const row = await withConstraintErrors(
+        db
+          .insertInto('customers')
+          .values({
+            id: c.id,
+            name_en: c.nameEn,
+            name_ar: c.nameAr,
+            email: c.email,
+            phone: c.phone,
+            password_hash: c.passwordHash,
+            notes: c.notes,
+            active: c.active,
+            emirate_id: c.emirateId,
+            mobile_country_id: c.mobileCountryId,
+            pending_phone: null,
+            pending_verification_id: null,
+            created_at: c.now,
+            updated_at: c.now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      );
+      return toCustomer(row);
+    },
+    async findById(id) {
+      const row = await selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toCustomer(row);
+    },
+    async findByNumber(number) {
+      const row = await selectAll().where('number', '=', number).executeTakeFirst();
+      return row && toCustomer(row);
+    },
+    async findByPhone(phone) {
+      const row = await selectAll().where('phone', '=', phone).executeTakeFirst();
+      return row && toCustomer(row);
+    },
+    async findByEmail(email) {
+      const row = await selectAll()
+        .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+        .executeTakeFirst();
+      return row && toCustomer(row);
+    },
+    async update(id, patch, now) {
+      const values: Record<string, unknown> = { updated_at: now };
+      for (const [key, value] of Object.entries(patch)) {
+        if (value !== undefined) values[COLUMNS[key as keyof CustomerPatch]] = value;
+      }
+      const row = await withConstraintErrors(
+        db.updateTable('customers').set(values).where('id', '=', id).returningAll().executeTakeFirst(),
+      );
+      return row && toCustomer(row);
+    },
+    async list(afterNumber, limit) {
+      const rows = await selectAll()
+        .where('number', '>', afterNumber)
+        .orderBy('number')
+        .limit(limit)
+        .execute();
+      return rows.map(toCustomer);
+    },
+  };
+}

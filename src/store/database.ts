@@ -1,0 +1,131 @@
+/** Every table, as Kysely sees it. Columns with database defaults are Generated<>. */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date, Date>;
+/** numeric columns come back from Postgres as strings (exact decimals). */
+type Numeric = ColumnType<string, number | string, number | string>;
+
+export interface CountriesTable {
+  id: number;
+  alpha2: string;
+  alpha3: string;
+  calling_code: string;
+  name_en: string;
+  name_ar: string;
+}
+
+export interface EmiratesTable {
+  id: number;
+  name_en: string;
+  name_ar: string;
+}
+
+export interface ApiClientsTable {
+  id: string;
+  code: string;
+  name: string;
+  key_hash: string;
+  key_sealed: string | null;
+  active: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CustomersTable {
+  id: string;
+  number: Generated<number>;
+  name_en: string;
+  name_ar: string | null;
+  email: string;
+  phone: string;
+  password_hash: string;
+  notes: string | null;
+  active: boolean;
+  emirate_id: number | null;
+  mobile_country_id: number | null;
+  phone_verified: Generated<boolean>;
+  pending_phone: string | null;
+  pending_verification_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface VerificationsTable {
+  id: string;
+  phone: string;
+  purpose: string;
+  locale: string;
+  customer_id: string | null;
+  client_id: string | null;
+  status: string;
+  code_hash: string;
+  checks: Generated<number>;
+  max_checks: number;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  approved_at: Timestamp | null;
+}
+
+export interface VerificationSendsTable {
+  id: Generated<string>;
+  verification_id: string;
+  phone: string;
+  message_id: string | null;
+  channel: string;
+  created_at: Timestamp;
+}
+
+export interface PhoneGuardsTable {
+  phone: string;
+  failed_checks: Generated<number>;
+  locked_until: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface SmsMessagesTable {
+  id: string;
+  kind: string;
+  /** 0 = OTP lane (first), 1 = notices. */
+  priority: number;
+  recipient: string;
+  body_sealed: string | null;
+  preview: string;
+  encoding: string;
+  parts: number;
+  price: Numeric | null;
+  currency: string | null;
+  status: string;
+  provider: string | null;
+  provider_ref: string | null;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  lease_until: Timestamp | null;
+  expires_at: Timestamp | null;
+  error_code: string | null;
+  error_message: string | null;
+  verification_id: string | null;
+  client_id: string | null;
+  created_at: Timestamp;
+  sending_at: Timestamp | null;
+  sent_at: Timestamp | null;
+  delivered_at: Timestamp | null;
+  failed_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface Database {
+  countries: CountriesTable;
+  emirates: EmiratesTable;
+  api_clients: ApiClientsTable;
+  customers: CustomersTable;
+  verifications: VerificationsTable;
+  verification_sends: VerificationSendsTable;
+  phone_guards: PhoneGuardsTable;
+  sms_messages: SmsMessagesTable;
+}
+
+export type CustomerRow = Selectable<CustomersTable>;
+export type NewCustomerRow = Insertable<CustomersTable>;
+export type VerificationRow = Selectable<VerificationsTable>;
+export type SmsMessageRow = Selectable<SmsMessagesTable>;

@@ -1,0 +1,36 @@
+/** Turns constraint violations into the domain errors they mean. */
+import { DomainError } from '../domain/errors.js';
+
+interface PgError {
+  code?: string;
+  constraint?: string;
+  message?: string;
+}
+
+const UNIQUE_VIOLATION = '23505';
+const FOREIGN_KEY_VIOLATION = '23503';
+
+const UNIQUE_CONSTRAINTS: Record<string, DomainError['code']> = {
+  customers_email_key: 'email_taken',
+  customers_phone_key: 'phone_taken',
+};
+
+export function translateConstraintError(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return error;
+  const { code, constraint, message = '' } = error as PgError;
+  if (code === UNIQUE_VIOLATION) {
+    const name = constraint ?? Object.keys(UNIQUE_CONSTRAINTS).find((key) => message.includes(key));
+    const mapped = name === undefined ? undefined : UNIQUE_CONSTRAINTS[name];
+    if (mapped !== undefined) return new DomainError(mapped);
+  }
+  if (code === FOREIGN_KEY_VIOLATION) return new DomainError('invalid_reference');
+  return error;
+}
+
+export async function withConstraintErrors<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw translateConstraintError(error);
+  }
+}

@@ -1,0 +1,26 @@
+/** The Store the domain works on, bound to the database or to one transaction. */
+import type { Kysely } from 'kysely';
+import type { Store } from '../domain/ports.js';
+import { clientStore } from './clients.js';
+import { customerStore } from './customers.js';
+import type { Database } from './database.js';
+import { messageStore } from './messages.js';
+import { phoneGuardStore } from './phone-guards.js';
+import { referenceStore } from './reference.js';
+import { verificationStore } from './verifications.js';
+
+export function createStore(db: Kysely<Database>): Store {
+  return {
+    customers: customerStore(db),
+    verifications: verificationStore(db),
+    phoneGuards: phoneGuardStore(db),
+    messages: messageStore(db),
+    clients: clientStore(db),
+    reference: referenceStore(db),
+    async transaction(work) {
+      // Already inside one: join it (Kysely does not nest transactions).
+      if (db.isTransaction) return work(this);
+      return db.transaction().execute((trx) => work(createStore(trx)));
+    },
+  };
+}

@@ -1,0 +1,9 @@
+/** The migrations in order. Listed here (not read from disk) so they run the same from source and from a build. */
+import type { Migration } from 'kysely';
+import * as initial from './2026_11_23_00_initial.js';
+import * as referenceData from './2026_11_23_01_reference_data.js';
+
+export const migrations: Record<string, Migration> = {
+  '2026_11_23_00_initial': initial,
+  '2026_11_23_01_reference_data': referenceData,
+};

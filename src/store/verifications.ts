@@ -1,0 +1,132 @@
+import { sql, type Kysely } from 'kysely';
+import type { VerificationStore } from '../domain/ports.js';
+import type {
+  Locale,
+  Purpose,
+  SendChannel,
+  VerificationRecord,
+  VerificationStatus,
+} from '../domain/types.js';
+import type { Database, VerificationRow } from './database.js';
+
+export function toVerification(row: VerificationRow): VerificationRecord {
+  return {
+    id: row.id,
+    to: row.phone,
+    purpose: row.purpose as Purpose,
+    locale: row.locale as Locale,
+    customerId: row.customer_id,
+    clientId: row.client_id,
+    status: row.status as VerificationStatus,
+    codeHash: row.code_hash,
+    checks: row.checks,
+    maxChecks: row.max_checks,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    approvedAt: row.approved_at,
+  };
+}
+
+export function verificationStore(db: Kysely<Database>): VerificationStore {
+  return {
+    async insert(v) {
+      const row = await db
+        .insertInto('verifications')
+        .values({
+          id: v.id,
+          phone: v.phone,
+          purpose: v.purpose,
+          locale: v.locale,
+          customer_id: v.customerId,
+          client_id: v.clientId,
+          status: 'pending',
+          code_hash: v.codeHash,
+          max_checks: v.maxChecks,
+          expires_at: v.expiresAt,
+          created_at: v.now,
+          updated_at: v.now,
+          approved_at: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toVerification(row);
+    },
+    async findById(id) {
+      const row = await db.selectFrom('verifications').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toVerification(row);
+    },
+    async listSends(id) {
+      const rows = await db
+        .selectFrom('verification_sends')
+        .select(['message_id', 'channel', 'created_at'])
+        .where('verification_id', '=', id)
+        .orderBy('id')
+        .execute();
+      return rows.map((row) => ({
+        messageId: row.message_id,
+        channel: row.channel as SendChannel,
+        at: row.created_at,
+      }));
+    },
+    async recordSend(send) {
+      await db
+        .insertInto('verification_sends')
+        .values({
+          verification_id: send.verificationId,
+          phone: send.phone,
+          message_id: send.messageId,
+          channel: send.channel,
+          created_at: send.at,
+        })
+        .execute();
+    },
+    async countSendsSince(phone, since) {
+      const row = await db
+        .selectFrom('verification_sends')
+        .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('created_at').as('oldest')])
+        .where('phone', '=', phone)
+        .where('created_at', '>', since)
+        .executeTakeFirstOrThrow();
+      return { count: Number(row.count), oldest: row.oldest === null ? null : new Date(row.oldest) };
+    },
+    async replaceCode(id, codeHash, expiresAt, now) {
+      await db
+        .updateTable('verifications')
+        .set({ code_hash: codeHash, expires_at: expiresAt, updated_at: now })
+        .where('id', '=', id)
+        .execute();
+    },
+    async takeCheck(id, now) {
+      // One statement: the row lock makes concurrent checks queue here and re-test the condition.
+      const row = await db
+        .updateTable('verifications')
+        .set({ checks: sql`checks + 1`, updated_at: now })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .where('expires_at', '>', now)
+        .where('checks', '<', sql<number>`max_checks`)
+        .returningAll()
+        .executeTakeFirst();
+      return row && toVerification(row);
+    },
+    async finish(id, status, now) {
+      const result = await db
+        .updateTable('verifications')
+        .set({ status, updated_at: now, approved_at: status === 'approved' ? now : null })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async cancelPending(phone, purpose, now) {
+      await db
+        .updateTable('verifications')
+        .set({ status: 'canceled', updated_at: now })
+        .where('phone', '=', phone)
+        .where('purpose', '=', purpose)
+        .where('status', '=', 'pending')
+        .execute();
+    },
+  };
+}

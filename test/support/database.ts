@@ -1,0 +1,68 @@
+/**
+ * The storage backends every storage test runs on: embedded PGlite always, and a PostgreSQL server
+ * when TEST_DATABASE_URL names one (.ci/run sets it where a server answers on 127.0.0.1). On the
+ * server each test file works in a database of its own and drops it afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openPglite } from '../../src/store/pglite.js';
+import { openPostgres } from '../../src/store/postgres.js';
+import type { OpenedDatabase } from '../../src/store/connect.js';
+
+export interface TestDatabase {
+  opened: OpenedDatabase;
+  /** Connection URL, for a child process to open the same database (PostgreSQL only). */
+  url: string | undefined;
+  drop(): Promise<void>;
+}
+
+export interface Backend {
+  name: 'pglite' | 'postgres';
+  open(): Promise<TestDatabase>;
+}
+
+export const serverUrl = process.env.TEST_DATABASE_URL || undefined;
+
+const pgliteBackend: Backend = {
+  name: 'pglite',
+  async open() {
+    const db = await openPglite(undefined);
+    return { opened: { db, driver: 'pglite' }, url: undefined, drop: () => db.destroy() };
+  },
+};
+
+const postgresBackend = (adminUrl: string): Backend => ({
+  name: 'postgres',
+  async open() {
+    const name = `otpgate_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    const db = openPostgres(url.toString(), 20);
+    return {
+      opened: { db, driver: 'postgres' },
+      url: url.toString(),
+      async drop() {
+        await db.destroy();
+        const cleanup = new pg.Client({ connectionString: adminUrl });
+        await cleanup.connect();
+        await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await cleanup.end();
+      },
+    };
+  },
+});
+
+/** The backends to run on; the server one is listed as skipped (with the reason) when absent. */
+export const backends: { backend: Backend; skip: string | false }[] = [
+  { backend: pgliteBackend, skip: false },
+  serverUrl === undefined
+    ? {
+        backend: { name: 'postgres', open: () => Promise.reject(new Error('no server')) },
+        skip: 'PostgreSQL tests skipped: TEST_DATABASE_URL is not set (no server on this machine)',
+      }
+    : { backend: postgresBackend(serverUrl), skip: false },
+];
