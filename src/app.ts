@@ -15,7 +15,8 @@ import { createClients, type Clients } from './domain/clients.js';
 import { createDomain, type Domain } from './domain/index.js';
 import { systemClock, type Clock } from './domain/ports.js';
 import { sendNativeError } from './http/errors.js';
-import { nativeFace } from './faces/native/routes.js';
+import { registerFaces } from './faces/index.js';
+import type { HttpApp } from './faces/context.js';
 import { HealthReply } from './faces/native/routes.js';
 import { createRateLimits } from './limits/rate-limits.js';
 import { createLogger } from './logger.js';
@@ -43,7 +44,7 @@ export interface AppOptions {
 }
 
 export interface App {
-  http: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
+  http: HttpApp;
   domain: Domain;
   clients: Clients;
   dispatcher: Dispatcher;
@@ -141,7 +142,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
       return { status: 'ok' as const, database: database.driver };
     },
   );
-  await http.register(nativeFace, { prefix: '/v1', domain, clients, clientLimiter: limits.client });
+  await registerFaces(
+    http,
+    { domain, clients, limits, config, clock, db: database.db },
+    config.facesWithoutAuth,
+  );
   await http.ready();
 
   if (options.startDispatcher ?? true) dispatcher.start();

@@ -55,6 +55,8 @@ export interface Config {
   bodyLimitBytes: number;
   verification: VerificationPolicy;
   rateLimits: RateLimitPolicy;
+  /** Legacy faces whose client authentication is switched off, for a drop-in migration (FACES_WITHOUT_AUTH). */
+  facesWithoutAuth: ReadonlySet<string>;
   /** Comma-separated provider URLs in failover order; empty means the dev outbox file. */
   smsProviders: string[];
   /** How long a claimed outbox message stays leased to one dispatcher before another may take it. */
@@ -126,6 +128,24 @@ function parseTestNumbers(raw: string | undefined, codeLength: number): Map<stri
   return numbers;
 }
 
+const LEGACY_FACES = ['customers', 'cbss', 'menuapp', 'bitel'];
+
+function parseFacesWithoutAuth(raw: string | undefined): ReadonlySet<string> {
+  const faces = (raw ?? '')
+    .split(',')
+    .map((face) => face.trim())
+    .filter((face) => face !== '');
+  for (const face of faces) {
+    if (!LEGACY_FACES.includes(face)) {
+      throw new ConfigError(
+        'FACES_WITHOUT_AUTH',
+        `names unknown face "${face}" (known: ${LEGACY_FACES.join(', ')})`,
+      );
+    }
+  }
+  return new Set(faces);
+}
+
 /** In development a missing secret is generated once into the data dir, so codes survive restarts. */
 function resolveCodeSecret(env: Env, production: boolean, dataDir: string): Buffer {
   const raw = env.CODE_SECRET;
@@ -195,6 +215,7 @@ export function loadConfig(env: Env = process.env): Config {
       perClientPerMinute: integer(env, 'RATE_LIMIT_CLIENT_PER_MINUTE', 6000, 1, 10_000_000),
       perPhonePerMinute: integer(env, 'RATE_LIMIT_PHONE_PER_MINUTE', 10, 1, 10_000),
     },
+    facesWithoutAuth: parseFacesWithoutAuth(env.FACES_WITHOUT_AUTH),
     smsProviders,
     smsLeaseSeconds: integer(env, 'SMS_LEASE_SECONDS', 30, 5, 3600),
     smsPollMs: integer(env, 'SMS_POLL_MS', 1000, 10, 60_000),

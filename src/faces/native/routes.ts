@@ -1,10 +1,8 @@
 /** The native REST API (/v1): validate, call the domain, map. Nothing else lives here. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Clients } from '../../domain/clients.js';
-import type { Domain } from '../../domain/index.js';
 import { requireClient } from '../../http/auth.js';
-import type { Limiter } from '../../limits/rate-limits.js';
+import type { FaceContext } from '../context.js';
 import { customerToWire, messageToWire, verificationToWire } from './map.js';
 import {
   CheckReply,
@@ -24,20 +22,15 @@ import {
   Verification,
 } from './schemas.js';
 
-export interface NativeFaceOptions {
-  domain: Domain;
-  clients: Clients;
-  clientLimiter: Limiter;
-}
-
 const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 409: ErrorReply, 429: ErrorReply };
 const security = [{ bearer: [] }];
 
-export const nativeFace: FastifyPluginAsyncTypebox<NativeFaceOptions> = async (
+export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
   app,
-  { domain, clients, clientLimiter },
+  { domain, clients, limits },
 ) => {
-  app.addHook('preHandler', requireClient(clients, clientLimiter));
+  // The native API always needs a client: FACES_WITHOUT_AUTH is for legacy drop-in migrations.
+  app.addHook('preHandler', requireClient(clients, limits.client));
   const clientId = (request: { client: { id: string } | null }) => request.client?.id ?? null;
 
   app.post(

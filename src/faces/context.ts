@@ -1,0 +1,33 @@
+/** What every face (native or legacy) is handed: the one domain, the clients, the limits and the config. */
+import type { Config } from '../config.js';
+import type { Clients } from '../domain/clients.js';
+import type { Domain } from '../domain/index.js';
+import type { Clock } from '../domain/ports.js';
+import type { RateLimits } from '../limits/rate-limits.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, RawServerDefault } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../store/database.js';
+
+export interface FaceContext {
+  domain: Domain;
+  clients: Clients;
+  limits: RateLimits;
+  config: Config;
+  clock: Clock;
+  /** For faces that keep state of their own (idempotency records, login sessions): their own query files take it. */
+  db: Kysely<Database>;
+  /** False when the deployment switched this face's client authentication off (FACES_WITHOUT_AUTH). */
+  authRequired: boolean;
+}
+
+/** The app every face is registered on: Fastify with TypeBox schemas and our pino logger. */
+export type HttpApp = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  Logger,
+  TypeBoxTypeProvider
+>;

@@ -1,0 +1,17 @@
+/**
+ * Every face, mounted at its own paths. A face is a thin translation onto the same domain; adding one
+ * means adding its folder and one line here.
+ */
+import type { FaceContext, HttpApp } from './context.js';
+import { nativeFace } from './native/routes.js';
+
+export type FaceName = 'native' | 'customers' | 'cbss' | 'menuapp' | 'bitel';
+
+export async function registerFaces(
+  app: HttpApp,
+  context: Omit<FaceContext, 'authRequired'>,
+  withoutAuth: ReadonlySet<string>,
+): Promise<void> {
+  const ctx = (face: FaceName): FaceContext => ({ ...context, authRequired: !withoutAuth.has(face) });
+  await app.register(nativeFace, { prefix: '/v1', ...ctx('native') });
+}
