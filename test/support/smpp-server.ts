@@ -16,7 +16,8 @@
  * - sends a delivery receipt deliver_sm per accepted PDU that asked for one (registered_delivery bit 0), as
  *   TLVs, Appendix B text or both; a receipt for a client that is not bound waits for its next bind.
  * Behaviour hooks live on `server.behaviour` and can be changed while it runs: throttle the first n submits,
- * refuse binds, pick a status per submit (e.g. ESME_RINVDSTADR), stop answering submits, delay receipts.
+ * refuse binds, pick a status per submit (e.g. ESME_RINVDSTADR), stop answering submits, delay receipts or send
+ * them ahead of the submit_sm_resp.
  */
 import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -47,6 +48,8 @@ export interface SmppServerBehaviour {
   submitStatus: (part: SubmittedPart) => number | undefined;
   /** False: take submit_sm and never answer (they go to `unanswered`). */
   answerSubmits: boolean;
+  /** Send each receipt before the submit_sm_resp it belongs to, as some SMSCs do under load. */
+  receiptBeforeResponse: boolean;
 }
 
 export interface SmppServerOptions extends Partial<SmppServerBehaviour> {
@@ -112,6 +115,8 @@ export interface ReceiptRequest {
   mode?: Exclude<ReceiptMode, 'none'>;
   /** The system_id whose bound session gets it; default the server's. */
   systemId?: string;
+  /** Some SMSCs send receipts as data_sm (text then goes in message_payload). Default deliver_sm. */
+  command?: 'deliver_sm' | 'data_sm';
 }
 
 export interface SmppServerStats {
@@ -252,6 +257,7 @@ export async function startSmppServer(options: SmppServerOptions): Promise<TestS
     receiptState: options.receiptState ?? (() => 'DELIVRD'),
     submitStatus: options.submitStatus ?? (() => undefined),
     answerSubmits: options.answerSubmits ?? true,
+    receiptBeforeResponse: options.receiptBeforeResponse ?? false,
   };
   const changes = new EventEmitter();
   changes.setMaxListeners(0);
@@ -328,14 +334,19 @@ export async function startSmppServer(options: SmppServerOptions): Promise<TestS
     return fields;
   }
 
-  function deliver(systemId: string, fields: PduFields, preferred?: Session): Promise<number> | undefined {
+  function deliver(
+    systemId: string,
+    fields: PduFields,
+    preferred?: Session,
+    command = 'deliver_sm',
+  ): Promise<number> | undefined {
     const target =
       preferred && boundSystemIdOf.get(preferred) === systemId
         ? preferred
         : [...boundSystemIdOf].find(([, id]) => id === systemId)?.[0];
     if (target === undefined) return undefined;
     return new Promise<number>((resolve) => {
-      const sent = target.deliver_sm(fields, (response) => {
+      const sent = target.send(new smpp.PDU(command, fields), (response) => {
         stats.receiptResponses++;
         if (response.command_status !== 0) stats.receiptErrors++;
         changed();
@@ -356,10 +367,14 @@ export async function startSmppServer(options: SmppServerOptions): Promise<TestS
       behaviour.receiptMode,
       part,
     );
-    const timer = setTimeout(() => {
-      timers.delete(timer);
+    const send = (): void => {
       if (deliver(part.systemId, fields, session) === undefined)
         heldReceipts.push({ systemId: part.systemId, fields });
+    };
+    if (behaviour.receiptBeforeResponse) return send();
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      send();
     }, behaviour.receiptDelayMs);
     timers.add(timer);
   }
@@ -446,9 +461,10 @@ export async function startSmppServer(options: SmppServerOptions): Promise<TestS
     part.messageId = formatId(numeric, behaviour.idFormat);
     numericIdOf.set(part.messageId, numeric);
     submits.push(part);
+    if (behaviour.receiptBeforeResponse) scheduleReceipt(part, session);
     session.send(pdu.response({ message_id: part.messageId }));
     assemble(part);
-    scheduleReceipt(part, session);
+    if (!behaviour.receiptBeforeResponse) scheduleReceipt(part, session);
     changed();
   }
 
@@ -509,8 +525,18 @@ export async function startSmppServer(options: SmppServerOptions): Promise<TestS
       const search = query.size > 0 ? `?${query}` : '';
       return `${options.tls ? 'smpps' : 'smpp'}://${user}:${password}@${HOST}:${port}${search}`;
     },
-    sendReceipt({ receiptId, state = 'DELIVRD', mode = 'text', systemId = options.systemId }) {
-      const delivered = deliver(systemId, receiptFields(receiptId, state, mode));
+    sendReceipt({ receiptId, state = 'DELIVRD', mode = 'text', systemId = options.systemId, command }) {
+      const fields = receiptFields(receiptId, state, mode);
+      if (command === 'data_sm') {
+        // data_sm has no short_message; its text travels in message_payload.
+        const { short_message: text, ...rest } = fields;
+        if (mode !== 'tlv') rest.message_payload = text;
+        return (
+          deliver(systemId, rest, undefined, command) ??
+          Promise.reject(new Error(`no bound session for ${systemId}`))
+        );
+      }
+      const delivered = deliver(systemId, fields);
       return delivered ?? Promise.reject(new Error(`no bound session for ${systemId}`));
     },
     waitFor(check, what, timeoutMs = 5_000) {

@@ -6,6 +6,7 @@ import { closeAll, otp, providerFor, QUICK, smsc, smsErrorOf } from './helpers.j
 afterEach(closeAll);
 
 const ESME_RINVDSTADR = 0x0b;
+const ESME_RINVBNDSTS = 0x04;
 const certificate = selfSignedCertificate();
 if (!certificate) console.warn('openssl is not on PATH: the smpps:// (TLS) test is skipped');
 
@@ -134,6 +135,18 @@ describe('SMPP session', () => {
     server.behaviour.failBind = false;
 
     await expect(provider.send(otp('finally'))).resolves.toMatchObject({ parts: 1 });
+  });
+
+  it('re-binds when the SMSC answers a submit with ESME_RINVBNDSTS (it no longer sees us bound)', async () => {
+    const server = await smsc({ submitStatus: () => ESME_RINVBNDSTS });
+    const provider = providerFor(server);
+
+    const error = await smsErrorOf(provider.send(otp('hello')));
+    server.behaviour.submitStatus = () => undefined;
+    await server.waitFor(() => server.stats.binds === 2, 'a fresh bind');
+
+    expect(error).toMatchObject({ code: 'unavailable', providerCode: 'ESME_RINVBNDSTS' });
+    await expect(provider.send(otp('again'))).resolves.toMatchObject({ parts: 1 });
   });
 
   it('keeps the link alive with enquire_link', async () => {

@@ -110,9 +110,11 @@ describe('SMPP delivery receipts', () => {
 
   it('answers receipts for unknown ids and duplicates with deliver_sm_resp, and emits a duplicate once', async () => {
     const server = await smsc({ receiptMode: 'none' });
-    const provider = providerFor(server);
+    // An unknown id waits one submit timeout for a late submit_sm_resp before it is emitted as written.
+    const provider = providerFor(server, { submit_timeout_ms: 200 });
     const emitted: DeliveryReceipt[] = [];
     provider.onReceipt?.((receipt) => emitted.push(receipt));
+    const arriving = receipts(provider, 2);
     const result = await provider.send(otp('hello'));
 
     const statuses = [
@@ -121,13 +123,25 @@ describe('SMPP delivery receipts', () => {
       await server.sendReceipt({ receiptId: result.providerRef, mode: 'text' }),
       await server.sendReceipt({ receiptId: 'no-such-id', state: 'WHATEVER' }),
     ];
+    await arriving;
 
     expect(statuses).toEqual([0, 0, 0, 0]);
     expect(server.stats.receiptErrors).toBe(0);
     expect(emitted.map(({ providerRef, status }) => ({ providerRef, status }))).toEqual([
-      { providerRef: 'FFFF0001', status: 'delivered' },
       { providerRef: result.providerRef, status: 'delivered' },
+      { providerRef: 'FFFF0001', status: 'delivered' },
     ]);
+  });
+
+  it('matches a receipt that the SMSC sends ahead of its submit_sm_resp', async () => {
+    const server = await smsc({ receiptMode: 'text', receiptBeforeResponse: true });
+    const provider = providerFor(server);
+    const arriving = receipts(provider, 3);
+
+    const result = await provider.send(otp(LONG_GSM));
+
+    const got = await arriving;
+    expect(got.map((receipt) => receipt.providerRef).sort()).toEqual([...(result.partRefs ?? [])].sort());
   });
 
   it('delivers receipts that waited for a re-bind after the connection dropped', async () => {
@@ -140,5 +154,29 @@ describe('SMPP delivery receipts', () => {
     server.dropConnections();
 
     expect(await arriving).toMatchObject([{ providerRef: result.providerRef, status: 'delivered' }]);
+  });
+
+  it('reads receipts the SMSC sends as data_sm, and answers them with data_sm_resp', async () => {
+    const server = await smsc({ receiptMode: 'none' });
+    const provider = providerFor(server);
+    const arriving = receipts(provider, 2);
+    const first = await provider.send(otp('one'));
+    const second = await provider.send(otp('two'));
+
+    const statuses = [
+      await server.sendReceipt({ receiptId: first.providerRef, command: 'data_sm', mode: 'text' }),
+      await server.sendReceipt({
+        receiptId: second.providerRef,
+        command: 'data_sm',
+        mode: 'tlv',
+        state: 'UNDELIV',
+      }),
+    ];
+
+    expect(statuses).toEqual([0, 0]);
+    expect(await arriving).toMatchObject([
+      { providerRef: first.providerRef, status: 'delivered' },
+      { providerRef: second.providerRef, status: 'undelivered' },
+    ]);
   });
 });

@@ -55,7 +55,9 @@ const nameOfStatus = new Map<number, string>(
   Object.entries(smpp.errors).map(([name, value]) => [value, name]),
 );
 
-export const ESME_ROK = 0;
+export const ESME_ROK = 0x00;
+/** The SMSC says we are not bound: the link is stale and needs a fresh bind. */
+export const ESME_RINVBNDSTS = 0x04;
 
 /** "ESME_RTHROTTLED", or the hex value for a vendor-specific status. */
 export function statusName(status: number): string {

@@ -3,19 +3,14 @@
  * delivery receipts from deliver_sm. The config comes in parsed (parseSmppUrl); nothing is read here.
  */
 import { randomInt } from 'node:crypto';
-import type { Pdu, PduFields } from 'smpp';
-import {
-  SmsError,
-  type DeliveryReceipt,
-  type OutgoingSms,
-  type SendResult,
-  type SmsProvider,
-} from '../../provider.js';
+import type { PduFields } from 'smpp';
+import { SmsError, type OutgoingSms, type SendResult, type SmsProvider } from '../../provider.js';
 import type { SmppConfig } from './config.js';
-import { ESME_ROK, smsErrorOfStatus } from './errors.js';
+import { ESME_RINVBNDSTS, ESME_ROK, smsErrorOfStatus } from './errors.js';
 import { delay, SubmitWindow, TokenBucket } from './flow.js';
-import { stringField, numberField } from './pdu-fields.js';
-import { isReceiptEsmClass, parseReceipt, PartRegistry, type KnownPart } from './receipts.js';
+import { stringField } from './pdu-fields.js';
+import { ReceiptStream } from './receipt-stream.js';
+import type { KnownPart } from './receipts.js';
 import { SmppSession, type SmppLogger } from './session.js';
 import { planSubmits } from './submit.js';
 
@@ -42,69 +37,12 @@ function asSmsError(error: unknown): SmsError {
 export function createSmppProvider(config: SmppConfig, deps: SmppProviderDeps = {}): SmsProvider {
   const name = deps.name ?? 'smpp';
   const logger = deps.logger ?? silentLogger;
-  const listeners = new Set<(receipt: DeliveryReceipt) => void>();
-  const registry = new PartRegistry(config.dlrId);
+  const receipts = new ReceiptStream(name, config.dlrId, logger, config.submitTimeoutMs);
   const window = new SubmitWindow(config.window);
   const bucket = config.tps > 0 ? new TokenBucket(config.tps) : undefined;
   let concatenationRef = randomInt(256);
-  const session = new SmppSession(config, logger, receiveDeliverSm);
+  const session = new SmppSession(config, logger, (pdu) => receipts.receive(pdu));
   session.start();
-
-  function emit(receipt: DeliveryReceipt): void {
-    for (const listener of listeners) {
-      try {
-        listener(receipt);
-      } catch (error) {
-        logger.error({ err: String(error), providerRef: receipt.providerRef }, 'receipt listener failed');
-      }
-    }
-  }
-
-  function receiveDeliverSm(pdu: Pdu): void {
-    const esmClass = numberField(pdu, 'esm_class') ?? 0;
-    if (!isReceiptEsmClass(esmClass)) {
-      logger.debug({ source: stringField(pdu, 'source_addr') }, 'mobile-originated deliver_sm ignored');
-      return;
-    }
-    const parsed = parseReceipt(pdu);
-    if (parsed === undefined) {
-      logger.warn({ esmClass }, 'receipt deliver_sm without an id or state ignored');
-      return;
-    }
-    if (parsed.status === undefined) {
-      logger.debug({ receiptId: parsed.id, state: parsed.state }, 'receipt state says nothing; ignored');
-      return;
-    }
-    const part = registry.find(parsed.id);
-    const receipt: DeliveryReceipt = {
-      provider: name,
-      providerRef: part?.ref ?? registry.unmatchedRef(parsed.id),
-      status: parsed.status,
-      ...(parsed.errorCode === undefined ? {} : { errorCode: parsed.errorCode }),
-      // Receipt dates are in the SMSC's unstated local time; arrival time is the one we can trust.
-      at: new Date(),
-    };
-    if (part === undefined) {
-      logger.debug({ receiptId: parsed.id, state: parsed.state }, 'receipt for an id we do not know');
-      emit(receipt);
-      return;
-    }
-    if (part.lastStatus === parsed.status) {
-      logger.debug({ providerRef: part.ref, state: parsed.state }, 'duplicate receipt ignored');
-      return;
-    }
-    part.lastStatus = parsed.status;
-    logger.debug({ providerRef: part.ref, messageId: part.messageId, state: parsed.state }, 'receipt');
-    if (part.held) part.held.push(receipt);
-    else emit(receipt);
-  }
-
-  /** Receipts can beat send() back; hold them until the caller has the refs to match them against. */
-  function releaseReceipts(parts: KnownPart[]): void {
-    const held = parts.flatMap((part) => part.held ?? []);
-    for (const part of parts) part.held = undefined;
-    if (held.length > 0) setImmediate(() => held.forEach(emit));
-  }
 
   /**
    * One submit_sm, waiting for the bind, a window slot and a token. A throttled part is retried here, in place,
@@ -117,13 +55,17 @@ export function createSmppProvider(config: SmppConfig, deps: SmppProviderDeps = 
       let error: SmsError;
       try {
         await delay(bucket?.reserve() ?? 0);
-        const responded = session.request('submit_sm', fields, config.submitTimeoutMs);
+        let accepted: KnownPart | undefined;
+        const responded = session.request('submit_sm', fields, config.submitTimeoutMs, (response) => {
+          // Remember the id before the next PDU is read: its receipt can follow in the same TCP segment.
+          if (response.command_status !== ESME_ROK) return;
+          accepted = receipts.remember(stringField(response, 'message_id') ?? '', messageId);
+        });
         onWire();
         const response = await responded;
-        if (response.command_status === ESME_ROK) {
-          return registry.remember(stringField(response, 'message_id') ?? '', messageId);
-        }
+        if (accepted) return accepted;
         error = smsErrorOfStatus(response.command_status, 'submit_sm');
+        if (response.command_status === ESME_RINVBNDSTS) session.reconnect('submit_sm refused as not bound');
       } finally {
         release();
       }
@@ -158,7 +100,7 @@ export function createSmppProvider(config: SmppConfig, deps: SmppProviderDeps = 
       await Promise.race([wired, outcome]);
     }
     const results = await Promise.all(outcomes);
-    releaseReceipts(accepted);
+    receipts.release(accepted);
     const failure = results.find((result) => !result.ok);
     if (failure && !failure.ok) {
       logger.warn(
@@ -176,10 +118,11 @@ export function createSmppProvider(config: SmppConfig, deps: SmppProviderDeps = 
     kind: 'smpp',
     send,
     onReceipt(listener) {
-      listeners.add(listener);
+      receipts.onReceipt(listener);
     },
     async close() {
       await session.close();
+      receipts.close();
     },
   };
 }

@@ -48,8 +48,8 @@ export class SmppSession {
   constructor(
     private readonly config: SmppConfig,
     private readonly logger: SmppLogger,
-    /** Called for every deliver_sm; the session answers it with deliver_sm_resp whatever happens. */
-    private readonly onDeliverSm: (pdu: Pdu) => void,
+    /** Called for every deliver_sm and data_sm; the session answers each whatever happens. */
+    private readonly onSmscMessage: (pdu: Pdu) => void,
   ) {}
 
   start(): void {
@@ -91,13 +91,29 @@ export class SmppSession {
     });
   }
 
-  /** Sends a request PDU on the bound link; rejects 'unavailable' on timeout or when the link drops first. */
-  request(command: string, fields: PduFields, timeoutMs: number): Promise<Pdu> {
+  /**
+   * Sends a request PDU on the bound link; rejects 'unavailable' on timeout or when the link drops first.
+   * onResponse runs synchronously as the response is read, before any later PDU from the SMSC.
+   */
+  request(
+    command: string,
+    fields: PduFields,
+    timeoutMs: number,
+    onResponse?: (response: Pdu) => void,
+  ): Promise<Pdu> {
     const client = this.client;
     if (this.state !== 'bound' || client === undefined) {
       return Promise.reject(new SmsError('unavailable', `SMPP not bound; ${command} not sent`));
     }
-    return this.sendRequest(client, command, fields, timeoutMs);
+    return this.sendRequest(client, command, fields, timeoutMs, onResponse);
+  }
+
+  /** Drops the link (the SMSC no longer considers us bound) so the usual backoff re-binds it. */
+  reconnect(reason: string): void {
+    const client = this.client;
+    if (client === undefined || this.state === 'closed') return;
+    this.logger.warn({ account: describeSmppAccount(this.config), reason }, 'SMPP reconnecting');
+    client.destroy();
   }
 
   /** Unbinds gracefully (after outstanding requests, briefly) and stops every timer. */
@@ -161,7 +177,9 @@ export class SmppSession {
       client.destroy();
     });
     client.on('close', () => this.onConnectionLost(client));
-    client.on('deliver_sm', (pdu: Pdu) => this.answerDeliverSm(client, pdu));
+    client.on('deliver_sm', (pdu: Pdu) => this.answerSmscMessage(client, pdu));
+    // SMPP 3.4 §4.7: some SMSCs send receipts as data_sm, which needs its own data_sm_resp.
+    client.on('data_sm', (pdu: Pdu) => this.answerSmscMessage(client, pdu));
     client.on('enquire_link', (pdu: Pdu) => client.send(pdu.response()));
     client.on('unbind', (pdu: Pdu) => {
       this.logger.warn({ account: describeSmppAccount(this.config) }, 'SMSC unbound us; re-binding');
@@ -219,11 +237,14 @@ export class SmppSession {
     });
   }
 
-  private answerDeliverSm(client: Session, pdu: Pdu): void {
+  private answerSmscMessage(client: Session, pdu: Pdu): void {
     try {
-      this.onDeliverSm(pdu);
+      this.onSmscMessage(pdu);
     } catch (error) {
-      this.logger.error({ err: String(error) }, 'deliver_sm handling failed');
+      this.logger.error(
+        { err: String(error), command: pdu.command },
+        'handling a message from the SMSC failed',
+      );
     } finally {
       // SMPP 3.4 §4.6.2: an unanswered deliver_sm is redelivered and can stall the SMSC's window to us.
       client.send(pdu.response());
@@ -254,7 +275,13 @@ export class SmppSession {
     return ceiling / 2 + (Math.random() * ceiling) / 2;
   }
 
-  private sendRequest(client: Session, command: string, fields: PduFields, timeoutMs: number): Promise<Pdu> {
+  private sendRequest(
+    client: Session,
+    command: string,
+    fields: PduFields,
+    timeoutMs: number,
+    onResponse?: (response: Pdu) => void,
+  ): Promise<Pdu> {
     let request: PendingRequest | undefined;
     const settled = new Promise<Pdu>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -271,6 +298,7 @@ export class SmppSession {
       const sent = client.send(new smpp.PDU(command, fields), (response) => {
         if (!request || !this.pending.delete(request)) return;
         clearTimeout(timer);
+        onResponse?.(response);
         resolve(response);
       });
       if (sent) {
