@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import countries from 'i18n-iso-countries';
 import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import { DomainError, type ErrorDetail } from './errors.js';
-import { hashPassword } from './passwords.js';
+import { hashPassword, passwordMatches } from './passwords.js';
 import { toE164 } from './phones.js';
 import type { Clock, CustomerPatch, OutboxSignal, Store } from './ports.js';
 import type { Customer, CustomerRecord, Locale, Verification } from './types.js';
@@ -84,8 +84,32 @@ export function createCustomers(deps: {
     return customer;
   }
 
+  // Verified against when no customer matches, so a wrong identity costs as long as a wrong password.
+  const decoyHash = hashPassword('decoy password that matches nothing');
+
   return {
     findRecord,
+
+    /**
+     * The customer whose phone (international form) or email is `identity` and whose password this is.
+     * Any mismatch answers wrong_password alike, in about the same time.
+     */
+    async authenticate(identity: string, password: string): Promise<Customer> {
+      const trimmed = identity.trim();
+      let found: CustomerRecord | undefined;
+      if (trimmed.includes('@')) {
+        found = await store.customers.findByEmail(trimmed);
+      } else {
+        try {
+          found = await store.customers.findByPhone(toE164(trimmed));
+        } catch {
+          found = undefined;
+        }
+      }
+      const matches = await passwordMatches(found?.passwordHash ?? (await decoyHash), password);
+      if (found === undefined || !matches) throw new DomainError('wrong_password');
+      return toPublicCustomer(found);
+    },
 
     async register(
       input: RegisterCustomerInput,

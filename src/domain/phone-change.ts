@@ -60,48 +60,68 @@ export function createPhoneChange(
 ) {
   const { store, clock } = deps;
 
-  return {
-    async request(
-      customerId: string,
-      input: {
-        password: string;
-        newPhone: string;
-        country?: string;
-        locale?: Locale;
-        clientId: string | null;
-      },
-    ): Promise<{ customer: Customer; verification: Verification }> {
-      const customer = await deps.customers.findRecord(customerId);
-      const newPhone = toE164(input.newPhone, { country: input.country, field: '/newPhone' });
-      // Password guesses cost a request from the customer's own phone budget.
-      await deps.phoneLimiter.consume(customer.phone);
-      if (!(await passwordMatches(customer.passwordHash, input.password)))
-        throw new DomainError('wrong_password');
-      if (newPhone === customer.phone) throw new DomainError('phone_unchanged');
-      if ((await store.customers.findByPhone(newPhone)) !== undefined) throw new DomainError('phone_taken');
-      const now = clock.now();
-      const result = await store.transaction(async (tx) => {
-        const verification = await deps.verifications.startWithin(
-          tx,
-          {
-            phone: newPhone,
-            purpose: 'phone_change',
-            locale: input.locale ?? 'en',
-            customerId,
-            clientId: input.clientId,
-          },
-          now,
-        );
-        const updated = await tx.customers.update(
+  interface ChangeRequest {
+    newPhone: string;
+    country?: string;
+    locale?: Locale;
+    clientId: string | null;
+  }
+
+  /** password null: a trusted client vouches for the customer (see requestVouched). */
+  async function start(
+    customerId: string,
+    input: ChangeRequest,
+    password: string | null,
+  ): Promise<{ customer: Customer; verification: Verification }> {
+    const customer = await deps.customers.findRecord(customerId);
+    const newPhone = toE164(input.newPhone, { country: input.country, field: '/newPhone' });
+    // Password guesses cost a request from the customer's own phone budget.
+    await deps.phoneLimiter.consume(customer.phone);
+    if (password !== null && !(await passwordMatches(customer.passwordHash, password))) {
+      throw new DomainError('wrong_password');
+    }
+    if (newPhone === customer.phone) throw new DomainError('phone_unchanged');
+    if ((await store.customers.findByPhone(newPhone)) !== undefined) throw new DomainError('phone_taken');
+    const now = clock.now();
+    const result = await store.transaction(async (tx) => {
+      const verification = await deps.verifications.startWithin(
+        tx,
+        {
+          phone: newPhone,
+          purpose: 'phone_change',
+          locale: input.locale ?? 'en',
           customerId,
-          { pendingPhone: newPhone, pendingVerificationId: verification.id },
-          now,
-        );
-        if (updated === undefined) throw new DomainError('customer_not_found');
-        return { customer: toPublicCustomer(updated), verificationId: verification.id };
-      });
-      deps.outbox.messagesQueued();
-      return { customer: result.customer, verification: await deps.verifications.get(result.verificationId) };
+          clientId: input.clientId,
+        },
+        now,
+      );
+      const updated = await tx.customers.update(
+        customerId,
+        { pendingPhone: newPhone, pendingVerificationId: verification.id },
+        now,
+      );
+      if (updated === undefined) throw new DomainError('customer_not_found');
+      return {
+        customer: toPublicCustomer(updated),
+        verification: await deps.verifications.viewWithin(tx, verification),
+      };
+    });
+    deps.outbox.messagesQueued();
+    return result;
+  }
+
+  return {
+    /** The customer proves it is them with the current password. */
+    request(customerId: string, input: ChangeRequest & { password: string }) {
+      return start(customerId, input, input.password);
+    },
+
+    /**
+     * A client that signed the customer in itself vouches for them (menu.app's API has no password
+     * step); the code to the new number is still required.
+     */
+    requestVouched(customerId: string, input: ChangeRequest) {
+      return start(customerId, input, null);
     },
 
     /** Confirms with the code; a wrong code is refused with code_incorrect (the check is counted). */

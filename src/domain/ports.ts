@@ -92,8 +92,6 @@ export interface VerificationStore {
     channel: SendChannel;
     at: Date;
   }): Promise<void>;
-  /** Sends to a phone since a moment, and the oldest of them (to tell when the window frees up). */
-  countSendsSince(phone: string, since: Date): Promise<{ count: number; oldest: Date | null }>;
   /** A resend: a new code and a fresh expiry; the check count is kept. */
   replaceCode(id: string, codeHash: string, expiresAt: Date, now: Date): Promise<void>;
   /**
@@ -137,6 +135,8 @@ export interface NewMessage {
 
 export interface MessageStore {
   enqueue(message: NewMessage): Promise<void>;
+  /** OTP messages queued to a phone since a moment, and the oldest of them (when the window frees up). */
+  countOtpSince(phone: string, since: Date): Promise<{ count: number; oldest: Date | null }>;
   findById(id: string): Promise<SmsMessage | undefined>;
 }
 

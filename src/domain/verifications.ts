@@ -89,11 +89,14 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     throw new DomainError(refusal.refused, { retryAfterSeconds: refusal.retryAfterSeconds });
   }
 
-  /** NIST 800-63B 5.2.2 rate limiting: sends per phone in a sliding window; test numbers cost nothing. */
+  /**
+   * Rate limiting (NIST 800-63B 5.2.2) and the SMS-pumping guard: OTP messages per phone in a sliding
+   * window, whichever face queued them; test numbers cost nothing.
+   */
   async function sendRefusal(tx: Store, phone: string, now: Date): Promise<Refusal | undefined> {
     if (policy.testNumbers.has(phone)) return undefined;
     const windowStart = new Date(now.getTime() - policy.sendWindowSeconds * 1000);
-    const { count, oldest } = await tx.verifications.countSendsSince(phone, windowStart);
+    const { count, oldest } = await tx.messages.countOtpSince(phone, windowStart);
     if (count < policy.maxSendsPerPhone) return undefined;
     const frees = new Date((oldest ?? now).getTime() + policy.sendWindowSeconds * 1000);
     return { refused: 'too_many_sends', retryAfterSeconds: secondsBetween(frees, now) };
@@ -211,6 +214,41 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
 
   return {
     startWithin,
+
+    /**
+     * Queues an OTP text whose code the client chose (an SMS-gateway face): the same per-phone
+     * lock, lock-out and send window as a verification's code.
+     */
+    async sendClientOtp(input: {
+      to: string;
+      country?: string;
+      text: string;
+      code: string;
+      clientId: string | null;
+    }) {
+      const phone = toE164(input.to, { country: input.country, field: '/PhoneNumber' });
+      await deps.phoneLimiter.consume(phone);
+      const now = clock.now();
+      const messageId = await store.transaction(async (tx) => {
+        const guard = await tx.phoneGuards.lock(phone, now);
+        const refusal = lockRefusal(guard, now) ?? (await sendRefusal(tx, phone, now));
+        if (refusal !== undefined) throwRefusal(refusal);
+        return queueMessage(tx, box, {
+          kind: 'otp',
+          to: phone,
+          text: input.text,
+          secret: input.code,
+          expiresAt: new Date(now.getTime() + policy.ttlSeconds * 1000),
+          verificationId: null,
+          clientId: input.clientId,
+          now,
+        });
+      });
+      deps.outbox.messagesQueued();
+      const message = await store.messages.findById(messageId);
+      if (message === undefined) throw new DomainError('message_not_found');
+      return message;
+    },
 
     /** The view of a verification read inside the caller's transaction. */
     async viewWithin(tx: Store, record: VerificationRecord): Promise<Verification> {

@@ -68,6 +68,16 @@ export function messageStore(db: Kysely<Database>): MessageStore {
         })
         .execute();
     },
+    async countOtpSince(phone, since) {
+      const row = await db
+        .selectFrom('sms_messages')
+        .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('created_at').as('oldest')])
+        .where('recipient', '=', phone)
+        .where('kind', '=', 'otp')
+        .where('created_at', '>', since)
+        .executeTakeFirstOrThrow();
+      return { count: Number(row.count), oldest: row.oldest === null ? null : new Date(row.oldest) };
+    },
     async findById(id) {
       const row = await db.selectFrom('sms_messages').selectAll().where('id', '=', id).executeTakeFirst();
       return row && toMessage(row);

@@ -81,15 +81,6 @@ export function verificationStore(db: Kysely<Database>): VerificationStore {
         })
         .execute();
     },
-    async countSendsSince(phone, since) {
-      const row = await db
-        .selectFrom('verification_sends')
-        .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('created_at').as('oldest')])
-        .where('phone', '=', phone)
-        .where('created_at', '>', since)
-        .executeTakeFirstOrThrow();
-      return { count: Number(row.count), oldest: row.oldest === null ? null : new Date(row.oldest) };
-    },
     async replaceCode(id, codeHash, expiresAt, now) {
       await db
         .updateTable('verifications')

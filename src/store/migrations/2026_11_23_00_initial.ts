@@ -97,6 +97,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     );
     -- The dispatcher's claim query walks this index: only unfinished rows are in it.
     CREATE INDEX sms_messages_due_idx ON sms_messages (priority, next_attempt_at) WHERE status IN ('queued', 'sending');
+    CREATE INDEX sms_messages_recipient_idx ON sms_messages (recipient, created_at) WHERE kind = 'otp';
     CREATE INDEX sms_messages_provider_ref_idx ON sms_messages (provider_ref) WHERE provider_ref IS NOT NULL;
     CREATE TABLE verification_sends (
       id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -106,7 +107,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       channel text NOT NULL,
       created_at timestamptz NOT NULL
     );
-    CREATE INDEX verification_sends_phone_idx ON verification_sends (phone, created_at);
     CREATE INDEX verification_sends_verification_idx ON verification_sends (verification_id);
     CREATE TABLE phone_guards (
       phone varchar(20) PRIMARY KEY,
