@@ -39,6 +39,8 @@ export class SmppSession {
   private client: Session | undefined;
   private failedAttempts = 0;
   private lastBindError: SmsError | undefined;
+  /** Why the last attempt to connect or bind failed, for the error a waiting send gets. */
+  private lastFailure: string | undefined;
   private bindTimer: NodeJS.Timeout | undefined;
   private rebindTimer: NodeJS.Timeout | undefined;
   private keepaliveTimer: NodeJS.Timeout | undefined;
@@ -70,8 +72,9 @@ export class SmppSession {
       const timer = setTimeout(() => {
         this.bindWaiters.delete(waiter);
         const cause = this.lastBindError;
+        const why = this.lastFailure === undefined ? '' : ` (last failure: ${this.lastFailure})`;
         reject(
-          new SmsError('unavailable', `SMPP not bound after ${waitMs} ms`, {
+          new SmsError('unavailable', `SMPP not bound after ${waitMs} ms${why}`, {
             providerCode: cause?.providerCode,
             cause,
           }),
@@ -164,11 +167,13 @@ export class SmppSession {
     // Parts and windowed submits are small back-to-back writes; Nagle would hold each behind the last ACK.
     client.socket.setNoDelay(true);
     this.bindTimer = setTimeout(() => {
+      this.lastFailure = 'connect/bind timed out';
       this.logger.warn({ account: describeSmppAccount(this.config) }, 'SMPP connect/bind timed out');
       client.destroy();
     }, this.config.submitTimeoutMs);
 
     client.on('error', (error: Error) => {
+      this.lastFailure = error.message;
       this.logger.warn(
         { account: describeSmppAccount(this.config), err: error.message },
         'SMPP connection error',
@@ -208,6 +213,7 @@ export class SmppSession {
     if (response.command_status !== ESME_ROK) {
       const error = smsErrorOfStatus(response.command_status, 'bind_transceiver');
       this.lastBindError = error;
+      this.lastFailure = error.message;
       this.logger.error({ account, status: statusName(response.command_status) }, 'SMPP bind refused');
       if (error.code === 'invalid_config') {
         for (const waiter of this.bindWaiters) waiter.reject(error);
@@ -219,6 +225,7 @@ export class SmppSession {
     this.state = 'bound';
     this.failedAttempts = 0;
     this.lastBindError = undefined;
+    this.lastFailure = undefined;
     this.logger.info({ account }, 'SMPP bound');
     for (const waiter of this.bindWaiters) waiter.resolve();
     this.bindWaiters.clear();
