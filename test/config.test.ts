@@ -1,0 +1,54 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const dataDir = () => mkdtempSync(join(tmpdir(), 'otpgate-config-'));
+
+describe('configuration', () => {
+  it('starts with defaults: port 8080, 6-digit codes valid 10 minutes, 5 checks, 5 sends per 10 minutes', () => {
+    const config = loadConfig({ DATA_DIR: dataDir() });
+    expect(config.port).toBe(8080);
+    expect(config.verification).toMatchObject({
+      codeLength: 6,
+      ttlSeconds: 600,
+      maxChecks: 5,
+      maxSendsPerPhone: 5,
+      sendWindowSeconds: 600,
+    });
+    expect(config.databaseUrl).toBeUndefined();
+  });
+
+  it('generates the code secret into the data dir once in development and reuses it', () => {
+    const dir = dataDir();
+    const first = loadConfig({ DATA_DIR: dir }).codeSecret;
+    expect(readFileSync(join(dir, 'code-secret'), 'utf8').trim().length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({ DATA_DIR: dir }).codeSecret.equals(first)).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ CODE_LENGTH: '12' }, 'CODE_LENGTH'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ BOOTSTRAP_CLIENT: 'nocolon' }, 'BOOTSTRAP_CLIENT'],
+    [{ TEST_NUMBERS: '+15005550006:12' }, 'TEST_NUMBERS'],
+    [{ FACES_WITHOUT_AUTH: 'native' }, 'FACES_WITHOUT_AUTH'],
+  ])('refuses %j with a message naming %s', (env, name) => {
+    expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(name);
+  });
+
+  it('refuses production without a code secret or a real SMS provider', () => {
+    expect(() =>
+      loadConfig({
+        DATA_DIR: dataDir(),
+        NODE_ENV: 'production',
+        SMS_PROVIDERS: 'smpp://id:pw@127.0.0.1:2775',
+      }),
+    ).toThrow('CODE_SECRET');
+    expect(() =>
+      loadConfig({ DATA_DIR: dataDir(), NODE_ENV: 'production', CODE_SECRET: 'x'.repeat(40) }),
+    ).toThrow('SMS_PROVIDERS');
+  });
+});

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DomainError } from '../../src/domain/errors.js';
+import { createRateLimits } from '../../src/limits/rate-limits.js';
+import { backends } from '../support/database.js';
+import { AUTH, startHarness, uniquePhone } from '../support/harness.js';
+
+const redisUrl = process.env.TEST_REDIS_URL || undefined;
+const policy = { perIpPerMinute: 3, perClientPerMinute: 1000, perPhonePerMinute: 2 };
+
+const stores = [
+  { name: 'memory', skip: false as const },
+  redisUrl === undefined
+    ? { name: 'redis', skip: 'Redis tests skipped: TEST_REDIS_URL is not set (no server on this machine)' }
+    : { name: 'redis', skip: false as const },
+];
+
+for (const store of stores) {
+  describe.skipIf(store.skip !== false)(
+    `rate limits in ${store.name}${store.skip ? ` — ${store.skip}` : ''}`,
+    () => {
+      const connections: Redis[] = [];
+      const connect = () => {
+        const redis = new Redis(redisUrl!);
+        connections.push(redis);
+        return redis;
+      };
+      afterAll(() => connections.forEach((redis) => redis.disconnect()));
+      const prefix = `otpgate-test-${randomBytes(4).toString('hex')}`;
+      const make = () => createRateLimits(policy, store.name === 'redis' ? connect() : undefined, prefix);
+
+      it('refuses the request past the limit with rate_limited and a retry delay', async () => {
+        const limits = make();
+        const phone = uniquePhone();
+        await limits.phone.consume(phone);
+        await limits.phone.consume(phone);
+        const refusal = await limits.phone.consume(phone).catch((error: unknown) => error);
+        expect(refusal).toBeInstanceOf(DomainError);
+        expect((refusal as DomainError).code).toBe('rate_limited');
+        expect((refusal as DomainError).retryAfterSeconds).toBeGreaterThan(0);
+        await expect(limits.phone.consume(uniquePhone())).resolves.toBeUndefined();
+      });
+
+      it.skipIf(store.name !== 'redis')('shares one count between two nodes', async () => {
+        const nodeA = make();
+        const nodeB = make();
+        const key = `10.0.0.${Math.floor(Math.random() * 250)}`;
+        await nodeA.ip.consume(key);
+        await nodeB.ip.consume(key);
+        await nodeA.ip.consume(key);
+        await expect(nodeB.ip.consume(key)).rejects.toMatchObject({ code: 'rate_limited' });
+      });
+    },
+  );
+}
+
+for (const store of stores)
+  describe.skipIf(store.skip !== false)(`the API behind the per-IP limit in ${store.name}`, () => {
+    const harnesses: Awaited<ReturnType<typeof startHarness>>[] = [];
+    afterAll(async () => Promise.all(harnesses.map((h) => h.close())));
+
+    it('answers 429 with Retry-After once an IP spent its requests', async () => {
+      const h = await startHarness(backends[0]!.backend, {
+        RATE_LIMIT_IP_PER_MINUTE: '3',
+        ...(store.name === 'redis' ? { REDIS_URL: redisUrl! } : {}),
+      });
+      harnesses.push(h);
+      const ip = `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
+      const statuses: number[] = [];
+      let retryAfter: string | string[] | undefined;
+      for (let i = 0; i < 4; i++) {
+        const reply = await h.app.http.inject({
+          method: 'POST',
+          url: '/v1/verifications',
+          headers: AUTH,
+          payload: { to: uniquePhone() },
+          // A fresh address per run: Redis counters outlive the test process.
+          remoteAddress: ip,
+        });
+        statuses.push(reply.statusCode);
+        if (reply.statusCode === 429) {
+          retryAfter = reply.headers['retry-after'];
+          expect(reply.json().error.code).toBe('rate_limited');
+        }
+      }
+      expect(statuses).toEqual([201, 201, 201, 429]);
+      expect(Number(retryAfter)).toBeGreaterThan(0);
+    });
+  });
