@@ -8,6 +8,6 @@ export default defineConfig({
     // Two cores: files run in parallel forks, two at a time.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    reporters: ['default'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import swagger from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type RawServerDefault } from 'fastify';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import type { DestinationStream, Logger } from 'pino';
 import type { Config } from './config.js';
@@ -79,8 +78,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const limits = createRateLimits(config.rateLimits, redis);
 
   // Services.
-  let dispatcher: Dispatcher | undefined;
-  const outboxSignal = { messagesQueued: () => dispatcher?.messagesQueued() };
+  // The domain wakes the dispatcher, which is built after it (it needs the domain's secret box).
+  const wakeTarget: { dispatcher?: Dispatcher } = {};
+  const outboxSignal = { messagesQueued: () => wakeTarget.dispatcher?.messagesQueued() };
   const domain = createDomain({ config, store, clock, phoneLimiter: limits.phone, outbox: outboxSignal });
   const clients = createClients({ store, box: domain.box, clock });
   if (config.bootstrapClient !== undefined) {
@@ -89,7 +89,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const providers =
     options.providers ??
     smsProviders(config, options.devEcho === undefined ? process.stderr : options.devEcho);
-  dispatcher = createDispatcher({
+  const dispatcher = createDispatcher({
     queue: outboxQueue(database.db),
     providers,
     box: domain.box,
@@ -98,6 +98,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     leaseSeconds: config.smsLeaseSeconds,
     pollMs: config.smsPollMs,
   });
+  wakeTarget.dispatcher = dispatcher;
 
   // HTTP: plugins, then the faces, then one error handler.
   const http = Fastify({
@@ -150,18 +151,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await http.ready();
 
   if (options.startDispatcher ?? true) dispatcher.start();
-  const activeDispatcher = dispatcher;
 
   return {
     http,
     domain,
     clients,
-    dispatcher: activeDispatcher,
+    dispatcher: dispatcher,
     database,
     logger,
     async close() {
       await http.close();
-      await activeDispatcher.stop();
+      await dispatcher.stop();
       await Promise.all(providers.map((provider) => provider.close()));
       redis?.disconnect();
       if (options.database === undefined) await database.db.destroy();
