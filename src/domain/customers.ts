@@ -172,6 +172,34 @@ export function createCustomers(deps: {
       return toPublicCustomer(customer);
     },
 
+    /**
+     * Confirms a customer's phone with the code of a signup verification sent to it (at registration
+     * or later). Another customer's or purpose's verification reads as not found; a wrong code is
+     * refused with code_incorrect (the check is counted).
+     */
+    async confirmPhone(
+      customerId: string,
+      verificationId: string,
+      code: string,
+      clientId: string | null,
+    ): Promise<Customer> {
+      await findRecord(customerId);
+      const sent = await deps.verifications.get(verificationId, clientId);
+      if (sent.customerId !== customerId || sent.purpose !== 'signup') {
+        throw new DomainError('verification_not_found');
+      }
+      const { valid, verification } = await deps.verifications.check(verificationId, code, clientId);
+      if (!valid) {
+        if (verification.status === 'max_attempts_reached') throw new DomainError('max_attempts_reached');
+        throw new DomainError('code_incorrect', {
+          details: [
+            { field: '/code', problem: `${verification.maxChecks - verification.checks} attempts left` },
+          ],
+        });
+      }
+      return toPublicCustomer(await findRecord(customerId));
+    },
+
     /** A page of customers in registration order; the cursor is the last number seen. */
     async list(afterNumber: number, limit: number): Promise<{ customers: Customer[]; next: number | null }> {
       const rows = await store.customers.list(afterNumber, limit + 1);

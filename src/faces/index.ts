@@ -3,6 +3,7 @@
  * means adding its folder and one line here.
  */
 import type { FaceContext, HttpApp } from './context.js';
+import { customersFace } from './customers/routes.js';
 import { nativeFace } from './native/routes.js';
 
 export type FaceName = 'native' | 'customers' | 'cbss' | 'menuapp' | 'bitel';
@@ -14,4 +15,5 @@ export async function registerFaces(
 ): Promise<void> {
   const ctx = (face: FaceName): FaceContext => ({ ...context, authRequired: !withoutAuth.has(face) });
   await app.register(nativeFace, { prefix: '/v1', ...ctx('native') });
+  await app.register(customersFace, { prefix: '/api', ...ctx('customers') });
 }
