@@ -114,6 +114,29 @@ export interface SmsMessagesTable {
   updated_at: Timestamp;
 }
 
+/** One provider id of a sent message: receipts come per part. */
+export interface SmsMessagePartsTable {
+  message_id: string;
+  /** 1-based, in the order the provider returned the refs. */
+  seq: number;
+  provider: string;
+  part_ref: string;
+  /** sent | delivered | undelivered | failed */
+  status: string;
+  error_code: string | null;
+  updated_at: Timestamp;
+}
+
+/** A receipt whose part is not recorded yet (it beat the submit reply, or names an id never seen). */
+export interface SmsHeldReceiptsTable {
+  id: Generated<number>;
+  provider: string;
+  provider_ref: string;
+  status: string;
+  error_code: string | null;
+  received_at: Timestamp;
+}
+
 export interface Database {
   countries: CountriesTable;
   emirates: EmiratesTable;
@@ -123,6 +146,8 @@ export interface Database {
   verification_sends: VerificationSendsTable;
   phone_guards: PhoneGuardsTable;
   sms_messages: SmsMessagesTable;
+  sms_message_parts: SmsMessagePartsTable;
+  sms_held_receipts: SmsHeldReceiptsTable;
 }
 
 export type CustomerRow = Selectable<CustomersTable>;

@@ -2,8 +2,10 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026_11_23_00_initial.js';
 import * as referenceData from './2026_11_23_01_reference_data.js';
+import * as smsParts from './2026_11_23_20_sms_parts.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_00_initial': initial,
   '2026_11_23_01_reference_data': referenceData,
+  '2026_11_23_20_sms_parts': smsParts,
 };

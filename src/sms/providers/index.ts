@@ -1,0 +1,118 @@
+/**
+ * SMS_PROVIDERS -> provider instances, in failover order. Each URL's scheme picks its module; each instance
+ * gets a name (recorded on messages, used in webhook paths and SMS_ROUTES): `smpp-1`, `smpp-2`, ... for SMPP
+ * accounts, the kind for the first of the other kinds (`twilio`, `vonage`, `http`) and `twilio-2` ... after it,
+ * or the name written after a '#' at the end of the URL. Every URL is checked before any connection is made,
+ * and a bad one stops the start with a message naming it by position and scheme, never echoing it (it holds secrets).
+ */
+import { ConfigError } from '../../config.js';
+import type { SmsProvider } from '../provider.js';
+import { createHttpGatewayProvider, parseHttpGatewayUrl } from './http/index.js';
+import { createSmppProvider, parseSmppUrl, type SmppLogger } from './smpp/index.js';
+import { createTwilioProvider, parseTwilioUrl } from './twilio/index.js';
+import { createVonageProvider, parseVonageUrl } from './vonage/index.js';
+
+export interface ProviderRegistryOptions {
+  /** otpgate's public base URL: Twilio and Vonage are told to post receipts to {publicUrl}/webhooks/sms/{name}. */
+  publicUrl: string;
+  logger: SmppLogger;
+  now: () => Date;
+}
+
+/** A provider URL checked and named, not yet connected. */
+export interface ProviderPlan {
+  name: string;
+  kind: 'smpp' | 'twilio' | 'vonage' | 'http';
+  create(options: ProviderRegistryOptions): SmsProvider;
+}
+
+const VARIABLE = 'SMS_PROVIDERS';
+const NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/i;
+
+function kindOf(scheme: string): ProviderPlan['kind'] | undefined {
+  if (scheme === 'smpp' || scheme === 'smpps') return 'smpp';
+  if (scheme === 'twilio' || scheme === 'vonage') return scheme;
+  // The gateway's own address (http or https) is in url= or its config file; both schemes read the same.
+  if (scheme === 'http' || scheme === 'https') return 'http';
+  return undefined;
+}
+
+export function webhookPath(name: string): string {
+  return `/webhooks/sms/${name}`;
+}
+
+function plan(
+  url: string,
+  kind: ProviderPlan['kind'],
+  name: string,
+  readFile: ((path: string) => string) | undefined,
+): ProviderPlan['create'] {
+  switch (kind) {
+    case 'smpp': {
+      const config = parseSmppUrl(url);
+      return ({ logger }) => createSmppProvider(config, { name, logger });
+    }
+    case 'twilio': {
+      const config = parseTwilioUrl(url);
+      return ({ publicUrl, now }) =>
+        createTwilioProvider(config, { name, now, statusCallbackUrl: `${publicUrl}${webhookPath(name)}` });
+    }
+    case 'vonage': {
+      const config = parseVonageUrl(url);
+      return ({ publicUrl, now }) =>
+        createVonageProvider(config, { name, now, statusCallbackUrl: `${publicUrl}${webhookPath(name)}` });
+    }
+    case 'http': {
+      const http = url.replace(/^https:/i, 'http:');
+      const config = readFile ? parseHttpGatewayUrl(http, readFile) : parseHttpGatewayUrl(http);
+      return ({ now }) => createHttpGatewayProvider(config, { name, now });
+    }
+  }
+}
+
+/** Checks every URL and names every instance; throws ConfigError naming the entry at fault. */
+export function planSmsProviders(
+  urls: readonly string[],
+  readFile?: (path: string) => string,
+): ProviderPlan[] {
+  const seen = new Map<string, number>();
+  const names = new Set<string>();
+  return urls.map((entry, index) => {
+    const where = `entry ${index + 1}`;
+    const hash = entry.lastIndexOf('#');
+    const url = hash === -1 ? entry : entry.slice(0, hash);
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+    if (scheme === undefined)
+      throw new ConfigError(VARIABLE, `${where} is not a provider URL (scheme://...)`);
+    const kind = kindOf(scheme);
+    if (kind === undefined) {
+      throw new ConfigError(
+        VARIABLE,
+        `${where} has unknown scheme ${scheme}:// (known: smpp, smpps, twilio, vonage, http, https)`,
+      );
+    }
+    const count = (seen.get(kind) ?? 0) + 1;
+    seen.set(kind, count);
+    const name =
+      hash !== -1 ? entry.slice(hash + 1) : kind === 'smpp' || count > 1 ? `${kind}-${count}` : kind;
+    if (!NAME.test(name)) {
+      throw new ConfigError(VARIABLE, `${where}: name "${name}" must be letters, digits, - and _`);
+    }
+    if (names.has(name)) throw new ConfigError(VARIABLE, `${where}: name "${name}" is used twice`);
+    names.add(name);
+    try {
+      return { name, kind, create: plan(url, kind, name, readFile) };
+    } catch (error) {
+      const problem = error instanceof Error ? error.message : String(error);
+      throw new ConfigError(VARIABLE, `${where} (${name}): ${problem}`);
+    }
+  });
+}
+
+/** Builds the instances from checked plans (connections start here). */
+export function createSmsProviders(
+  plans: readonly ProviderPlan[],
+  options: ProviderRegistryOptions,
+): SmsProvider[] {
+  return plans.map((plan) => plan.create(options));
+}

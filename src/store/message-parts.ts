@@ -1,0 +1,165 @@
+/** The parts of sent messages and the receipts held for parts not recorded yet. SQL only; the rules are in sms/receipts.ts. */
+import type { Kysely } from 'kysely';
+import type { ReceiptStatus } from '../sms/provider.js';
+import type { Database } from './database.js';
+
+export type PartStatus = ReceiptStatus;
+
+export interface MessagePart {
+  messageId: string;
+  seq: number;
+  provider: string;
+  ref: string;
+  status: PartStatus;
+}
+
+export interface HeldReceipt {
+  provider: string;
+  providerRef: string;
+  status: ReceiptStatus;
+  errorCode: string | undefined;
+  at: Date;
+}
+
+export function messageParts(db: Kysely<Database>) {
+  return {
+    /** Called in the transaction that marks the message sent. */
+    async insert(messageId: string, provider: string, refs: readonly string[], now: Date): Promise<void> {
+      if (refs.length === 0) return;
+      await db
+        .insertInto('sms_message_parts')
+        .values(
+          refs.map((ref, index) => ({
+            message_id: messageId,
+            seq: index + 1,
+            provider,
+            part_ref: ref,
+            status: 'sent',
+            error_code: null,
+            updated_at: now,
+          })),
+        )
+        .execute();
+    },
+
+    async messageIdOf(provider: string, ref: string): Promise<string | undefined> {
+      const row = await db
+        .selectFrom('sms_message_parts')
+        .select('message_id')
+        .where('provider', '=', provider)
+        .where('part_ref', '=', ref)
+        .executeTakeFirst();
+      return row?.message_id;
+    },
+
+    /** Locks the message row: receipts for the parts of one message are applied one at a time. */
+    async lockMessageStatus(messageId: string): Promise<string | undefined> {
+      const row = await db
+        .selectFrom('sms_messages')
+        .select('status')
+        .where('id', '=', messageId)
+        .forUpdate()
+        .executeTakeFirst();
+      return row?.status;
+    },
+
+    async partsOf(messageId: string): Promise<MessagePart[]> {
+      const rows = await db
+        .selectFrom('sms_message_parts')
+        .selectAll()
+        .where('message_id', '=', messageId)
+        .orderBy('seq')
+        .execute();
+      return rows.map((row) => ({
+        messageId: row.message_id,
+        seq: row.seq,
+        provider: row.provider,
+        ref: row.part_ref,
+        status: row.status as PartStatus,
+      }));
+    },
+
+    async setStatus(
+      messageId: string,
+      seq: number,
+      status: PartStatus,
+      errorCode: string | undefined,
+      now: Date,
+    ): Promise<void> {
+      await db
+        .updateTable('sms_message_parts')
+        .set({ status, error_code: errorCode ?? null, updated_at: now })
+        .where('message_id', '=', messageId)
+        .where('seq', '=', seq)
+        .execute();
+    },
+
+    /** The message's own status, from its parts: delivered, or undelivered / failed with the receipt's code. */
+    async setMessageOutcome(
+      messageId: string,
+      status: 'delivered' | 'undelivered' | 'failed',
+      errorCode: string | undefined,
+      at: Date,
+    ): Promise<void> {
+      const delivered = status === 'delivered';
+      await db
+        .updateTable('sms_messages')
+        .set({
+          status,
+          ...(delivered
+            ? { delivered_at: at }
+            : {
+                failed_at: at,
+                error_code: errorCode ?? status,
+                error_message: `the provider reports the message ${status}`,
+              }),
+          updated_at: at,
+        })
+        .where('id', '=', messageId)
+        .execute();
+    },
+
+    async hold(receipt: HeldReceipt): Promise<void> {
+      await db
+        .insertInto('sms_held_receipts')
+        .values({
+          provider: receipt.provider,
+          provider_ref: receipt.providerRef,
+          status: receipt.status,
+          error_code: receipt.errorCode ?? null,
+          received_at: receipt.at,
+        })
+        .execute();
+    },
+
+    /** Removes and returns the held receipts for these refs: whoever takes one applies it. */
+    async takeHeld(provider: string, refs: readonly string[]): Promise<HeldReceipt[]> {
+      if (refs.length === 0) return [];
+      const rows = await db
+        .deleteFrom('sms_held_receipts')
+        .where('provider', '=', provider)
+        .where('provider_ref', 'in', [...refs])
+        .returning(['provider', 'provider_ref', 'status', 'error_code', 'received_at'])
+        .execute();
+      return rows
+        .map((row) => ({
+          provider: row.provider,
+          providerRef: row.provider_ref,
+          status: row.status as ReceiptStatus,
+          errorCode: row.error_code ?? undefined,
+          at: new Date(row.received_at),
+        }))
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+    },
+
+    async purgeHeldBefore(cutoff: Date): Promise<number> {
+      const result = await db
+        .deleteFrom('sms_held_receipts')
+        .where('received_at', '<', cutoff)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+export type MessageParts = ReturnType<typeof messageParts>;
