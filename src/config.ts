@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { readPriceTable, type PriceTable } from './sms/pricing.js';
 
 export interface VerificationPolicy {
   /** Digits per code. 6 by default (NIST 800-63B 5.1.3.1 minimum for OOB secrets); 4 to 10 allowed. */
@@ -63,6 +64,12 @@ export interface Config {
   smsLeaseSeconds: number;
   /** Dispatcher poll interval when idle (new messages also wake it at once on the same node). */
   smsPollMs: number;
+  /** Estimated price per SMS part by provider and country (SMS_PRICES, JSON); empty: messages go unpriced. */
+  smsPrices: PriceTable;
+  /** ISO 4217 currency of SMS_PRICES. */
+  smsCurrency: string;
+  /** The sender number the Bitel face reports (its clients show it); Bitel's documented sample by default. */
+  bitelGatewayNumber: string;
 }
 
 export class ConfigError extends Error {
@@ -126,6 +133,28 @@ function parseTestNumbers(raw: string | undefined, codeLength: number): Map<stri
     numbers.set(phone, code);
   }
   return numbers;
+}
+
+function parseSmsPrices(raw: string | undefined): PriceTable {
+  if (raw === undefined || raw.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new ConfigError('SMS_PRICES', `is not valid JSON (${(error as Error).message})`);
+  }
+  try {
+    return readPriceTable(parsed);
+  } catch (error) {
+    throw new ConfigError('SMS_PRICES', (error as Error).message);
+  }
+}
+
+function parseCurrency(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return 'USD';
+  if (!/^[A-Z]{3}$/.test(raw))
+    throw new ConfigError('SMS_CURRENCY', `must be an ISO 4217 code like USD, got "${raw}"`);
+  return raw;
 }
 
 const LEGACY_FACES = ['customers', 'cbss', 'menuapp', 'bitel'];
@@ -219,5 +248,8 @@ export function loadConfig(env: Env = process.env): Config {
     smsProviders,
     smsLeaseSeconds: integer(env, 'SMS_LEASE_SECONDS', 30, 5, 3600),
     smsPollMs: integer(env, 'SMS_POLL_MS', 1000, 10, 60_000),
+    smsPrices: parseSmsPrices(env.SMS_PRICES),
+    smsCurrency: parseCurrency(env.SMS_CURRENCY),
+    bitelGatewayNumber: env.BITEL_GATEWAY_NUMBER || '10009909',
   };
 }

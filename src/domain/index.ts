@@ -10,7 +10,10 @@ import { DomainError } from './errors.js';
 import { createVerifications, type ApprovalEffect, type MessageTexts } from './verifications.js';
 
 export interface DomainDeps {
-  config: Pick<Config, 'verification' | 'codeSecret' | 'appName' | 'webOtpDomain'>;
+  config: Pick<
+    Config,
+    'verification' | 'codeSecret' | 'appName' | 'webOtpDomain' | 'smsPrices' | 'smsCurrency'
+  >;
   store: Store;
   clock: Clock;
   phoneLimiter: PhoneRateLimiter;
@@ -26,7 +29,8 @@ export function createDomain(deps: DomainDeps) {
     webOtpDomain: config.webOtpDomain,
     overrides: deps.templateOverrides,
   };
-  const switchPhone = applyPhoneChange({ box, texts });
+  const pricing = { table: config.smsPrices, currency: config.smsCurrency };
+  const switchPhone = applyPhoneChange({ box, texts, pricing });
 
   const onApproved: ApprovalEffect = async (tx, verification, now) => {
     if (verification.purpose === 'phone_change') return switchPhone(tx, verification, now);
@@ -49,6 +53,7 @@ export function createDomain(deps: DomainDeps) {
       phoneLimiter: deps.phoneLimiter,
       outbox: deps.outbox,
       texts,
+      pricing,
     },
     onApproved,
   );
@@ -60,6 +65,7 @@ export function createDomain(deps: DomainDeps) {
     phoneLimiter: deps.phoneLimiter,
     outbox: deps.outbox,
     texts,
+    pricing,
     customers,
     verifications,
   });

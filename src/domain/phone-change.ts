@@ -4,7 +4,7 @@
  * number told by SMS that it was replaced.
  */
 import { DomainError } from './errors.js';
-import { queueMessage } from './outbox.js';
+import { queueMessage, type SmsPricing } from './outbox.js';
 import { passwordMatches } from './passwords.js';
 import { toE164 } from './phones.js';
 import type { Clock, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
@@ -24,10 +24,12 @@ export interface PhoneChangeDeps {
   phoneLimiter: PhoneRateLimiter;
   outbox: OutboxSignal;
   texts: MessageTexts;
+  /** Prices the notice to the old number (SMS_PRICES). */
+  pricing?: SmsPricing;
 }
 
 /** The approval effect of a phone_change verification: switch the number, tell the old one. */
-export function applyPhoneChange(deps: Pick<PhoneChangeDeps, 'box' | 'texts'>) {
+export function applyPhoneChange(deps: Pick<PhoneChangeDeps, 'box' | 'texts' | 'pricing'>) {
   return async (tx: Store, verification: VerificationRecord, now: Date): Promise<void> => {
     if (verification.customerId === null) return;
     const customer = await tx.customers.findById(verification.customerId);
@@ -39,7 +41,7 @@ export function applyPhoneChange(deps: Pick<PhoneChangeDeps, 'box' | 'texts'>) {
       { phone: verification.to, phoneVerified: true, pendingPhone: null, pendingVerificationId: null },
       now,
     );
-    await queueMessage(tx, deps.box, {
+    await queueMessage(tx, deps, {
       kind: 'notice',
       to: oldPhone,
       text: renderNoticeText({

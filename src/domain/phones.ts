@@ -22,3 +22,12 @@ export function maskPhone(e164: string): string {
   if (e164.length <= 7) return e164.replace(/\d(?=\d{2})/g, '*');
   return e164.slice(0, 4) + '*'.repeat(e164.length - 7) + e164.slice(-3);
 }
+
+/** The ISO alpha-2 country of a number in E.164, when it can be told (for prices and national display). */
+export function countryOf(e164: string): string | undefined {
+  try {
+    return parsePhoneNumberWithError(e164).country;
+  } catch {
+    return undefined;
+  }
+}

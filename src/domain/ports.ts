@@ -126,6 +126,9 @@ export interface NewMessage {
   preview: string;
   encoding: 'gsm7' | 'ucs2';
   parts: number;
+  /** The estimated price of all its parts (SMS_PRICES), and its currency; null when unpriced. */
+  price?: number | null;
+  currency?: string | null;
   /** Never sent after this moment: a late code is useless. */
   expiresAt: Date | null;
   verificationId: string | null;

@@ -8,7 +8,7 @@ import type { VerificationPolicy } from '../config.js';
 import { renderOtpText, type TemplateOverrides } from '../sms/templates.js';
 import { generateCode, type CodeHasher } from './codes.js';
 import { DomainError, type ErrorCode } from './errors.js';
-import { queueMessage } from './outbox.js';
+import { queueMessage, type SmsPricing } from './outbox.js';
 import { toE164 } from './phones.js';
 import type { Clock, OutboxSignal, PhoneGuard, PhoneRateLimiter, Store } from './ports.js';
 import type { SecretBox } from './secret-box.js';
@@ -29,6 +29,8 @@ export interface VerificationDeps {
   phoneLimiter: PhoneRateLimiter;
   outbox: OutboxSignal;
   texts: MessageTexts;
+  /** Prices every queued message (SMS_PRICES); absent: messages go unpriced. */
+  pricing?: SmsPricing;
 }
 
 export interface StartVerificationInput {
@@ -68,7 +70,7 @@ const REFUSAL_BY_STATUS: Record<Exclude<Verification['status'], 'pending'>, Erro
 };
 
 export function createVerifications(deps: VerificationDeps, onApproved: ApprovalEffect) {
-  const { store, clock, policy, codes, box } = deps;
+  const { store, clock, policy, codes } = deps;
 
   const visibleTo = (v: VerificationRecord, clientId: string | null | undefined) =>
     clientId === undefined || clientId === null || v.clientId === null || v.clientId === clientId;
@@ -124,7 +126,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       },
       deps.texts.overrides,
     );
-    const messageId = await queueMessage(tx, box, {
+    const messageId = await queueMessage(tx, deps, {
       kind: 'otp',
       to: v.to,
       text,
@@ -233,7 +235,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         const guard = await tx.phoneGuards.lock(phone, now);
         const refusal = lockRefusal(guard, now) ?? (await sendRefusal(tx, phone, now));
         if (refusal !== undefined) throwRefusal(refusal);
-        return queueMessage(tx, box, {
+        return queueMessage(tx, deps, {
           kind: 'otp',
           to: phone,
           text: input.text,
