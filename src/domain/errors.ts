@@ -58,6 +58,17 @@ export const ERRORS = {
     ar: 'محاولات خاطئة كثيرة: اطلب تحققًا جديدًا.',
   },
   code_incorrect: { status: 422, en: 'The code is not correct.', ar: 'الرمز غير صحيح.' },
+  // IETF draft-ietf-httpapi-idempotency-key-header: 422 for a key reused on another request, 409 while the first runs.
+  request_id_reused: {
+    status: 422,
+    en: 'This request ID was already used for a different request.',
+    ar: 'معرّف الطلب هذا مستخدم بالفعل لطلب مختلف.',
+  },
+  request_in_progress: {
+    status: 409,
+    en: 'A request with this request ID is still being processed: retry shortly.',
+    ar: 'لا يزال طلب بمعرّف الطلب هذا قيد المعالجة: أعد المحاولة بعد قليل.',
+  },
   payload_too_large: { status: 413, en: 'The request body is too large.', ar: 'نص الطلب كبير جدًا.' },
   unsupported_media_type: {
     status: 415,

@@ -4,6 +4,7 @@
  */
 import type { FaceContext, HttpApp } from './context.js';
 import { customersFace } from './customers/routes.js';
+import { menuappFace } from './menuapp/routes.js';
 import { nativeFace } from './native/routes.js';
 
 export type FaceName = 'native' | 'customers' | 'cbss' | 'menuapp' | 'bitel';
@@ -16,4 +17,5 @@ export async function registerFaces(
   const ctx = (face: FaceName): FaceContext => ({ ...context, authRequired: !withoutAuth.has(face) });
   await app.register(nativeFace, { prefix: '/v1', ...ctx('native') });
   await app.register(customersFace, { prefix: '/api', ...ctx('customers') });
+  await app.register(menuappFace, { prefix: '/api', ...ctx('menuapp') });
 }

@@ -8,6 +8,7 @@ import type { RegisterCustomerInput } from '../../domain/customers.js';
 import { ERRORS, type DomainError, type ErrorCode } from '../../domain/errors.js';
 import type { Country, Customer, Emirate } from '../../domain/types.js';
 import type { CustomerBody } from './schemas.js';
+import { detailFieldName } from '../detail-field.js';
 
 export interface References {
   countries: readonly Country[];
@@ -145,7 +146,7 @@ const FIELD_OF: Partial<Record<ErrorCode, string>> = {
 };
 
 function wireField(field: string): string {
-  const name = field.replace(/^\w+:/, '').replace(/^\//, '').split('/')[0] ?? '';
+  const name = detailFieldName(field);
   return WIRE_FIELD[name] ?? name;
 }
 
