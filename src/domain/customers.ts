@@ -84,28 +84,35 @@ export function createCustomers(deps: {
     return customer;
   }
 
+  /** The customer whose phone (international form) or email is `identity`. */
+  async function recordByIdentity(identity: string): Promise<CustomerRecord | undefined> {
+    const trimmed = identity.trim();
+    if (trimmed.includes('@')) return store.customers.findByEmail(trimmed);
+    try {
+      return await store.customers.findByPhone(toE164(trimmed));
+    } catch {
+      return undefined;
+    }
+  }
+
   // Verified against when no customer matches, so a wrong identity costs as long as a wrong password.
   const decoyHash = hashPassword('decoy password that matches nothing');
 
   return {
     findRecord,
 
+    /** The customer an identity (phone or email) names, without a password: for a session already signed in. */
+    async findByIdentity(identity: string): Promise<Customer | undefined> {
+      const found = await recordByIdentity(identity);
+      return found && toPublicCustomer(found);
+    },
+
     /**
      * The customer whose phone (international form) or email is `identity` and whose password this is.
      * Any mismatch answers wrong_password alike, in about the same time.
      */
     async authenticate(identity: string, password: string): Promise<Customer> {
-      const trimmed = identity.trim();
-      let found: CustomerRecord | undefined;
-      if (trimmed.includes('@')) {
-        found = await store.customers.findByEmail(trimmed);
-      } else {
-        try {
-          found = await store.customers.findByPhone(toE164(trimmed));
-        } catch {
-          found = undefined;
-        }
-      }
+      const found = await recordByIdentity(identity);
       const matches = await passwordMatches(found?.passwordHash ?? (await decoyHash), password);
       if (found === undefined || !matches) throw new DomainError('wrong_password');
       return toPublicCustomer(found);

@@ -15,6 +15,26 @@ export const ERRORS = {
   },
   invalid_cursor: { status: 400, en: 'The page cursor is not valid.', ar: 'مؤشر الصفحة غير صالح.' },
   unauthorized: { status: 401, en: 'A valid API key is required.', ar: 'مطلوب مفتاح واجهة برمجية صالح.' },
+  signature_invalid: {
+    status: 401,
+    en: 'The request signature is not valid, or its login session has expired.',
+    ar: 'توقيع الطلب غير صالح، أو انتهت صلاحية جلسة تسجيل الدخول.',
+  },
+  session_expired: {
+    status: 401,
+    en: 'There is no live login session: log in again.',
+    ar: 'لا توجد جلسة تسجيل دخول سارية: سجّل الدخول مرة أخرى.',
+  },
+  request_stale: {
+    status: 401,
+    en: 'The request time is too far from the server time.',
+    ar: 'وقت الطلب بعيد جدًا عن وقت الخادم.',
+  },
+  request_replayed: {
+    status: 401,
+    en: 'This signed request was already received.',
+    ar: 'تم استلام هذا الطلب الموقّع من قبل.',
+  },
   forbidden: { status: 403, en: 'This client may not do that.', ar: 'لا يسمح لهذا العميل بذلك.' },
   wrong_password: { status: 403, en: 'The password is not correct.', ar: 'كلمة المرور غير صحيحة.' },
   not_found: {

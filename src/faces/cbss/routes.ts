@@ -1,0 +1,135 @@
+/**
+ * The CBSS customer API (mounted at /api): a login that hands out a salt, then the two steps of a
+ * mobile number change, each in CBSS's signed envelope. Validate, authenticate, call the domain, map.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { countryOf } from '../../domain/phones.js';
+import { logAndTranslate } from '../../http/errors.js';
+import type { FaceContext } from '../context.js';
+import { clientCodeOf, languageOf, localeOf, refusal, reply } from './map.js';
+import {
+  CbssQuery,
+  EmptyReply,
+  LoginReply,
+  LoginRequest,
+  OtpRequest,
+  PasswordAndNewMobilePhoneNumberRequest,
+  REFUSALS,
+} from './schemas.js';
+import { createCbssAuth, type SignedRequest } from './signed-request.js';
+
+/** The request formats CBSS documents (text/html carries the same JSON in its samples). */
+const JSON_MEDIA_TYPES = ['application/json', 'text/json', 'text/html'];
+
+type JsonParser = (
+  request: FastifyRequest,
+  body: string,
+  done: (error: Error | null, body?: unknown) => void,
+) => void;
+
+export const cbssFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx) => {
+  const auth = createCbssAuth(ctx);
+  const { domain, clock } = ctx;
+
+  // The signature covers the exact bytes sent, so they are kept before the JSON is parsed.
+  const rawBodies = new WeakMap<object, Buffer>();
+  const parseJson = app.getDefaultJsonParser('error', 'error') as JsonParser;
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(JSON_MEDIA_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
+    const raw = body as Buffer;
+    rawBodies.set(request, raw);
+    parseJson(request, raw.toString('utf8'), done);
+  });
+
+  app.setErrorHandler((error, request, httpReply) => {
+    const domainError = logAndTranslate(error, request);
+    if (domainError.retryAfterSeconds !== undefined) {
+      httpReply.header('retry-after', String(domainError.retryAfterSeconds));
+    }
+    const language = languageOf((request.query as { Language?: unknown } | undefined)?.Language);
+    return httpReply
+      .status(domainError.status)
+      .send(refusal(domainError, language, clientCodeOf(request.body), clock.now()));
+  });
+
+  const signed = (request: {
+    body: { ClientCode: string; DateTime: string; Content: { Identity?: string | null } };
+    query: { Signature?: string };
+  }): SignedRequest => ({
+    raw: rawBodies.get(request) ?? Buffer.alloc(0),
+    clientCode: request.body.ClientCode,
+    dateTime: request.body.DateTime,
+    signature: request.query.Signature,
+    identity: request.body.Content.Identity,
+  });
+  const tags = ['cbss'];
+
+  app.post(
+    '/Customer/Login',
+    {
+      schema: {
+        tags,
+        summary: 'Log in with Identity and Password; answers the salt that signs this session (30 minutes)',
+        querystring: CbssQuery,
+        body: LoginRequest,
+        response: { 200: LoginReply, ...REFUSALS },
+      },
+    },
+    async (request) => {
+      await auth.verifyLogin(signed(request));
+      const { Identity, Password } = request.body.Content;
+      const customer = await domain.customers.authenticate(Identity, Password);
+      const loginSalt = await auth.startSession(request.body.ClientCode, customer.id);
+      return reply(request.body.ClientCode, clock.now(), {
+        CustomerId: customer.number,
+        LoginSalt: loginSalt,
+      });
+    },
+  );
+
+  app.post(
+    '/Customer/ChangeMobilePhoneNumber/1/PasswordAndNewMobilePhoneNumber',
+    {
+      schema: {
+        tags,
+        summary:
+          'Step 1 of a mobile number change: the current password and the new number; texts an OTP to it',
+        querystring: CbssQuery,
+        body: PasswordAndNewMobilePhoneNumberRequest,
+        response: { 200: EmptyReply, ...REFUSALS },
+      },
+    },
+    async (request) => {
+      const { customerId, clientId } = await auth.verifySession(signed(request));
+      const { Password, NewMobilePhoneNumber } = request.body.Content;
+      const customer = await domain.customers.get(customerId);
+      await domain.phoneChange.request(customerId, {
+        password: Password,
+        newPhone: NewMobilePhoneNumber,
+        country: countryOf(customer.phone),
+        locale: localeOf(languageOf(request.query.Language)),
+        clientId,
+      });
+      return reply(request.body.ClientCode, clock.now(), null);
+    },
+  );
+
+  app.post(
+    '/Customer/ChangeMobilePhoneNumber/2/OTP',
+    {
+      schema: {
+        tags,
+        summary: 'Step 2 of a mobile number change: the OTP texted to the new number; switches the number',
+        querystring: CbssQuery,
+        body: OtpRequest,
+        response: { 200: EmptyReply, ...REFUSALS },
+      },
+    },
+    async (request) => {
+      const { customerId } = await auth.verifySession(signed(request));
+      await domain.phoneChange.confirm(customerId, request.body.Content.OTP);
+      return reply(request.body.ClientCode, clock.now(), null);
+    },
+  );
+};
