@@ -2,14 +2,14 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026_11_23_00_initial.js';
 import * as referenceData from './2026_11_23_01_reference_data.js';
-import * as cbss from './2026_11_23_11_cbss.js';
 import * as menuappRequests from './2026_11_23_10_menuapp_requests.js';
+import * as cbss from './2026_11_23_11_cbss.js';
 import * as smsParts from './2026_11_23_20_sms_parts.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_00_initial': initial,
   '2026_11_23_01_reference_data': referenceData,
-  '2026_11_23_11_cbss': cbss,
   '2026_11_23_10_menuapp_requests': menuappRequests,
+  '2026_11_23_11_cbss': cbss,
   '2026_11_23_20_sms_parts': smsParts,
 };
