@@ -2,6 +2,7 @@
  * Every face, mounted at its own paths. A face is a thin translation onto the same domain; adding one
  * means adding its folder and one line here.
  */
+import { bitelFace } from './bitel/routes.js';
 import { cbssFace } from './cbss/routes.js';
 import type { FaceContext, HttpApp } from './context.js';
 import { customersFace } from './customers/routes.js';
@@ -18,6 +19,7 @@ export async function registerFaces(
   const ctx = (face: FaceName): FaceContext => ({ ...context, authRequired: !withoutAuth.has(face) });
   await app.register(nativeFace, { prefix: '/v1', ...ctx('native') });
   await app.register(customersFace, { prefix: '/api', ...ctx('customers') });
-  await app.register(cbssFace, { prefix: '/api', ...ctx('cbss') });
   await app.register(menuappFace, { prefix: '/api', ...ctx('menuapp') });
+  await app.register(cbssFace, { prefix: '/api', ...ctx('cbss') });
+  await app.register(bitelFace, { prefix: '/api/v2/sms', ...ctx('bitel') });
 }

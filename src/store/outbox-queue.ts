@@ -17,6 +17,7 @@ export interface SentOutcome {
   provider: string;
   providerRef: string;
   parts: number;
+  /** Null keeps the estimate made at enqueue. */
   price: number | null;
   currency: string | null;
 }
@@ -74,8 +75,8 @@ export function outboxQueue(db: Kysely<Database>) {
           provider: outcome.provider,
           provider_ref: outcome.providerRef,
           parts: outcome.parts,
-          price: outcome.price,
-          currency: outcome.currency,
+          price: outcome.price === null ? sql<string>`price` : outcome.price,
+          currency: outcome.price === null ? sql<string>`currency` : outcome.currency,
           body_sealed: null,
           lease_until: null,
           error_code: null,
