@@ -40,6 +40,8 @@ function recording(replies: LightMyRequestResponse[], client: CbssClient): CbssC
     send: (...args) => keep(client.send(...args)),
     call: (...args) => keep(client.call(...args)),
     login: client.login,
+    changeMobilePhoneNumber: (...args) => keep(client.changeMobilePhoneNumber(...args)),
+    confirmMobilePhoneNumber: (...args) => keep(client.confirmMobilePhoneNumber(...args)),
   };
 }
 
@@ -52,6 +54,11 @@ async function registerCustomer(h: Harness, phone = uniquePhone(), email = uniqu
   });
   expect(reply.statusCode).toBe(201);
   return { id: reply.json().customer.id as string, phone, email };
+}
+
+async function readCustomer(h: Harness, id: string) {
+  const reply = await h.app.http.inject({ method: 'GET', url: `/v1/customers/${id}`, headers: AUTH });
+  return reply.json() as { phone: string; number: number; pendingPhoneChange: { phone: string } | null };
 }
 
 const firstMessage = (reply: LightMyRequestResponse) =>
@@ -93,25 +100,17 @@ for (const { backend, skip } of backends) {
       expect(loginSalt).toMatch(/^[0-9a-f]{32}$/);
 
       const newPhone = uniquePhone();
-      const step1 = await cbss.call(
-        CBSS_PATHS.changeMobile,
-        { Identity: null, Password: PASSWORD, NewMobilePhoneNumber: newPhone },
-        { loginSalt },
-      );
+      const step1 = await cbss.changeMobilePhoneNumber(loginSalt, { password: PASSWORD, newPhone });
       expect(step1.statusCode).toBe(200);
       const otp = await h.lastCode(newPhone);
 
-      const step2 = await cbss.call(CBSS_PATHS.confirmMobile, { Identity: null, OTP: otp }, { loginSalt });
+      const step2 = await cbss.confirmMobilePhoneNumber(loginSalt, otp);
       expect(step2.statusCode).toBe(200);
       expect(step2.json()).toMatchObject({ IsSuccessful: true, Messages: [], Content: null });
 
-      const read = await h.app.http.inject({
-        method: 'GET',
-        url: `/v1/customers/${customer.id}`,
-        headers: AUTH,
-      });
-      expect(read.json()).toMatchObject({ phone: newPhone, phoneVerified: true, pendingPhoneChange: null });
-      expect(read.json().number).toBe(customerId);
+      const read = await readCustomer(h, customer.id);
+      expect(read).toMatchObject({ phone: newPhone, phoneVerified: true, pendingPhoneChange: null });
+      expect(read.number).toBe(customerId);
     });
 
     it('logs in by email and names the session by Identity, national new numbers in the current number’s country', async () => {
@@ -126,18 +125,10 @@ for (const { backend, skip } of backends) {
       );
       expect(step1.statusCode).toBe(200);
       const otp = await h.lastCode(newPhone);
-      const step2 = await cbss.call(
-        CBSS_PATHS.confirmMobile,
-        { Identity: customer.email, OTP: otp },
-        { loginSalt },
-      );
+      const step2 = await cbss.confirmMobilePhoneNumber(loginSalt, otp, customer.email);
       expect(step2.statusCode).toBe(200);
-      const read = await h.app.http.inject({
-        method: 'GET',
-        url: `/v1/customers/${customer.id}`,
-        headers: AUTH,
-      });
-      expect(read.json().phone).toBe(newPhone);
+      const read = await readCustomer(h, customer.id);
+      expect(read.phone).toBe(newPhone);
     });
 
     it('finds the right session among several live ones when Identity is null', async () => {
@@ -152,12 +143,8 @@ for (const { backend, skip } of backends) {
         { loginSalt: firstSession.loginSalt },
       );
       expect(step1.statusCode).toBe(200);
-      const read = await h.app.http.inject({
-        method: 'GET',
-        url: `/v1/customers/${first.id}`,
-        headers: AUTH,
-      });
-      expect(read.json().pendingPhoneChange.phone).toBe(newPhone);
+      const read = await readCustomer(h, first.id);
+      expect(read.pendingPhoneChange?.phone).toBe(newPhone);
     });
 
     it('accepts text/json bodies and signatures in upper case', async () => {
@@ -272,24 +259,16 @@ for (const { backend, skip } of backends) {
       );
       const otp = await h.lastCode(newPhone);
       const wrong = otp === '000000' ? '111111' : '000000';
-      const refused = await cbss.call(
-        CBSS_PATHS.confirmMobile,
-        { Identity: null, OTP: wrong },
-        { loginSalt },
-      );
+      const refused = await cbss.confirmMobilePhoneNumber(loginSalt, wrong);
       expect(refused.statusCode).toBe(422);
       expect(firstMessage(refused).Code).toBe('code_incorrect');
-      const malformed = await cbss.call(
-        CBSS_PATHS.confirmMobile,
-        { Identity: null, OTP: 'abc' },
-        { loginSalt },
-      );
+      const malformed = await cbss.confirmMobilePhoneNumber(loginSalt, 'abc');
       expect(malformed.statusCode).toBe(400);
       expect(firstMessage(malformed).Code).toBe('invalid_code');
-      const right = await cbss.call(CBSS_PATHS.confirmMobile, { Identity: null, OTP: otp }, { loginSalt });
+      const right = await cbss.confirmMobilePhoneNumber(loginSalt, otp);
       expect(right.statusCode).toBe(200);
       h.clock.advance(1000); // the same bytes a second later: a new signature, not a replay
-      const again = await cbss.call(CBSS_PATHS.confirmMobile, { Identity: null, OTP: otp }, { loginSalt });
+      const again = await cbss.confirmMobilePhoneNumber(loginSalt, otp);
       expect(again.statusCode).toBe(409);
       expect(firstMessage(again).Code).toBe('no_pending_phone_change');
     });
@@ -355,13 +334,9 @@ for (const { backend, skip } of backends) {
       const customer = await registerCustomer(h);
       const { loginSalt } = await cbss.login(customer.phone, PASSWORD);
       const newPhone = uniquePhone();
-      await cbss.call(
-        CBSS_PATHS.changeMobile,
-        { Identity: null, Password: PASSWORD, NewMobilePhoneNumber: newPhone },
-        { loginSalt },
-      );
+      await cbss.changeMobilePhoneNumber(loginSalt, { password: PASSWORD, newPhone });
       const otp = await h.lastCode(newPhone);
-      await cbss.call(CBSS_PATHS.confirmMobile, { Identity: null, OTP: otp }, { loginSalt });
+      await cbss.confirmMobilePhoneNumber(loginSalt, otp);
       const everything = [...replies.map((reply) => reply.body), ...h.logs].join('\n');
       expect(everything).not.toContain(PASSWORD);
       expect(everything).not.toContain(CLIENT_KEY);
@@ -412,12 +387,8 @@ for (const { backend, skip } of backends) {
         { signature: null },
       );
       expect(step2.statusCode).toBe(200);
-      const read = await h.app.http.inject({
-        method: 'GET',
-        url: `/v1/customers/${customer.id}`,
-        headers: AUTH,
-      });
-      expect(read.json().phone).toBe(newPhone);
+      const read = await readCustomer(h, customer.id);
+      expect(read.phone).toBe(newPhone);
     });
 
     it('still refuses a stale DateTime and a wrong password', async () => {

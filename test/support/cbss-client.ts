@@ -53,6 +53,17 @@ export interface CbssClient {
   call(path: string, content: unknown, options?: CbssCallOptions): Promise<LightMyRequestResponse>;
   /** Logs in; the salt and customer number from the reply. */
   login(identity: string, password: string): Promise<{ loginSalt: string; customerId: number }>;
+  /** Step 1: the current password and the new number (Identity null: the session is named by the salt). */
+  changeMobilePhoneNumber(
+    loginSalt: string,
+    change: { password: string; newPhone: string; identity?: string | null },
+  ): Promise<LightMyRequestResponse>;
+  /** Step 2: the OTP texted to the new number (h.lastCode(newPhone)). */
+  confirmMobilePhoneNumber(
+    loginSalt: string,
+    otp: string,
+    identity?: string | null,
+  ): Promise<LightMyRequestResponse>;
 }
 
 export function cbssClient(h: Harness, client = { code: 'test', key: CLIENT_KEY }): CbssClient {
@@ -78,10 +89,24 @@ export function cbssClient(h: Harness, client = { code: 'test', key: CLIENT_KEY 
       headers: { 'content-type': contentType },
       payload: signed.body,
     });
+  const call: CbssClient['call'] = (path, content, options = {}) =>
+    send(path, sign(content, options), options.contentType);
   return {
     sign,
     send,
-    call: (path, content, options = {}) => send(path, sign(content, options), options.contentType),
+    call,
+    changeMobilePhoneNumber: (loginSalt, change) =>
+      call(
+        CBSS_PATHS.changeMobile,
+        {
+          Identity: change.identity ?? null,
+          Password: change.password,
+          NewMobilePhoneNumber: change.newPhone,
+        },
+        { loginSalt },
+      ),
+    confirmMobilePhoneNumber: (loginSalt, otp, identity = null) =>
+      call(CBSS_PATHS.confirmMobile, { Identity: identity, OTP: otp }, { loginSalt }),
     async login(identity, password) {
       const reply = await send(CBSS_PATHS.login, sign({ Identity: identity, Password: password }));
       if (reply.statusCode !== 200) throw new Error(`CBSS login answered ${reply.statusCode}: ${reply.body}`);
