@@ -39,7 +39,7 @@ describe('the start command', () => {
 
   it('serves /healthz, /docs and /openapi.json on PGlite, with no database configured', async () => {
     const port = await freePort();
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
