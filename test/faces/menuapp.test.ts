@@ -11,7 +11,7 @@ import {
   type Harness,
 } from '../support/harness.js';
 import { createRequestReplay } from '../../src/faces/menuapp/request-replay.js';
-import { shapeMismatches } from './contract.js';
+import { shapeMismatches } from '../support/contract.js';
 
 const fixture = <T>(name: string) =>
   JSON.parse(readFileSync(new URL(`../fixtures/menuapp/${name}.json`, import.meta.url), 'utf8')) as T;

@@ -18,6 +18,7 @@ export function documentedSample(face: string, name: string): unknown {
   return JSON.parse(withoutComments);
 }
 
+/** JSON's types: JSON has one number type (a sample's 0.0 parses as 0), so integers are numbers. */
 export type JsonType = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object';
 
 export function jsonType(value: unknown): JsonType {
@@ -27,37 +28,54 @@ export function jsonType(value: unknown): JsonType {
 }
 
 /**
- * The differences between a reply and a sample: keys missing or extra, and values of another JSON
- * type. A sample's null documents a field but not its type: any value passes. A sample's array
- * element (the first) is the shape of every element of the reply's array.
+ * Every way `actual` differs in shape from `sample`, as readable lines (none: it matches). Paths name
+ * array items with `[]` (e.g. `DATA[].COUNTRIES`); `nullable` lists the paths that may be null where
+ * the sample has a value. A sample null says nothing of the type, so any value matches it; an empty
+ * array in the reply has no items to compare.
  */
-export function shapeDifferences(actual: unknown, sample: unknown, path = ''): string[] {
-  if (sample === null) return [];
+export function shapeMismatches(
+  actual: unknown,
+  sample: unknown,
+  nullable: ReadonlySet<string> = new Set(),
+  path = '',
+): string[] {
+  const at = path === '' ? '(root)' : path;
   const expected = jsonType(sample);
   const found = jsonType(actual);
-  if (expected !== found) return [`${path || '/'}: ${found}, documented as ${expected}`];
-  if (expected === 'array') {
-    const element = (sample as unknown[])[0];
-    if (element === undefined) return [];
-    return (actual as unknown[]).flatMap((item, index) =>
-      shapeDifferences(item, element, `${path}/${index}`),
-    );
+  if (expected === 'null') return [];
+  if (found === 'null') return nullable.has(path) ? [] : [`${at}: null where the sample has ${expected}`];
+  if (found !== expected) return [`${at}: ${found} where the sample has ${expected}`];
+  const child = (key: string) => (path === '' ? key : `${path}.${key}`);
+  if (expected === 'object') {
+    const a = actual as Record<string, unknown>;
+    const s = sample as Record<string, unknown>;
+    return [
+      ...Object.keys(s)
+        .filter((key) => !(key in a))
+        .map((key) => `${child(key)}: missing`),
+      ...Object.keys(a)
+        .filter((key) => !(key in s))
+        .map((key) => `${child(key)}: not in the documented sample`),
+      ...Object.keys(s)
+        .filter((key) => key in a)
+        .flatMap((key) => shapeMismatches(a[key], s[key], nullable, child(key))),
+    ];
   }
-  if (expected !== 'object') return [];
-  const documented = sample as Record<string, unknown>;
-  const replied = actual as Record<string, unknown>;
-  const missing = Object.keys(documented)
-    .filter((key) => !Object.hasOwn(replied, key))
-    .map((key) => `${path}/${key}: missing`);
-  const extra = Object.keys(replied)
-    .filter((key) => !Object.hasOwn(documented, key))
-    .map((key) => `${path}/${key}: not documented`);
-  const nested = Object.keys(documented)
-    .filter((key) => Object.hasOwn(replied, key))
-    .flatMap((key) => shapeDifferences(replied[key], documented[key], `${path}/${key}`));
-  return [...missing, ...extra, ...nested];
+  if (expected === 'array') {
+    const [first] = sample as unknown[];
+    if (first === undefined) return [];
+    return (actual as unknown[]).flatMap((item) => shapeMismatches(item, first, nullable, `${path}[]`));
+  }
+  return [];
 }
 
-export function expectDocumentedShape(actual: unknown, sample: unknown): void {
-  expect(shapeDifferences(actual, sample)).toEqual([]);
+/** The same comparison, named for the replies: no difference allowed. */
+export const shapeDifferences = shapeMismatches;
+
+export function expectDocumentedShape(
+  actual: unknown,
+  sample: unknown,
+  nullable?: ReadonlySet<string>,
+): void {
+  expect(shapeMismatches(actual, sample, nullable)).toEqual([]);
 }
