@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import type { DestinationStream, Logger } from 'pino';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { createClients, type Clients } from './domain/clients.js';
 import { createDomain, type Domain } from './domain/index.js';
 import { systemClock, type Clock } from './domain/ports.js';
@@ -21,6 +21,10 @@ import { createRateLimits } from './limits/rate-limits.js';
 import { createLogger } from './logger.js';
 import { createDispatcher, type Dispatcher } from './sms/dispatcher.js';
 import { createDevOutboxProvider } from './sms/providers/dev-outbox/index.js';
+import { createSmsProviders, planSmsProviders, type ProviderPlan } from './sms/providers/index.js';
+import { createReceiptRecorder } from './sms/receipts.js';
+import { parseSmsRoutes } from './sms/routing.js';
+import { priceOf } from './sms/pricing.js';
 import type { SmsProvider } from './sms/provider.js';
 import { openDatabase, migrateToLatest, type OpenedDatabase } from './store/connect.js';
 import { createStore } from './store/index.js';
@@ -52,17 +56,41 @@ export interface App {
   close(): Promise<void>;
 }
 
-function smsProviders(config: Config, devEcho: NodeJS.WritableStream | null): SmsProvider[] {
-  if (config.smsProviders.length === 0) {
+function smsProviders(
+  config: Config,
+  plans: readonly ProviderPlan[],
+  devEcho: NodeJS.WritableStream | null,
+  logger: Logger,
+  clock: Clock,
+): SmsProvider[] {
+  if (plans.length === 0) {
     return [createDevOutboxProvider({ file: join(config.dataDir, 'sms-outbox.jsonl'), echo: devEcho })];
   }
-  throw new Error(`SMS_PROVIDERS: provider URLs are not supported yet (${config.smsProviders.length} given)`);
+  return createSmsProviders(plans, {
+    publicUrl: config.publicUrl,
+    logger: logger.child({ component: 'sms-provider' }),
+    now: () => clock.now(),
+  });
+}
+
+function smsRouter<P extends { name: string }>(config: Config, providers: readonly P[]) {
+  try {
+    return parseSmsRoutes(config.smsRoutes, providers);
+  } catch (error) {
+    throw new ConfigError('SMS_ROUTES', error instanceof Error ? error.message : String(error));
+  }
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = createLogger(config.logLevel, options.logStream);
+  // Provider URLs and routes are checked before anything is opened: a bad one stops the start at once.
+  const smsPlans = options.providers === undefined ? planSmsProviders(config.smsProviders) : [];
+  const smsNames = (options.providers ?? (smsPlans.length > 0 ? smsPlans : [{ name: 'dev-outbox' }])).map(
+    ({ name }) => ({ name }),
+  );
+  smsRouter(config, smsNames);
 
   // Storage first: nothing answers before the schema is current.
   const database =
@@ -88,7 +116,28 @@ export async function buildApp(options: AppOptions): Promise<App> {
   }
   const providers =
     options.providers ??
-    smsProviders(config, options.devEcho === undefined ? process.stderr : options.devEcho);
+    smsProviders(
+      config,
+      smsPlans,
+      options.devEcho === undefined ? process.stderr : options.devEcho,
+      logger,
+      clock,
+    );
+  const router = smsRouter(config, providers);
+  const receipts = createReceiptRecorder({
+    db: database.db,
+    clock,
+    logger: logger.child({ component: 'sms-receipts' }),
+  });
+  for (const provider of providers) {
+    provider.onReceipt?.((receipt) => {
+      receipts
+        .record(receipt)
+        .catch((error: unknown) =>
+          logger.error({ err: error, provider: provider.name }, 'receipt not recorded'),
+        );
+    });
+  }
   const dispatcher = createDispatcher({
     queue: outboxQueue(database.db),
     providers,
@@ -97,6 +146,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
     logger: logger.child({ component: 'dispatcher' }),
     leaseSeconds: config.smsLeaseSeconds,
     pollMs: config.smsPollMs,
+    concurrency: config.smsConcurrency,
+    breakerOpenMs: config.smsBreakerOpenMs,
+    route: (to, country) => router.providersFor(to, country),
+    priceOf: (parts, lookup) => {
+      const amount = priceOf(config.smsPrices, parts, lookup);
+      return amount === undefined ? undefined : { amount, currency: config.smsCurrency };
+    },
+    onRecorded: (provider, refs) => receipts.releaseHeld(provider, refs),
   });
   wakeTarget.dispatcher = dispatcher;
 
@@ -145,7 +202,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
   );
   await registerFaces(
     http,
-    { domain, clients, limits, config, clock, db: database.db },
+    {
+      domain,
+      clients,
+      limits,
+      config,
+      clock,
+      db: database.db,
+      smsWebhooks: { providers, recorder: receipts },
+    },
     config.facesWithoutAuth,
   );
   await http.ready();
@@ -163,6 +228,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await http.close();
       await dispatcher.stop();
       await Promise.all(providers.map((provider) => provider.close()));
+      await receipts.settled();
       redis?.disconnect();
       if (options.database === undefined) await database.db.destroy();
     },

@@ -64,6 +64,12 @@ export interface Config {
   smsLeaseSeconds: number;
   /** Dispatcher poll interval when idle (new messages also wake it at once on the same node). */
   smsPollMs: number;
+  /** SMS_ROUTES: providers by destination prefix or country (checked against the provider names at start). */
+  smsRoutes: string;
+  /** Messages one node has in flight at once; half of them at most notices, so OTPs always find room. */
+  smsConcurrency: number;
+  /** How long a provider that keeps failing is skipped before one trial send may go through it again. */
+  smsBreakerOpenMs: number;
   /** Estimated price per SMS part by provider and country (SMS_PRICES, JSON); empty: messages go unpriced. */
   smsPrices: PriceTable;
   /** ISO 4217 currency of SMS_PRICES. */
@@ -248,6 +254,11 @@ export function loadConfig(env: Env = process.env): Config {
     smsProviders,
     smsLeaseSeconds: integer(env, 'SMS_LEASE_SECONDS', 30, 5, 3600),
     smsPollMs: integer(env, 'SMS_POLL_MS', 1000, 10, 60_000),
+    smsRoutes: env.SMS_ROUTES ?? '',
+    // Twice an SMPP window of 10: the window stays full while finished sends are recorded.
+    smsConcurrency: integer(env, 'SMS_CONCURRENCY', 20, 2, 1000),
+    // Long enough for a provider's blip to pass, short enough to use the cheaper route again soon.
+    smsBreakerOpenMs: integer(env, 'SMS_BREAKER_OPEN_SECONDS', 30, 1, 3600) * 1000,
     smsPrices: parseSmsPrices(env.SMS_PRICES),
     smsCurrency: parseCurrency(env.SMS_CURRENCY),
     bitelGatewayNumber: env.BITEL_GATEWAY_NUMBER || '10009909',

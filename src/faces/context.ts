@@ -10,6 +10,14 @@ import type { FastifyInstance, RawServerDefault } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../store/database.js';
+import type { SmsProvider } from '../sms/provider.js';
+import type { ReceiptRecorder } from '../sms/receipts.js';
+
+/** What the provider webhooks need: the providers that parse them, and where their receipts go. */
+export interface SmsWebhookTargets {
+  providers: readonly SmsProvider[];
+  recorder: ReceiptRecorder;
+}
 
 export interface FaceContext {
   domain: Domain;
@@ -19,6 +27,7 @@ export interface FaceContext {
   clock: Clock;
   /** For faces that keep state of their own (idempotency records, login sessions): their own query files take it. */
   db: Kysely<Database>;
+  smsWebhooks: SmsWebhookTargets;
   /** False when the deployment switched this face's client authentication off (FACES_WITHOUT_AUTH). */
   authRequired: boolean;
 }

@@ -18,6 +18,11 @@ export class CircuitBreaker {
     return this.now() < this.#openUntil ? 'open' : 'half-open';
   }
 
+  /** When an open circuit lets a trial through again (ms since the epoch); 0 when closed. */
+  get reopensAt(): number {
+    return this.#failures < this.threshold ? 0 : this.#openUntil;
+  }
+
   /** May a send be tried now? In half-open state only one trial at a time. */
   tryAcquire(): boolean {
     const state = this.state;

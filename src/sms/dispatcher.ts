@@ -1,14 +1,16 @@
 /**
  * Outbox -> providers. Claims due messages (any number of nodes may run one), sends each through the
- * first provider whose circuit is closed, and records the outcome: sent, retried later with
- * exponential backoff and jitter, or failed at once on a permanent refusal. A message whose code
- * expired is never sent late.
+ * first provider on its route whose circuit is closed, and records the outcome: sent (with its parts and
+ * price), retried later with exponential backoff and jitter by the error's code, or failed at once on a
+ * permanent refusal. A message whose code expired is never sent late. Up to `concurrency` messages are in
+ * flight per node; notices may take only part of them, so an OTP never waits behind a burst of notices.
  */
 import type { Clock, OutboxSignal } from '../domain/ports.js';
 import type { SecretBox } from '../domain/secret-box.js';
+import { countryOf } from '../domain/phones.js';
 import type { ClaimedMessage, OutboxQueue } from '../store/outbox-queue.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { SmsError, type SmsProvider } from './provider.js';
+import { SmsError, type Price, type SmsErrorCode, type SmsProvider } from './provider.js';
 
 export interface DispatcherLogger {
   info(object: object, message: string): void;
@@ -16,21 +18,46 @@ export interface DispatcherLogger {
   error(object: object, message: string): void;
 }
 
+/** How long and how often a message that failed transiently is tried again. */
+export interface RetryRule {
+  /** Claims after which the message is given up (the first send counts). */
+  maxAttempts: number;
+  /** First retry delay; doubles per attempt up to maxBackoffMs. */
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export type RetryPolicy = Record<'rate_limited' | 'unavailable', RetryRule>;
+
+/**
+ * Jasmin's retry classes: a throttle (ESME_RTHROTTLED, ESME_RMSGQFUL, HTTP 429) says "later", so it is
+ * retried patiently; an outage (system error, timeout, 5xx) a few times, quickly, and the breaker moves the
+ * traffic to the next provider meanwhile. An OTP's expiry stops both long before the last attempt.
+ */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  rate_limited: { maxAttempts: 20, baseBackoffMs: 2_000, maxBackoffMs: 120_000 },
+  unavailable: { maxAttempts: 6, baseBackoffMs: 1_000, maxBackoffMs: 30_000 },
+};
+
 export interface DispatcherOptions {
   queue: OutboxQueue;
   providers: SmsProvider[];
+  /** The providers for one destination, in order (SMS_ROUTES); every provider in order by default. */
+  route?: (to: string, country: string | undefined) => readonly SmsProvider[];
+  /** The table price of a message when the provider does not report one (SMS_PRICES). */
+  priceOf?: (parts: number, lookup: { provider: string; country: string | undefined }) => Price | undefined;
+  /** Told the provider ids of each recorded send, so receipts that beat the record are applied. */
+  onRecorded?: (provider: string, refs: readonly string[]) => Promise<void>;
   box: SecretBox;
   clock: Clock;
   logger: DispatcherLogger;
   leaseSeconds: number;
   pollMs: number;
-  /** Messages claimed per round. */
-  batchSize?: number;
-  /** Claims after which a message that keeps failing transiently is given up. */
-  maxAttempts?: number;
-  /** First retry delay; doubles per attempt up to maxBackoffMs. */
-  baseBackoffMs?: number;
-  maxBackoffMs?: number;
+  /** Messages in flight at once on this node (claimed and not yet recorded). */
+  concurrency?: number;
+  /** Of those, how many may be notices: the rest is kept for OTPs. */
+  noticeSlots?: number;
+  retry?: Partial<RetryPolicy>;
   breakerThreshold?: number;
   breakerOpenMs?: number;
   /** Called with each message's outcome (metrics). */
@@ -38,28 +65,37 @@ export interface DispatcherOptions {
 }
 
 export interface Dispatcher extends OutboxSignal {
-  /** Claims and sends one batch; resolves with the number of messages handled. */
+  /** Claims and sends one batch (as many as there are free slots); resolves with the number handled. */
   runOnce(): Promise<number>;
   /** Runs batches until none is due (tests and shutdown). */
   drain(): Promise<void>;
   start(): void;
+  /** Stops claiming and waits for the messages in flight. */
   stop(): Promise<void>;
   readonly providers: readonly SmsProvider[];
   breakerState(provider: string): 'closed' | 'open' | 'half-open' | undefined;
 }
 
+/** Any error a provider throws is one of ours; anything else is treated as an outage of that provider. */
+function asSmsError(caught: unknown): SmsError {
+  return caught instanceof SmsError
+    ? caught
+    : new SmsError('unavailable', caught instanceof Error ? caught.message : String(caught));
+}
+
+function retryClass(code: SmsErrorCode): keyof RetryPolicy {
+  return code === 'rate_limited' ? 'rate_limited' : 'unavailable';
+}
+
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
-  const {
-    queue,
-    providers,
-    box,
-    clock,
-    logger,
-    batchSize = 20,
-    maxAttempts = 12,
-    baseBackoffMs = 1000,
-    maxBackoffMs = 60_000,
-  } = options;
+  const { queue, providers, box, clock, logger } = options;
+  const concurrency = options.concurrency ?? 20;
+  const noticeSlots = Math.max(
+    1,
+    Math.min(concurrency - 1, options.noticeSlots ?? Math.floor(concurrency / 2)),
+  );
+  const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const route = options.route ?? (() => providers);
   const now = () => clock.now().getTime();
   const breakers = new Map(
     providers.map((provider) => [
@@ -68,16 +104,50 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     ]),
   );
 
-  let running = false;
-  let timer: NodeJS.Timeout | undefined;
-  let wakeRequested = false;
-  let loop: Promise<void> | undefined;
+  /** A second at most: messages skipped together do not all come back in the same instant. */
+  function jitterMs(): number {
+    return Math.round(Math.random() * 1000);
+  }
 
-  function backoffMs(attempts: number, error: SmsError | undefined): number {
-    const exponential = Math.min(maxBackoffMs, baseBackoffMs * 2 ** Math.max(0, attempts - 1));
+  function reopenAt(routed: readonly SmsProvider[]): number {
+    const times = routed.map((provider) => breakers.get(provider.name)?.reopensAt ?? 0);
+    return times.length === 0 ? now() : Math.max(now(), Math.min(...times));
+  }
+
+  function backoffMs(attempts: number, error: SmsError): number {
+    const rule = retry[retryClass(error.code)];
+    const exponential = Math.min(rule.maxBackoffMs, rule.baseBackoffMs * 2 ** Math.max(0, attempts - 1));
     // Full jitter: retries from many messages do not arrive at the provider in step.
     const jittered = Math.round(exponential / 2 + Math.random() * (exponential / 2));
-    return Math.max(jittered, error?.retryAfterMs ?? 0);
+    return Math.max(jittered, error.retryAfterMs ?? 0);
+  }
+
+  async function recordSent(
+    message: ClaimedMessage,
+    provider: SmsProvider,
+    result: Awaited<ReturnType<SmsProvider['send']>>,
+    country: string | undefined,
+  ): Promise<void> {
+    const price = result.price ?? options.priceOf?.(result.parts, { provider: provider.name, country });
+    const partRefs = (result.partRefs ?? [result.providerRef]).filter((ref) => ref !== '');
+    const recorded = await queue.markSent(
+      message.id,
+      {
+        provider: provider.name,
+        providerRef: result.providerRef,
+        partRefs,
+        parts: result.parts,
+        price: price?.amount ?? null,
+        currency: price?.currency ?? null,
+      },
+      clock.now(),
+    );
+    if (!recorded) {
+      // Its lease ran out while the provider took its time, and another node had it meanwhile.
+      logger.warn({ messageId: message.id, provider: provider.name }, 'sent, but no longer ours to record');
+      return;
+    }
+    await options.onRecorded?.(provider.name, partRefs);
   }
 
   async function sendOne(message: ClaimedMessage): Promise<void> {
@@ -97,31 +167,20 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       return;
     }
     const text = box.open(message.bodySealed);
+    const country = countryOf(message.to);
     let lastError: SmsError | undefined;
-    for (const provider of providers) {
+    const routed = route(message.to, country);
+    for (const provider of routed) {
       const breaker = breakers.get(provider.name);
       if (breaker !== undefined && !breaker.tryAcquire()) continue;
       try {
         const result = await provider.send({ id: message.id, to: message.to, text, kind: message.kind });
         breaker?.success();
-        await queue.markSent(
-          message.id,
-          {
-            provider: provider.name,
-            providerRef: result.providerRef,
-            parts: result.parts,
-            price: result.price?.amount ?? null,
-            currency: result.price?.currency ?? null,
-          },
-          clock.now(),
-        );
+        await recordSent(message, provider, result, country);
         options.onOutcome?.('sent', provider.name);
         return;
       } catch (caught) {
-        const error =
-          caught instanceof SmsError
-            ? caught
-            : new SmsError('unavailable', caught instanceof Error ? caught.message : String(caught));
+        const error = asSmsError(caught);
         lastError = error;
         if (error.code === 'rejected') {
           // A refusal of this message (e.g. an invalid number) will not change with another try.
@@ -134,19 +193,35 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           options.onOutcome?.('failed', provider.name);
           return;
         }
+        // Bad credentials or sender will not heal by themselves: skip this provider now, try the next.
         if (error.code === 'invalid_config') breaker?.trip();
         else breaker?.failure();
         logger.warn(
-          { messageId: message.id, provider: provider.name, code: error.code },
+          {
+            messageId: message.id,
+            provider: provider.name,
+            code: error.code,
+            providerCode: error.providerCode,
+          },
           'sms provider failed',
         );
       }
     }
-    const failure = {
-      code: lastError?.providerCode ?? lastError?.code ?? 'no_provider',
-      message: lastError?.message ?? 'every provider is skipped for now',
-    };
-    if (message.attempts >= maxAttempts) {
+    if (lastError === undefined) {
+      // Every provider on its route is skipped for now: not this message's failure. Come back when the
+      // first circuit lets a trial through, and give up only as patiently as for a throttle.
+      const failure = { code: 'no_provider', message: 'every provider on its route is skipped for now' };
+      if (message.attempts >= retry.rate_limited.maxAttempts) {
+        await queue.markFailed(message.id, failure, clock.now());
+        options.onOutcome?.('failed', undefined);
+        return;
+      }
+      await queue.markRetry(message.id, new Date(reopenAt(routed) + jitterMs()), failure, clock.now());
+      options.onOutcome?.('retry', undefined);
+      return;
+    }
+    const failure = { code: lastError.providerCode ?? lastError.code, message: lastError.message };
+    if (message.attempts >= retry[retryClass(lastError.code)].maxAttempts) {
       await queue.markFailed(message.id, failure, clock.now());
       options.onOutcome?.('failed', undefined);
       return;
@@ -160,41 +235,82 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     options.onOutcome?.('retry', undefined);
   }
 
-  async function runOnce(): Promise<number> {
+  const inFlight = new Set<Promise<void>>();
+  let noticesInFlight = 0;
+
+  /** Claims what the free slots allow, OTPs first, notices only into their share; starts each send. */
+  async function claimAndStart(): Promise<Promise<void>[]> {
+    const free = concurrency - inFlight.size;
+    if (free <= 0) return [];
     const at = clock.now();
-    const claimed = await queue.claimDue(at, new Date(at.getTime() + options.leaseSeconds * 1000), batchSize);
-    await Promise.all(
-      claimed.map((message) =>
-        sendOne(message).catch((error: unknown) =>
+    const leaseUntil = new Date(at.getTime() + options.leaseSeconds * 1000);
+    const noticeFree = noticeSlots - noticesInFlight;
+    let claimed: ClaimedMessage[];
+    if (noticeFree >= free) {
+      claimed = await queue.claimDue(at, leaseUntil, free);
+    } else {
+      claimed = await queue.claimDue(at, leaseUntil, free, 'otp');
+      const room = Math.min(free - claimed.length, noticeFree);
+      if (room > 0) claimed = claimed.concat(await queue.claimDue(at, leaseUntil, room, 'notice'));
+    }
+    return claimed.map((message) => {
+      const notice = message.kind === 'notice';
+      if (notice) noticesInFlight++;
+      const sending: Promise<void> = sendOne(message)
+        .catch((error: unknown) =>
           logger.error(
             { messageId: message.id, err: error },
             'sms dispatch failed; the lease will expire and retry',
           ),
-        ),
-      ),
-    );
-    return claimed.length;
+        )
+        .finally(() => {
+          inFlight.delete(sending);
+          if (notice) noticesInFlight--;
+        });
+      inFlight.add(sending);
+      return sending;
+    });
+  }
+
+  async function runOnce(): Promise<number> {
+    const started = await claimAndStart();
+    await Promise.all(started);
+    return started.length;
+  }
+
+  let running = false;
+  let wakeRequested = false;
+  let wake: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let loop: Promise<void> | undefined;
+
+  function pause(ms: number | undefined): Promise<void> {
+    return new Promise<void>((resolve) => {
+      wake = resolve;
+      if (ms !== undefined) timer = setTimeout(resolve, ms);
+      // A slot freeing up is worth a look when the pool was full.
+      if (ms === undefined) void Promise.race(inFlight).then(resolve);
+    }).finally(() => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      wake = undefined;
+    });
   }
 
   async function runLoop(): Promise<void> {
     while (running) {
       wakeRequested = false;
-      let handled = 0;
+      let claimed = 0;
       try {
-        handled = await runOnce();
+        claimed = (await claimAndStart()).length;
       } catch (error) {
         logger.error({ err: error }, 'sms dispatcher could not claim messages');
       }
       if (!running) break;
-      if (handled > 0 || wakeRequested) continue;
-      await new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, options.pollMs);
-        wake = resolve;
-      });
+      if (inFlight.size >= concurrency) await pause(undefined);
+      else if (claimed === 0 && !wakeRequested) await pause(options.pollMs);
     }
   }
-
-  let wake: (() => void) | undefined;
 
   return {
     providers,
@@ -204,9 +320,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     },
     messagesQueued() {
       wakeRequested = true;
-      if (timer !== undefined) clearTimeout(timer);
       wake?.();
-      wake = undefined;
     },
     start() {
       if (running) return;
@@ -215,9 +329,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     },
     async stop() {
       running = false;
-      if (timer !== undefined) clearTimeout(timer);
       wake?.();
       await loop;
+      await Promise.all(inFlight);
     },
     breakerState(provider) {
       return breakers.get(provider)?.state;

@@ -21,6 +21,8 @@ export interface ReceiptRecorder {
   record(receipt: DeliveryReceipt): Promise<ReceiptOutcome>;
   /** Called once the parts of a send are recorded: applies the receipts that arrived before. */
   releaseHeld(provider: string, refs: readonly string[]): Promise<void>;
+  /** Resolves once the receipts being recorded now are (before the database closes). */
+  settled(): Promise<void>;
 }
 
 export interface ReceiptRecorderOptions {
@@ -107,31 +109,42 @@ export function createReceiptRecorder(options: ReceiptRecorderOptions): ReceiptR
     }
   }
 
+  async function record(receipt: DeliveryReceipt): Promise<ReceiptOutcome> {
+    const held: HeldReceipt = {
+      provider: receipt.provider,
+      providerRef: receipt.providerRef,
+      status: receipt.status,
+      errorCode: receipt.errorCode,
+      at: receipt.at,
+    };
+    const outcome = await applyToPart(held);
+    if (outcome !== undefined) return outcome;
+    await messageParts(db).hold(held);
+    // The send may have been recorded after we looked and before we held: it looks for held receipts
+    // after its commit, we look for its parts after ours, so one of the two sees the other.
+    if ((await messageParts(db).messageIdOf(receipt.provider, receipt.providerRef)) !== undefined) {
+      await releaseHeld(receipt.provider, [receipt.providerRef]);
+    } else {
+      logger.debug(
+        { provider: receipt.provider, providerRef: receipt.providerRef, status: receipt.status },
+        'receipt for a part not recorded (yet): held',
+      );
+    }
+    await purgeOldHeld();
+    return 'held';
+  }
+
+  const recording = new Set<Promise<unknown>>();
   return {
-    async record(receipt) {
-      const held: HeldReceipt = {
-        provider: receipt.provider,
-        providerRef: receipt.providerRef,
-        status: receipt.status,
-        errorCode: receipt.errorCode,
-        at: receipt.at,
-      };
-      const outcome = await applyToPart(held);
-      if (outcome !== undefined) return outcome;
-      await messageParts(db).hold(held);
-      // The send may have been recorded after we looked and before we held: it looks for held receipts
-      // after its commit, we look for its parts after ours, so one of the two sees the other.
-      if ((await messageParts(db).messageIdOf(receipt.provider, receipt.providerRef)) !== undefined) {
-        await releaseHeld(receipt.provider, [receipt.providerRef]);
-      } else {
-        logger.debug(
-          { provider: receipt.provider, providerRef: receipt.providerRef, status: receipt.status },
-          'receipt for a part not recorded (yet): held',
-        );
-      }
-      await purgeOldHeld();
-      return 'held';
+    record(receipt) {
+      const done = record(receipt);
+      const tracked = done.catch(() => undefined).finally(() => recording.delete(tracked));
+      recording.add(tracked);
+      return done;
     },
     releaseHeld,
+    async settled() {
+      while (recording.size > 0) await Promise.all(recording);
+    },
   };
 }

@@ -1,4 +1,7 @@
-/** The parts of sent messages and the receipts held for parts not recorded yet. SQL only; the rules are in sms/receipts.ts. */
+/**
+ * The parts of sent messages (recorded with the send, in outbox-queue.ts) and the receipts held for parts not
+ * recorded yet. SQL only; the rules are in sms/receipts.ts.
+ */
 import type { Kysely } from 'kysely';
 import type { ReceiptStatus } from '../sms/provider.js';
 import type { Database } from './database.js';
@@ -23,25 +26,6 @@ export interface HeldReceipt {
 
 export function messageParts(db: Kysely<Database>) {
   return {
-    /** Called in the transaction that marks the message sent. */
-    async insert(messageId: string, provider: string, refs: readonly string[], now: Date): Promise<void> {
-      if (refs.length === 0) return;
-      await db
-        .insertInto('sms_message_parts')
-        .values(
-          refs.map((ref, index) => ({
-            message_id: messageId,
-            seq: index + 1,
-            provider,
-            part_ref: ref,
-            status: 'sent',
-            error_code: null,
-            updated_at: now,
-          })),
-        )
-        .execute();
-    },
-
     async messageIdOf(provider: string, ref: string): Promise<string | undefined> {
       const row = await db
         .selectFrom('sms_message_parts')

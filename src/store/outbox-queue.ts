@@ -2,6 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { MessageKind } from '../domain/types.js';
 import type { Database } from './database.js';
+import { PRIORITY } from './messages.js';
 
 export interface ClaimedMessage {
   id: string;
@@ -16,6 +17,8 @@ export interface ClaimedMessage {
 export interface SentOutcome {
   provider: string;
   providerRef: string;
+  /** Every provider id of the message (one per part, or one for all): receipts name these. */
+  partRefs: readonly string[];
   parts: number;
   /** Null keeps the estimate made at enqueue. */
   price: number | null;
@@ -25,10 +28,16 @@ export interface SentOutcome {
 export function outboxQueue(db: Kysely<Database>) {
   return {
     /**
-     * Leases up to `limit` due messages, OTPs first. SKIP LOCKED lets any number of nodes claim at
-     * once without taking the same row; a lease that ran out (its node died) makes a row due again.
+     * Leases up to `limit` due messages, OTPs first (or of one kind only). SKIP LOCKED lets any number of
+     * nodes claim at once without taking the same row; a lease that ran out (its node died) makes a row due again.
      */
-    async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedMessage[]> {
+    async claimDue(
+      now: Date,
+      leaseUntil: Date,
+      limit: number,
+      kind?: MessageKind,
+    ): Promise<ClaimedMessage[]> {
+      if (limit <= 0) return [];
       const rows = await db
         .updateTable('sms_messages')
         .set({
@@ -48,6 +57,7 @@ export function outboxQueue(db: Kysely<Database>) {
                 w.and([w('status', '=', 'sending'), w('lease_until', '<', now)]),
               ]),
             )
+            .$if(kind !== undefined, (q) => q.where('priority', '=', PRIORITY[kind ?? 'otp']))
             .orderBy('priority')
             .orderBy('next_attempt_at')
             .limit(limit)
@@ -66,15 +76,19 @@ export function outboxQueue(db: Kysely<Database>) {
       }));
     },
 
-    /** The text is erased once the provider has it: the code then lives only as a hash. */
-    async markSent(id: string, outcome: SentOutcome, now: Date): Promise<void> {
-      await db
+    /**
+     * The text is erased once the provider has it: the code then lives only as a hash. The parts are recorded
+     * in the same statement; false when the message was no longer ours to mark (another node had it meanwhile).
+     */
+    async markSent(id: string, outcome: SentOutcome, now: Date): Promise<boolean> {
+      const marked = db
         .updateTable('sms_messages')
         .set({
           status: 'sent',
           provider: outcome.provider,
           provider_ref: outcome.providerRef,
           parts: outcome.parts,
+          // No price from the provider or the table: keep the estimate made at enqueue.
           price: outcome.price === null ? sql<string>`price` : outcome.price,
           currency: outcome.price === null ? sql<string>`currency` : outcome.currency,
           body_sealed: null,
@@ -86,7 +100,19 @@ export function outboxQueue(db: Kysely<Database>) {
         })
         .where('id', '=', id)
         .where('status', '=', 'sending')
-        .execute();
+        .returning('id');
+      if (outcome.partRefs.length === 0) return (await marked.executeTakeFirst()) !== undefined;
+      // One statement rather than a transaction of two: this runs once per message, on the hot path.
+      const parts = sql.join(
+        outcome.partRefs.map((ref, index) => sql`(${index + 1}::smallint, ${ref}::text)`),
+      );
+      const { rows } = await sql<{ message_id: string }>`
+        WITH sent AS (${marked})
+        INSERT INTO sms_message_parts (message_id, seq, provider, part_ref, status, updated_at)
+        SELECT sent.id, part.seq, ${outcome.provider}, part.ref, 'sent', ${now}
+        FROM sent CROSS JOIN (VALUES ${parts}) AS part (seq, ref)
+        RETURNING message_id`.execute(db);
+      return rows.length > 0;
     },
 
     async markRetry(id: string, nextAttemptAt: Date, error: { code: string; message: string }, now: Date) {

@@ -1,0 +1,78 @@
+/**
+ * Provider webhooks: `POST|GET /webhooks/sms/{provider}`. The provider module verifies the signature and reads
+ * the receipts; this face only builds the request it signed (the public URL, as the provider called it), answers
+ * 403 when the signature does not verify, and records the receipts before it answers 204.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { DomainError } from '../../domain/errors.js';
+import { SmsError, type WebhookRequest } from '../../sms/provider.js';
+import type { FaceContext } from '../context.js';
+import { ErrorReply } from '../native/schemas.js';
+import { acceptFormBodies } from './form-body.js';
+
+const ProviderParams = Type.Object({
+  provider: Type.String({
+    pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$',
+    description: 'The provider instance name',
+  }),
+});
+
+const schema = {
+  tags: ['webhooks'],
+  summary: "A provider's delivery receipt (signed by the provider; no API key)",
+  params: ProviderParams,
+  response: { 204: Type.Null(), 400: ErrorReply, 403: ErrorReply, 404: ErrorReply },
+};
+
+function queryFields(query: unknown): Record<string, string | undefined> {
+  const fields: Record<string, string | undefined> = {};
+  if (typeof query !== 'object' || query === null) return fields;
+  for (const [name, value] of Object.entries(query)) {
+    const first: unknown = Array.isArray(value) ? value[0] : value;
+    if (typeof first === 'string') fields[name] = first;
+  }
+  return fields;
+}
+
+export const webhooksFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, { config, smsWebhooks }) => {
+  acceptFormBodies(app);
+  const byName = new Map(
+    smsWebhooks.providers
+      .filter((provider) => provider.parseWebhook !== undefined)
+      .map((provider) => [provider.name, provider]),
+  );
+
+  async function receive(request: FastifyRequest, name: string): Promise<void> {
+    const provider = byName.get(name);
+    if (provider?.parseWebhook === undefined) throw new DomainError('not_found');
+    const webhook: WebhookRequest = {
+      // What the provider signed: the address it was given (PUBLIC_URL + path), not the one we listen on.
+      url: `${config.publicUrl}${request.url}`,
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      query: queryFields(request.query),
+    };
+    let receipts;
+    try {
+      receipts = provider.parseWebhook(webhook);
+    } catch (error) {
+      if (!(error instanceof SmsError)) throw error;
+      request.log.warn({ provider: provider.name, code: error.code }, 'sms webhook refused');
+      throw new DomainError(error.code === 'unauthorized' ? 'forbidden' : 'invalid_request');
+    }
+    for (const receipt of receipts) await smsWebhooks.recorder.record(receipt);
+  }
+
+  app.post('/:provider', { schema }, async (request, reply) => {
+    await receive(request, request.params.provider);
+    return reply.status(204).send(null);
+  });
+  // Vonage sends receipts as GET with the fields in the query when the dashboard says so.
+  app.get('/:provider', { schema }, async (request, reply) => {
+    await receive(request, request.params.provider);
+    return reply.status(204).send(null);
+  });
+};
