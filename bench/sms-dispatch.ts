@@ -10,12 +10,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import smpp, { type Session } from 'smpp';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { encodeGsm7 } from '../src/sms/encoding.js';
-import { createStore } from '../src/store/index.js';
+import { enqueueTexts } from '../test/support/outbox.js';
 import { startSmppServer, type ReceiptMode, type TestSmppServer } from '../test/support/smpp-server.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
@@ -83,25 +82,12 @@ async function rawRate(smsc: TestSmppServer, count: number): Promise<Rate> {
 
 async function fillOutbox(app: App, count: number): Promise<void> {
   const now = new Date();
-  const text = 'Your otpgate code is 482913';
-  await app.database.db.transaction().execute(async (trx) => {
-    const store = createStore(trx);
-    for (let n = 0; n < count; n++) {
-      await store.messages.enqueue({
-        id: randomUUID(),
-        kind: 'otp',
-        to: destination(n),
-        bodySealed: app.domain.box.seal(text),
-        preview: text,
-        encoding: 'gsm7',
-        parts: 1,
-        expiresAt: new Date(now.getTime() + 3_600_000),
-        verificationId: null,
-        clientId: null,
-        now,
-      });
-    }
-  });
+  const texts = Array.from({ length: count }, (_, n) => ({
+    to: destination(n),
+    text: 'Your otpgate code is 482913',
+    expiresAt: new Date(now.getTime() + 3_600_000),
+  }));
+  await enqueueTexts(app.database.db, app.domain.box, texts, now);
 }
 
 /** Outbox -> SMSC through the whole app: claim, send, record (and with receipts, record those too). */

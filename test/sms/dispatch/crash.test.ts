@@ -12,9 +12,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import { createSecretBox } from '../../../src/domain/secret-box.js';
 import { migrateToLatest } from '../../../src/store/connect.js';
-import { createStore } from '../../../src/store/index.js';
 import { openPglite } from '../../../src/store/pglite.js';
 import { backends, serverUrl, type TestDatabase } from '../../support/database.js';
+import { enqueueTexts } from '../../support/outbox.js';
 import { startSmppServer, type TestSmppServer } from '../../support/smpp-server.js';
 
 const MESSAGES = 500;
@@ -93,27 +93,14 @@ describe('a dispatching process killed mid-run', () => {
 
     const db = serverDb?.opened.db ?? (await openPglite(dataDir));
     await migrateToLatest(db);
-    const box = createSecretBox(Buffer.from(CODE_SECRET, 'utf8'));
     const now = new Date();
-    await db.transaction().execute(async (trx) => {
-      const store = createStore(trx);
-      for (let n = 0; n < MESSAGES; n++) {
-        const text = `Your otpgate code is ${String(100_000 + n)}`;
-        await store.messages.enqueue({
-          id: crypto.randomUUID(),
-          kind: 'otp',
-          to: destination(n),
-          bodySealed: box.seal(text),
-          preview: text,
-          encoding: 'gsm7',
-          parts: 1,
-          expiresAt: new Date(now.getTime() + 3_600_000),
-          verificationId: null,
-          clientId: null,
-          now,
-        });
-      }
-    });
+    const texts = Array.from({ length: MESSAGES }, (_, n) => ({
+      to: destination(n),
+      text: `Your otpgate code is ${String(100_000 + n)}`,
+      expiresAt: new Date(now.getTime() + 3_600_000),
+    }));
+    // Sealed under the nodes' CODE_SECRET, as their own domain would seal them.
+    await enqueueTexts(db, createSecretBox(Buffer.from(CODE_SECRET, 'utf8')), texts, now);
     if (serverDb === undefined) await db.destroy();
   });
 

@@ -1,6 +1,4 @@
 /** Shared by the dispatch tests: queue a text the way the domain does, read a message back, wait for a state. */
-import { randomUUID } from 'node:crypto';
-import { countParts } from '../../../src/sms/encoding.js';
 import {
   SmsError,
   type DeliveryReceipt,
@@ -8,9 +6,9 @@ import {
   type SendResult,
   type SmsProvider,
 } from '../../../src/sms/provider.js';
-import { createStore } from '../../../src/store/index.js';
 import type { MessageKind } from '../../../src/domain/types.js';
 import { AUTH, type Harness } from '../../support/harness.js';
+import { enqueueTexts } from '../../support/outbox.js';
 
 export interface QueuedText {
   to: string;
@@ -22,26 +20,13 @@ export interface QueuedText {
 
 /** Puts a message in the outbox as the domain would (sealed text, parts counted) and returns its id. */
 export async function queueText(h: Harness, message: QueuedText): Promise<string> {
-  const id = randomUUID();
   const now = h.clock.now();
-  const { encoding, parts } = countParts(message.text);
-  await createStore(h.app.database.db).messages.enqueue({
-    id,
-    kind: message.kind ?? 'otp',
-    to: message.to,
-    bodySealed: h.app.domain.box.seal(message.text),
-    preview: message.text,
-    encoding,
-    parts,
-    expiresAt:
-      message.expiresInMinutes === undefined
-        ? null
-        : new Date(now.getTime() + message.expiresInMinutes * 60_000),
-    verificationId: null,
-    clientId: null,
-    now,
-  });
-  return id;
+  const expiresAt =
+    message.expiresInMinutes === undefined
+      ? null
+      : new Date(now.getTime() + message.expiresInMinutes * 60_000);
+  const [id] = await enqueueTexts(h.app.database.db, h.app.domain.box, [{ ...message, expiresAt }], now);
+  return id ?? '';
 }
 
 export interface WireMessage {
