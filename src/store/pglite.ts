@@ -1,76 +1,82 @@
 /**
- * Embedded PGlite: one Postgres in-process, data in $DATA_DIR/pglite. PGlite has a single connection,
- * so each Kysely connection (and with it each transaction) holds it exclusively until released:
- * without that, two concurrent transactions would interleave their statements on the same session.
+ * Embedded PGlite: one Postgres in-process, data in $DATA_DIR/pglite, spoken to through Kysely's
+ * Postgres dialect and this small driver. PGlite has a single session, so each Kysely connection
+ * (and with it each transaction) holds it exclusively until released: otherwise two concurrent
+ * transactions would interleave their statements in one session. (kysely-pglite's driver shares
+ * the session and reports no affected-row counts, which conditional updates rely on.)
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import {
+  CompiledQuery,
   Kysely,
-  type CompiledQuery,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
   type DatabaseConnection,
-  type Dialect,
   type Driver,
   type QueryResult,
-  type TransactionSettings,
 } from 'kysely';
-import { KyselyPGlite } from 'kysely-pglite';
 import type { Database } from './database.js';
 
-/** kysely-pglite hands back PGlite's result as is: its row count is `affectedRows`, Kysely reads `numAffectedRows`. */
-function withAffectedRows(connection: DatabaseConnection): DatabaseConnection {
-  return {
-    async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-      const result = (await connection.executeQuery<R>(query)) as QueryResult<R> & { affectedRows?: number };
-      return result.affectedRows === undefined
-        ? result
-        : { rows: result.rows, numAffectedRows: BigInt(result.affectedRows) };
-    },
-    streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
-  };
+class PgliteConnection implements DatabaseConnection {
+  constructor(private readonly client: PGlite) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const result = await this.client.query<R>(query.sql, [...query.parameters]);
+    return result.affectedRows === undefined
+      ? { rows: result.rows }
+      : { rows: result.rows, numAffectedRows: BigInt(result.affectedRows) };
+  }
+
+  // eslint-disable-next-line require-yield
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('PGlite does not stream query results');
+  }
 }
 
-class ExclusiveConnectionDriver implements Driver {
+class ExclusivePgliteDriver implements Driver {
+  readonly #connection: PgliteConnection;
+  /** Resolves when the connection is free: each acquire chains onto the previous release. */
   #tail: Promise<void> = Promise.resolve();
-  readonly #releases = new Map<DatabaseConnection, () => void>();
+  #release: (() => void) | undefined;
 
-  constructor(private readonly inner: Driver) {}
-
-  init(): Promise<void> {
-    return this.inner.init();
+  constructor(private readonly client: PGlite) {
+    this.#connection = new PgliteConnection(client);
   }
+
+  async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    let release!: () => void;
     const previous = this.#tail;
+    let release!: () => void;
     this.#tail = new Promise<void>((resolve) => (release = resolve));
     await previous;
-    const connection = withAffectedRows(await this.inner.acquireConnection());
-    this.#releases.set(connection, release);
-    return connection;
+    this.#release = release;
+    return this.#connection;
   }
 
-  async releaseConnection(connection: DatabaseConnection): Promise<void> {
-    const release = this.#releases.get(connection);
-    this.#releases.delete(connection);
+  async releaseConnection(): Promise<void> {
+    const release = this.#release;
+    this.#release = undefined;
     release?.();
   }
 
-  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.inner.beginTransaction(connection, settings);
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('BEGIN'));
   }
 
-  commitTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner.commitTransaction(connection);
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('COMMIT'));
   }
 
-  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner.rollbackTransaction(connection);
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('ROLLBACK'));
   }
 
-  destroy(): Promise<void> {
-    return this.inner.destroy();
+  async destroy(): Promise<void> {
+    await this.client.close();
   }
 }
 
@@ -82,12 +88,12 @@ export async function openPglite(dataDir: string | undefined): Promise<Kysely<Da
     mkdirSync(location, { recursive: true });
   }
   const client = await PGlite.create(location);
-  const base = new KyselyPGlite(client).dialect;
-  const dialect: Dialect = {
-    createAdapter: () => base.createAdapter(),
-    createIntrospector: (db) => base.createIntrospector(db),
-    createQueryCompiler: () => base.createQueryCompiler(),
-    createDriver: () => new ExclusiveConnectionDriver(base.createDriver()),
-  };
-  return new Kysely<Database>({ dialect });
+  return new Kysely<Database>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new ExclusivePgliteDriver(client),
+      createIntrospector: (db) => new PostgresIntrospector(db),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  });
 }

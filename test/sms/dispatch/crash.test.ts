@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import { createSecretBox } from '../../../src/domain/secret-box.js';
 import { migrateToLatest } from '../../../src/store/connect.js';
@@ -40,20 +39,15 @@ describe('a dispatching process killed mid-run', () => {
   let smsc: TestSmppServer;
   const children = new Set<ChildProcess>();
 
-  /**
-   * PGlite: one process at a time, so the test opens the data dir only while no node runs, and without
-   * kysely-pglite (whose constructor leaves an unawaited mkdir of the data dir behind, which would outlive it).
-   */
+  /** PGlite: one process at a time, so the test opens the data dir only while no node runs. */
   async function openForChecks(): Promise<OpenedForChecks> {
-    if (serverDb !== undefined) {
-      const { db } = serverDb.opened;
-      return {
-        rows: async (query) => (await sql.raw(query).execute(db)).rows as never,
-        close: async () => {},
-      };
-    }
-    const pg = await PGlite.create(join(dataDir, 'pglite'));
-    return { rows: async (query) => (await pg.query(query)).rows as never, close: () => pg.close() };
+    const db = serverDb?.opened.db ?? (await openPglite(dataDir));
+    return {
+      rows: async (query) => (await sql.raw(query).execute(db)).rows as never,
+      close: async () => {
+        if (serverDb === undefined) await db.destroy();
+      },
+    };
   }
 
   function startNode(): { child: ChildProcess; exited: Promise<number | null>; output: string[] } {
