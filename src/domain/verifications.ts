@@ -12,7 +12,7 @@ import { queueMessage, type SmsPricing } from './outbox.js';
 import { toE164 } from './phones.js';
 import type { Clock, OutboxSignal, PhoneGuard, PhoneRateLimiter, Store } from './ports.js';
 import type { SecretBox } from './secret-box.js';
-import type { Locale, Purpose, Verification, VerificationRecord } from './types.js';
+import type { Locale, Purpose, Verification, VerificationRecord, VerificationSend } from './types.js';
 
 export interface MessageTexts {
   appName: string;
@@ -49,6 +49,9 @@ export interface CheckResult {
   valid: boolean;
 }
 
+/** A verification just started, with the send that carried its code. */
+export type StartedVerification = VerificationRecord & { sends: VerificationSend[] };
+
 /** What approving a verification does beyond the status (e.g. switching a customer's number). */
 export type ApprovalEffect = (tx: Store, verification: VerificationRecord, now: Date) => Promise<void>;
 
@@ -75,9 +78,19 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
   const visibleTo = (v: VerificationRecord, clientId: string | null | undefined) =>
     clientId === undefined || clientId === null || v.clientId === null || v.clientId === clientId;
 
-  async function view(tx: Store, v: VerificationRecord, now: Date): Promise<Verification> {
+  /** The public view; `sends` when the caller already knows them (a verification just started). */
+  async function view(
+    tx: Store,
+    v: VerificationRecord,
+    now: Date,
+    sends?: VerificationSend[],
+  ): Promise<Verification> {
     const { codeHash: _secret, ...rest } = v;
-    return { ...rest, status: effectiveStatus(v, now), sends: await tx.verifications.listSends(v.id) };
+    return {
+      ...rest,
+      status: effectiveStatus(v, now),
+      sends: sends ?? (await tx.verifications.listSends(v.id)),
+    };
   }
 
   function lockRefusal(guard: PhoneGuard, now: Date): Refusal | undefined {
@@ -104,7 +117,12 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     return { refused: 'too_many_sends', retryAfterSeconds: secondsBetween(frees, now) };
   }
 
-  async function sendCode(tx: Store, v: VerificationRecord, code: string, now: Date): Promise<void> {
+  async function sendCode(
+    tx: Store,
+    v: VerificationRecord,
+    code: string,
+    now: Date,
+  ): Promise<VerificationSend> {
     if (policy.testNumbers.has(v.to)) {
       await tx.verifications.recordSend({
         verificationId: v.id,
@@ -113,7 +131,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         channel: 'test',
         at: now,
       });
-      return;
+      return { messageId: null, channel: 'test', at: now };
     }
     const text = renderOtpText(
       {
@@ -143,6 +161,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       channel: 'sms',
       at: now,
     });
+    return { messageId, channel: 'sms', at: now };
   }
 
   const newCode = (phone: string) => policy.testNumbers.get(phone) ?? generateCode(policy.codeLength);
@@ -161,7 +180,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       clientId: string | null;
     },
     now: Date,
-  ): Promise<VerificationRecord> {
+  ): Promise<StartedVerification> {
     const guard = await tx.phoneGuards.lock(input.phone, now);
     const refusal = lockRefusal(guard, now) ?? (await sendRefusal(tx, input.phone, now));
     if (refusal !== undefined) throwRefusal(refusal);
@@ -181,8 +200,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       expiresAt: new Date(now.getTime() + policy.ttlSeconds * 1000),
       now,
     });
-    await sendCode(tx, record, code, now);
-    return record;
+    return { ...record, sends: [await sendCode(tx, record, code, now)] };
   }
 
   async function findVisible(tx: Store, id: string, clientId: string | null | undefined) {
@@ -253,8 +271,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     },
 
     /** The view of a verification read inside the caller's transaction. */
-    async viewWithin(tx: Store, record: VerificationRecord): Promise<Verification> {
-      return view(tx, record, clock.now());
+    async viewWithin(tx: Store, record: StartedVerification): Promise<Verification> {
+      return view(tx, record, clock.now(), record.sends);
     },
 
     async start(input: StartVerificationInput): Promise<Verification> {
@@ -273,7 +291,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
           },
           now,
         );
-        return view(tx, record, now);
+        return view(tx, record, now, record.sends);
       });
       deps.outbox.messagesQueued();
       return result;

@@ -5,18 +5,13 @@ import type { Database } from './database.js';
 export function phoneGuardStore(db: Kysely<Database>): PhoneGuardStore {
   return {
     async lock(phone, now) {
-      // Insert-or-touch then SELECT ... FOR UPDATE: the row exists for every phone we act on,
-      // and the lock holds until the transaction ends.
-      await db
+      // One statement: creates the row for a new phone, and DO UPDATE locks it (new or not) until
+      // the transaction ends, so sends and checks for one phone queue here.
+      const row = await db
         .insertInto('phone_guards')
         .values({ phone, locked_until: null, updated_at: now })
-        .onConflict((oc) => oc.column('phone').doNothing())
-        .execute();
-      const row = await db
-        .selectFrom('phone_guards')
-        .selectAll()
-        .where('phone', '=', phone)
-        .forUpdate()
+        .onConflict((oc) => oc.column('phone').doUpdateSet({ updated_at: now }))
+        .returningAll()
         .executeTakeFirstOrThrow();
       return { phone: row.phone, failedChecks: row.failed_checks, lockedUntil: row.locked_until };
     },
