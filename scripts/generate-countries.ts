@@ -10,23 +10,11 @@ import countries from 'i18n-iso-countries';
 import { getCountryCallingCode, isSupportedCountry } from 'libphonenumber-js';
 import arabic from 'i18n-iso-countries/langs/ar.json' with { type: 'json' };
 import english from 'i18n-iso-countries/langs/en.json' with { type: 'json' };
+import type { Country, Emirate } from '../src/domain/types.js';
 
-export interface CountrySeed {
-  /** ISO 3166-1 numeric. */
-  id: number;
-  alpha2: string;
-  alpha3: string;
-  /** Without the '+'; "" for territories libphonenumber has no numbering plan for (e.g. Antarctica). */
-  callingCode: string;
-  nameEn: string;
-  nameAr: string;
-}
-
-export interface EmirateSeed {
-  id: number;
-  nameEn: string;
-  nameAr: string;
-}
+/** A COUNTRIES row: id is ISO 3166-1 numeric; callingCode has no '+' and is "" where libphonenumber has no plan (Antarctica). */
+export type CountrySeed = Country;
+export type EmirateSeed = Emirate;
 
 export const SEED_DIRECTORY = fileURLToPath(new URL('../src/store/seed/', import.meta.url));
 
