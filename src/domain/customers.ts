@@ -5,7 +5,7 @@ import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import { DomainError, type ErrorDetail } from './errors.js';
 import { hashPassword, passwordMatches } from './passwords.js';
 import { toE164 } from './phones.js';
-import type { Clock, CustomerPatch, OutboxSignal, Store } from './ports.js';
+import type { Clock, CustomerPatch, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
 import type { Customer, CustomerRecord, Locale, Verification } from './types.js';
 import type { Verifications } from './verifications.js';
 
@@ -75,6 +75,8 @@ export function createCustomers(deps: {
   clock: Clock;
   verifications: Verifications;
   outbox: OutboxSignal;
+  /** Password guesses per identity: the same budget as requests per phone. */
+  guessLimiter: PhoneRateLimiter;
 }) {
   const { store, clock } = deps;
 
@@ -112,6 +114,8 @@ export function createCustomers(deps: {
      * Any mismatch answers wrong_password alike, in about the same time.
      */
     async authenticate(identity: string, password: string): Promise<Customer> {
+      // Counted before the look-up, so a known and an unknown identity spend alike.
+      await deps.guessLimiter.consume(`login:${identity.trim().toLowerCase()}`);
       const found = await recordByIdentity(identity);
       const matches = await passwordMatches(found?.passwordHash ?? (await decoyHash), password);
       if (found === undefined || !matches) throw new DomainError('wrong_password');

@@ -57,7 +57,13 @@ export function createDomain(deps: DomainDeps) {
     },
     onApproved,
   );
-  const customers = createCustomers({ store, clock, verifications, outbox: deps.outbox });
+  const customers = createCustomers({
+    store,
+    clock,
+    verifications,
+    outbox: deps.outbox,
+    guessLimiter: deps.phoneLimiter,
+  });
   const phoneChange = createPhoneChange({
     store,
     clock,
