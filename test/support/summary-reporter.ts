@@ -24,6 +24,13 @@ export default class SummaryReporter implements Reporter {
 
   // The default reporter prints its summary in onFinished; ours follows it, as the last line.
   onFinished(): void {
-    if (this.#line !== '') process.stdout.write(`\n${this.#line}\n`);
+    if (this.#line === '') return;
+    const skippedServers = [
+      process.env.TEST_DATABASE_URL ? undefined : 'PostgreSQL (TEST_DATABASE_URL not set)',
+      process.env.TEST_REDIS_URL ? undefined : 'Redis (TEST_REDIS_URL not set)',
+    ].filter((name) => name !== undefined);
+    const notice =
+      skippedServers.length > 0 ? `\nSkipped server-backed tests: ${skippedServers.join(', ')}` : '';
+    process.stdout.write(`${notice}\n${this.#line}\n`);
   }
 }
