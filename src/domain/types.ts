@@ -87,6 +87,7 @@ export interface SmsMessage {
   sendingAt: Date | null;
   sentAt: Date | null;
   deliveredAt: Date | null;
+  undeliveredAt: Date | null;
   failedAt: Date | null;
   updatedAt: Date;
 }

@@ -110,6 +110,7 @@ export interface SmsMessagesTable {
   sending_at: Timestamp | null;
   sent_at: Timestamp | null;
   delivered_at: Timestamp | null;
+  undelivered_at: Generated<Date | null>;
   failed_at: Timestamp | null;
   updated_at: Timestamp;
 }

@@ -93,7 +93,7 @@ export function messageParts(db: Kysely<Database>) {
           ...(delivered
             ? { delivered_at: at }
             : {
-                failed_at: at,
+                ...(status === 'undelivered' ? { undelivered_at: at } : { failed_at: at }),
                 error_code: errorCode ?? status,
                 error_message: `the provider reports the message ${status}`,
               }),

@@ -28,6 +28,7 @@ export function toMessage(row: SmsMessageRow): SmsMessage {
     sendingAt: row.sending_at,
     sentAt: row.sent_at,
     deliveredAt: row.delivered_at,
+    undeliveredAt: row.undelivered_at,
     failedAt: row.failed_at,
     updatedAt: row.updated_at,
   };

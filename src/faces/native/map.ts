@@ -35,6 +35,7 @@ export function messageToWire(message: SmsMessage) {
     createdAt: iso(message.createdAt),
     sentAt: isoOrNull(message.sentAt),
     deliveredAt: isoOrNull(message.deliveredAt),
+    undeliveredAt: isoOrNull(message.undeliveredAt),
     failedAt: isoOrNull(message.failedAt),
     updatedAt: iso(message.updatedAt),
   };

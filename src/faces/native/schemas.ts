@@ -104,6 +104,7 @@ export const Message = Type.Object({
   createdAt: DateTime,
   sentAt: NullableDateTime,
   deliveredAt: NullableDateTime,
+  undeliveredAt: NullableDateTime,
   failedAt: NullableDateTime,
   updatedAt: DateTime,
 });

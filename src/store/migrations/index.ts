@@ -5,6 +5,7 @@ import * as referenceData from './2026_11_23_01_reference_data.js';
 import * as menuappRequests from './2026_11_23_10_menuapp_requests.js';
 import * as cbss from './2026_11_23_11_cbss.js';
 import * as smsParts from './2026_11_23_20_sms_parts.js';
+import * as undeliveredAt from './2026_11_23_30_undelivered_at.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_00_initial': initial,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_23_10_menuapp_requests': menuappRequests,
   '2026_11_23_11_cbss': cbss,
   '2026_11_23_20_sms_parts': smsParts,
+  '2026_11_23_30_undelivered_at': undeliveredAt,
 };

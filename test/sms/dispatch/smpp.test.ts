@@ -90,7 +90,8 @@ for (const { backend, skip } of backends) {
 
         await h.app.dispatcher.drain();
         const undelivered = await statusBecomes(h, id, 'undelivered');
-        expect(undelivered.failedAt).not.toBeNull();
+        expect(undelivered.undeliveredAt).not.toBeNull();
+        expect(undelivered.failedAt).toBeNull();
         expect(undelivered.deliveredAt).toBeNull();
       });
 
