@@ -19,6 +19,8 @@ import type { HttpApp } from './faces/context.js';
 import { HealthReply } from './faces/native/routes.js';
 import { createRateLimits } from './limits/rate-limits.js';
 import { createLogger } from './logger.js';
+import { registerMetricsEndpoint } from './http/metrics-endpoint.js';
+import { createMetrics } from './metrics.js';
 import { createDispatcher, type Dispatcher } from './sms/dispatcher.js';
 import { createDevOutboxProvider } from './sms/providers/dev-outbox/index.js';
 import { createSmsProviders, planSmsProviders, type ProviderPlan } from './sms/providers/index.js';
@@ -103,13 +105,27 @@ export async function buildApp(options: AppOptions): Promise<App> {
       ? undefined
       : new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
   redis?.on('error', (error) => logger.warn({ err: error }, 'redis error'));
-  const limits = createRateLimits(config.rateLimits, redis);
+  // Metrics only when METRICS_TOKEN guards them: prom-client's process collectors cannot be stopped once
+  // started, and there is nothing to count for nobody.
+  const metrics =
+    config.metricsToken === undefined
+      ? undefined
+      : createMetrics({ logger: logger.child({ component: 'metrics' }) });
+  const rateLimits = createRateLimits(config.rateLimits, redis);
+  const limits = metrics === undefined ? rateLimits : metrics.countRateLimits(rateLimits);
 
   // Services.
   // The domain wakes the dispatcher, which is built after it (it needs the domain's secret box).
   const wakeTarget: { dispatcher?: Dispatcher } = {};
   const outboxSignal = { messagesQueued: () => wakeTarget.dispatcher?.messagesQueued() };
-  const domain = createDomain({ config, store, clock, phoneLimiter: limits.phone, outbox: outboxSignal });
+  const domain = createDomain({
+    config,
+    store,
+    clock,
+    phoneLimiter: limits.phone,
+    outbox: outboxSignal,
+    events: metrics?.domainEvents,
+  });
   const clients = createClients({ store, box: domain.box, clock });
   if (config.bootstrapClient !== undefined) {
     await clients.upsert(config.bootstrapClient.code, config.bootstrapClient.key);
@@ -124,11 +140,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
       clock,
     );
   const router = smsRouter(config, providers);
-  const receipts = createReceiptRecorder({
+  const recorder = createReceiptRecorder({
     db: database.db,
     clock,
     logger: logger.child({ component: 'sms-receipts' }),
   });
+  const receipts = metrics === undefined ? recorder : metrics.countReceipts(recorder);
   for (const provider of providers) {
     provider.onReceipt?.((receipt) => {
       receipts
@@ -154,8 +171,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
       return amount === undefined ? undefined : { amount, currency: config.smsCurrency };
     },
     onRecorded: (provider, refs) => receipts.releaseHeld(provider, refs),
+    onOutcome: metrics?.countSmsOutcome,
   });
   wakeTarget.dispatcher = dispatcher;
+  metrics?.watchSms({
+    countUnfinished: () => outboxQueue(database.db).countUnfinished(),
+    providers: providers.map((provider) => provider.name),
+    breakerState: (provider) => dispatcher.breakerState(provider),
+  });
 
   // HTTP: plugins, then the faces, then one error handler.
   const http = Fastify({
@@ -172,6 +195,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   http.addHook('onRequest', async (request) => {
     await limits.ip.consume(request.ip);
   });
+  if (metrics !== undefined && config.metricsToken !== undefined) {
+    registerMetricsEndpoint(http, metrics, config.metricsToken);
+  }
 
   await http.register(swagger, {
     openapi: {

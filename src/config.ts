@@ -76,6 +76,11 @@ export interface Config {
   smsCurrency: string;
   /** The sender number the Bitel face reports (its clients show it); Bitel's documented sample by default. */
   bitelGatewayNumber: string;
+  /**
+   * METRICS_TOKEN: the bearer token Prometheus sends for GET /metrics. Unset, /metrics is not served at all:
+   * the API port faces the clients, and traffic volumes are nobody else's business.
+   */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -139,6 +144,20 @@ function parseTestNumbers(raw: string | undefined, codeLength: number): Map<stri
     numbers.set(phone, code);
   }
   return numbers;
+}
+
+/** A bearer secret like a client key: a short one is guessable. */
+const METRICS_TOKEN_MIN_LENGTH = 16;
+
+function parseMetricsToken(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < METRICS_TOKEN_MIN_LENGTH || /\s/.test(raw)) {
+    throw new ConfigError(
+      'METRICS_TOKEN',
+      `must be at least ${METRICS_TOKEN_MIN_LENGTH} characters without spaces`,
+    );
+  }
+  return raw;
 }
 
 function parseSmsPrices(raw: string | undefined): PriceTable {
@@ -262,5 +281,6 @@ export function loadConfig(env: Env = process.env): Config {
     smsPrices: parseSmsPrices(env.SMS_PRICES),
     smsCurrency: parseCurrency(env.SMS_CURRENCY),
     bitelGatewayNumber: env.BITEL_GATEWAY_NUMBER || '10009909',
+    metricsToken: parseMetricsToken(env.METRICS_TOKEN),
   };
 }

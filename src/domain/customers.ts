@@ -170,6 +170,7 @@ export function createCustomers(deps: {
         };
       });
       deps.outbox.messagesQueued();
+      deps.verifications.announceStarted(result.verification);
       return result;
     },
 

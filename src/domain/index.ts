@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { createCodeHasher } from './codes.js';
 import { createCustomers } from './customers.js';
 import { applyPhoneChange, createPhoneChange } from './phone-change.js';
-import type { Clock, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
+import type { Clock, DomainEvents, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
 import { createSecretBox } from './secret-box.js';
 import type { TemplateOverrides } from '../sms/templates.js';
 import { DomainError } from './errors.js';
@@ -19,6 +19,8 @@ export interface DomainDeps {
   phoneLimiter: PhoneRateLimiter;
   outbox: OutboxSignal;
   templateOverrides?: TemplateOverrides;
+  /** Told what happened (metrics); nobody by default. */
+  events?: DomainEvents;
 }
 
 export function createDomain(deps: DomainDeps) {
@@ -54,6 +56,7 @@ export function createDomain(deps: DomainDeps) {
       outbox: deps.outbox,
       texts,
       pricing,
+      events: deps.events,
     },
     onApproved,
   );

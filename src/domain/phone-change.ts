@@ -109,6 +109,7 @@ export function createPhoneChange(
       };
     });
     deps.outbox.messagesQueued();
+    deps.verifications.announceStarted(result.verification);
     return result;
   }
 

@@ -184,4 +184,27 @@ export interface OutboxSignal {
   messagesQueued(): void;
 }
 
+/** How a check of a code ended: `refused` when it could not be counted (locked, expired, spent, canceled). */
+export type CheckResultKind = 'approved' | 'wrong_code' | 'refused';
+
+/**
+ * What happened in the domain, for whoever counts it (metrics). Told once the change is committed, so a
+ * rolled-back transaction is never counted; a listener must be cheap and must not throw.
+ */
+export interface DomainEvents {
+  verificationStarted(purpose: Purpose): void;
+  verificationChecked(result: CheckResultKind): void;
+  /** A phone reached its failed-check limit and is locked out. */
+  phoneLockedOut(): void;
+  /** A code was not sent: the phone's send window is full (too_many_sends). */
+  sendWindowFull(): void;
+}
+
+export const ignoredDomainEvents: DomainEvents = {
+  verificationStarted: () => undefined,
+  verificationChecked: () => undefined,
+  phoneLockedOut: () => undefined,
+  sendWindowFull: () => undefined,
+};
+
 export type { Customer };

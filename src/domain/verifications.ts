@@ -10,7 +10,15 @@ import { generateCode, type CodeHasher } from './codes.js';
 import { DomainError, type ErrorCode } from './errors.js';
 import { queueMessage, type SmsPricing } from './outbox.js';
 import { toE164 } from './phones.js';
-import type { Clock, OutboxSignal, PhoneGuard, PhoneRateLimiter, Store } from './ports.js';
+import {
+  ignoredDomainEvents,
+  type Clock,
+  type DomainEvents,
+  type OutboxSignal,
+  type PhoneGuard,
+  type PhoneRateLimiter,
+  type Store,
+} from './ports.js';
 import type { SecretBox } from './secret-box.js';
 import type { Locale, Purpose, Verification, VerificationRecord, VerificationSend } from './types.js';
 
@@ -31,6 +39,8 @@ export interface VerificationDeps {
   texts: MessageTexts;
   /** Prices every queued message (SMS_PRICES); absent: messages go unpriced. */
   pricing?: SmsPricing;
+  /** Told what happened (metrics); nobody by default. */
+  events?: DomainEvents;
 }
 
 export interface StartVerificationInput {
@@ -56,6 +66,8 @@ export type StartedVerification = VerificationRecord & { sends: VerificationSend
 export type ApprovalEffect = (tx: Store, verification: VerificationRecord, now: Date) => Promise<void>;
 
 type Refusal = { refused: ErrorCode; retryAfterSeconds?: number };
+/** A check's end, as the transaction leaves it: refused, or counted (and whether that locked the phone). */
+type CheckOutcome = Refusal | { valid: boolean; lockedOut: boolean };
 
 const secondsBetween = (later: Date, earlier: Date) =>
   Math.max(1, Math.ceil((later.getTime() - earlier.getTime()) / 1000));
@@ -74,6 +86,7 @@ const REFUSAL_BY_STATUS: Record<Exclude<Verification['status'], 'pending'>, Erro
 
 export function createVerifications(deps: VerificationDeps, onApproved: ApprovalEffect) {
   const { store, clock, policy, codes } = deps;
+  const events = deps.events ?? ignoredDomainEvents;
 
   const visibleTo = (v: VerificationRecord, clientId: string | null | undefined) =>
     clientId === undefined || clientId === null || v.clientId === null || v.clientId === clientId;
@@ -113,6 +126,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     const windowStart = new Date(now.getTime() - policy.sendWindowSeconds * 1000);
     const { count, oldest } = await tx.messages.countOtpSince(phone, windowStart);
     if (count < policy.maxSendsPerPhone) return undefined;
+    // Told at once: a refusal writes nothing, so there is no commit to wait for.
+    events.sendWindowFull();
     const frees = new Date((oldest ?? now).getTime() + policy.sendWindowSeconds * 1000);
     return { refused: 'too_many_sends', retryAfterSeconds: secondsBetween(frees, now) };
   }
@@ -222,18 +237,26 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     return { refused: 'max_attempts_reached' };
   }
 
-  async function recordFailure(tx: Store, guard: PhoneGuard, now: Date): Promise<void> {
+  /** Counts a wrong code against the phone; true when that locked the phone out. */
+  async function recordFailure(tx: Store, guard: PhoneGuard, now: Date): Promise<boolean> {
     // NIST 800-63B 5.2.2: failures count per phone across its verifications; a new code does not reset them.
     guard.failedChecks += 1;
-    if (guard.failedChecks >= policy.maxFailedChecksPerPhone) {
+    const lockedOut = guard.failedChecks >= policy.maxFailedChecksPerPhone;
+    if (lockedOut) {
       guard.lockedUntil = new Date(now.getTime() + policy.phoneLockoutSeconds * 1000);
       guard.failedChecks = 0;
     }
     await tx.phoneGuards.save(guard, now);
+    return lockedOut;
   }
 
   return {
     startWithin,
+
+    /** Tells the events that a verification started by startWithin was committed. */
+    announceStarted(started: Pick<Verification, 'purpose'>): void {
+      events.verificationStarted(started.purpose);
+    },
 
     /**
      * Queues an OTP text whose code the client chose (an SMS-gateway face): the same per-phone
@@ -294,6 +317,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         return view(tx, record, now, record.sends);
       });
       deps.outbox.messagesQueued();
+      events.verificationStarted(result.purpose);
       return result;
     },
 
@@ -332,7 +356,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         });
       }
       const now = clock.now();
-      const outcome = await store.transaction(async (tx): Promise<Refusal | { valid: boolean }> => {
+      const outcome = await store.transaction(async (tx): Promise<CheckOutcome> => {
         const current = await findVisible(tx, id, clientId);
         const guard = await tx.phoneGuards.lock(current.to, now);
         const locked = lockRefusal(guard, now);
@@ -344,14 +368,19 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
           if (!(await tx.verifications.finish(id, 'approved', now))) return checkRefusal(tx, id, now);
           await tx.phoneGuards.save({ ...guard, failedChecks: 0 }, now);
           await onApproved(tx, { ...taken, status: 'approved', approvedAt: now }, now);
-          return { valid: true };
+          return { valid: true, lockedOut: false };
         }
-        await recordFailure(tx, guard, now);
+        const lockedOut = await recordFailure(tx, guard, now);
         if (taken.checks >= taken.maxChecks) await tx.verifications.finish(id, 'max_attempts_reached', now);
-        return { valid: false };
+        return { valid: false, lockedOut };
       });
       // Refusals are thrown after the commit, so the statuses they wrote stay written.
-      if ('refused' in outcome) throwRefusal(outcome);
+      if ('refused' in outcome) {
+        events.verificationChecked('refused');
+        throwRefusal(outcome);
+      }
+      events.verificationChecked(outcome.valid ? 'approved' : 'wrong_code');
+      if (outcome.lockedOut) events.phoneLockedOut();
       const verification = await view(store, await findVisible(store, id, clientId), now);
       return { verification, valid: outcome.valid };
     },

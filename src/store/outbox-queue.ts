@@ -148,6 +148,24 @@ export function outboxQueue(db: Kysely<Database>) {
         .where('status', '=', 'sending')
         .execute();
     },
+
+    /**
+     * Unfinished messages by status, for the metrics scrape: one grouped count over the rows the due index
+     * holds. The statuses are written out, not bound, so the planner can match that partial index.
+     */
+    async countUnfinished(): Promise<Record<'queued' | 'sending', number>> {
+      const rows = await db
+        .selectFrom('sms_messages')
+        .select(['status', (eb) => eb.fn.countAll<number | string | bigint>().as('count')])
+        .where(sql<boolean>`status IN ('queued', 'sending')`)
+        .groupBy('status')
+        .execute();
+      const counts = { queued: 0, sending: 0 };
+      for (const row of rows) {
+        if (row.status === 'queued' || row.status === 'sending') counts[row.status] = Number(row.count);
+      }
+      return counts;
+    },
   };
 }
 
