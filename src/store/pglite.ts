@@ -19,6 +19,7 @@ import {
   type QueryResult,
 } from 'kysely';
 import type { Database } from './database.js';
+import { lockPgliteDir } from './pglite-lock.js';
 
 class PgliteConnection implements DatabaseConnection {
   constructor(private readonly client: PGlite) {}
@@ -42,7 +43,10 @@ class ExclusivePgliteDriver implements Driver {
   #tail: Promise<void> = Promise.resolve();
   #release: (() => void) | undefined;
 
-  constructor(private readonly client: PGlite) {
+  constructor(
+    private readonly client: PGlite,
+    private readonly releaseDir: () => void,
+  ) {
     this.#connection = new PgliteConnection(client);
   }
 
@@ -76,24 +80,39 @@ class ExclusivePgliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    await this.client.close();
+    try {
+      await this.client.close();
+    } finally {
+      this.releaseDir();
+    }
   }
 }
 
-/** dataDir undefined = in memory (tests). */
+/** dataDir undefined = in memory (tests). Throws PgliteInUseError when another process has the directory open. */
 export async function openPglite(dataDir: string | undefined): Promise<Kysely<Database>> {
   let location = 'memory://';
+  let releaseDir = () => {};
   if (dataDir !== undefined) {
     location = join(dataDir, 'pglite');
     mkdirSync(location, { recursive: true });
+    releaseDir = lockPgliteDir(dataDir);
   }
-  const client = await PGlite.create(location);
-  return new Kysely<Database>({
+  let client: PGlite;
+  try {
+    client = await PGlite.create(location);
+  } catch (error) {
+    releaseDir();
+    throw error;
+  }
+  const db = new Kysely<Database>({
     dialect: {
       createAdapter: () => new PostgresAdapter(),
-      createDriver: () => new ExclusivePgliteDriver(client),
+      createDriver: () => new ExclusivePgliteDriver(client, releaseDir),
       createIntrospector: (db) => new PostgresIntrospector(db),
       createQueryCompiler: () => new PostgresQueryCompiler(),
     },
   });
+  // Kysely's destroy() skips a driver never used: use it once, so destroy() always closes PGlite and the lock.
+  await db.connection().execute(async () => undefined);
+  return db;
 }
