@@ -2,8 +2,9 @@
  * API clients (applications). A client's key is a high-entropy bearer secret: stored as a SHA-256
  * hash for look-up, and sealed under the server secret for the legacy faces that sign with it.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import type { Clock, Store } from './ports.js';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { DomainError } from './errors.js';
+import type { Clock, NewClient, Store } from './ports.js';
 import type { SecretBox } from './secret-box.js';
 import type { ApiClient } from './types.js';
 
@@ -12,7 +13,7 @@ export function hashClientKey(key: string): string {
 }
 
 /** How long a key's look-up is remembered: a revoked key stops working within this time. */
-const CACHE_MS = 30_000;
+export const CLIENT_CACHE_MS = 30_000;
 const CACHE_MAX = 10_000;
 
 export function createClients(deps: { store: Store; box: SecretBox; clock: Clock }) {
@@ -28,7 +29,7 @@ export function createClients(deps: { store: Store; box: SecretBox; clock: Clock
       const found = await deps.store.clients.findByKeyHash(keyHash);
       const client = found?.active ? found : undefined;
       if (cache.size >= CACHE_MAX) cache.clear();
-      cache.set(keyHash, { client, until: now + CACHE_MS });
+      cache.set(keyHash, { client, until: now + CLIENT_CACHE_MS });
       return client;
     },
 
@@ -56,3 +57,99 @@ export function createClients(deps: { store: Store; box: SecretBox; clock: Clock
 }
 
 export type Clients = ReturnType<typeof createClients>;
+
+/** Letters, digits, _ . - (the same rule as BOOTSTRAP_CLIENT): codes appear in logs and legacy signatures. */
+export function isClientCode(code: string): boolean {
+  return /^[A-Za-z0-9_.-]{1,64}$/.test(code);
+}
+
+/** 32 bytes from the CSPRNG (256 bits, beyond guessing), base64url so it goes in a header as it is. */
+export function generateClientKey(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** What an operator sees of a client: never its key, hash or sealed key. */
+export interface ClientListing extends ApiClient {
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * The operator's side of client storage (the CLI). The server never lists or disables clients, so this
+ * stays out of Store. insert returns undefined when the code is taken; the others when no client has it.
+ */
+export interface ClientRegistryStore {
+  insert(client: NewClient): Promise<ApiClient | undefined>;
+  replaceKey(
+    code: string,
+    key: { keyHash: string; keySealed: string },
+    now: Date,
+  ): Promise<ApiClient | undefined>;
+  setActive(code: string, active: boolean, now: Date): Promise<ApiClient | undefined>;
+  list(): Promise<ClientListing[]>;
+  /** Any one sealed key, to check that this process holds the secret the others were sealed with. */
+  anySealedKey(): Promise<string | undefined>;
+}
+
+/**
+ * Creating, re-keying, listing and switching clients off and on. Runs in the operator's process, not the
+ * server's: a running server notices a disabled or re-keyed client within CLIENT_CACHE_MS.
+ */
+export function createClientRegistry(deps: { store: ClientRegistryStore; box: SecretBox; clock: Clock }) {
+  const sealedKey = (key: string) => ({ keyHash: hashClientKey(key), keySealed: deps.box.seal(key) });
+
+  return {
+    /** A new client with a new key; the key is returned once and kept only as a hash and sealed. */
+    async create(code: string, name = code): Promise<{ client: ApiClient; key: string }> {
+      if (!isClientCode(code)) {
+        const problem = 'letters, digits, _ . - only, at most 64';
+        throw new DomainError('invalid_request', { details: [{ field: '/code', problem }] });
+      }
+      const key = generateClientKey();
+      const client = await deps.store.insert({
+        id: randomUUID(),
+        code,
+        name,
+        ...sealedKey(key),
+        now: deps.clock.now(),
+      });
+      if (client === undefined) throw new DomainError('client_exists');
+      return { client, key };
+    },
+
+    /** A new key for an existing client: the old one stops working. Its active flag is left as it is. */
+    async rotate(code: string): Promise<{ client: ApiClient; key: string }> {
+      const key = generateClientKey();
+      const client = await deps.store.replaceKey(code, sealedKey(key), deps.clock.now());
+      if (client === undefined) throw new DomainError('client_not_found');
+      return { client, key };
+    },
+
+    async setActive(code: string, active: boolean): Promise<ApiClient> {
+      const client = await deps.store.setActive(code, active, deps.clock.now());
+      if (client === undefined) throw new DomainError('client_not_found');
+      return client;
+    },
+
+    list(): Promise<ClientListing[]> {
+      return deps.store.list();
+    },
+
+    /**
+     * False when the stored keys were sealed under another server secret: a key sealed here would then be
+     * unreadable to the server's signing faces (CBSS). True when there is nothing to compare with.
+     */
+    async sealsLikeTheServer(): Promise<boolean> {
+      const sealed = await deps.store.anySealedKey();
+      if (sealed === undefined) return true;
+      try {
+        deps.box.open(sealed);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+export type ClientRegistry = ReturnType<typeof createClientRegistry>;

@@ -49,6 +49,11 @@ export const ERRORS = {
     ar: 'لم يتم العثور على التحقق.',
   },
   message_not_found: { status: 404, en: 'The message was not found.', ar: 'لم يتم العثور على الرسالة.' },
+  client_not_found: {
+    status: 404,
+    en: 'No API client has this code.',
+    ar: 'لا يوجد عميل واجهة برمجية بهذا الرمز.',
+  },
   email_taken: {
     status: 409,
     en: 'This email address is already registered.',
@@ -58,6 +63,11 @@ export const ERRORS = {
     status: 409,
     en: 'This phone number is already registered.',
     ar: 'رقم الهاتف هذا مسجل بالفعل.',
+  },
+  client_exists: {
+    status: 409,
+    en: 'An API client with this code already exists.',
+    ar: 'يوجد عميل واجهة برمجية بهذا الرمز بالفعل.',
   },
   phone_unchanged: {
     status: 409,

@@ -1,6 +1,21 @@
 import type { Kysely } from 'kysely';
-import type { ClientStore } from '../domain/ports.js';
+import type { ClientRegistryStore } from '../domain/clients.js';
+import type { ClientStore, NewClient } from '../domain/ports.js';
 import type { Database } from './database.js';
+
+const CLIENT = ['id', 'code', 'name', 'active'] as const;
+
+function clientRow(c: NewClient) {
+  return {
+    id: c.id,
+    code: c.code,
+    name: c.name,
+    key_hash: c.keyHash,
+    key_sealed: c.keySealed,
+    created_at: c.now,
+    updated_at: c.now,
+  };
+}
 
 export function clientStore(db: Kysely<Database>): ClientStore {
   return {
@@ -21,15 +36,7 @@ export function clientStore(db: Kysely<Database>): ClientStore {
     async upsert(c) {
       return db
         .insertInto('api_clients')
-        .values({
-          id: c.id,
-          code: c.code,
-          name: c.name,
-          key_hash: c.keyHash,
-          key_sealed: c.keySealed,
-          created_at: c.now,
-          updated_at: c.now,
-        })
+        .values(clientRow(c))
         .onConflict((oc) =>
           oc
             .column('code')
@@ -37,6 +44,51 @@ export function clientStore(db: Kysely<Database>): ClientStore {
         )
         .returning(['id', 'code', 'name', 'active'])
         .executeTakeFirstOrThrow();
+    },
+  };
+}
+
+export function clientRegistryStore(db: Kysely<Database>): ClientRegistryStore {
+  return {
+    async insert(c) {
+      return db
+        .insertInto('api_clients')
+        .values(clientRow(c))
+        .onConflict((oc) => oc.column('code').doNothing())
+        .returning(CLIENT)
+        .executeTakeFirst();
+    },
+    async replaceKey(code, key, now) {
+      return db
+        .updateTable('api_clients')
+        .set({ key_hash: key.keyHash, key_sealed: key.keySealed, updated_at: now })
+        .where('code', '=', code)
+        .returning(CLIENT)
+        .executeTakeFirst();
+    },
+    async setActive(code, active, now) {
+      return db
+        .updateTable('api_clients')
+        .set({ active, updated_at: now })
+        .where('code', '=', code)
+        .returning(CLIENT)
+        .executeTakeFirst();
+    },
+    async list() {
+      return db
+        .selectFrom('api_clients')
+        .select([...CLIENT, 'created_at as createdAt', 'updated_at as updatedAt'])
+        .orderBy('code')
+        .execute();
+    },
+    async anySealedKey() {
+      const row = await db
+        .selectFrom('api_clients')
+        .select('key_sealed')
+        .where('key_sealed', 'is not', null)
+        .limit(1)
+        .executeTakeFirst();
+      return row?.key_sealed ?? undefined;
     },
   };
 }

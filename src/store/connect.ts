@@ -25,6 +25,13 @@ export async function openDatabase(options: {
 
 export class MigrationError extends Error {}
 
+/** The migrations not yet applied, in order; empty when the schema is current. Changes nothing. */
+export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const all = await migrator.getMigrations();
+  return all.filter((migration) => migration.executedAt === undefined).map(({ name }) => name);
+}
+
 /** Brings the schema up to date; throws (and the start fails loudly) when a migration fails. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });

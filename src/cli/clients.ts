@@ -1,0 +1,168 @@
+/** `otpgate clients …`: API clients and their keys, for operators. Keys are printed once, never listed. */
+import type { Kysely } from 'kysely';
+import { ConfigError, type Config } from '../config.js';
+import {
+  CLIENT_CACHE_MS,
+  createClientRegistry,
+  isClientCode,
+  type ClientRegistry,
+} from '../domain/clients.js';
+import { DomainError } from '../domain/errors.js';
+import type { Clock } from '../domain/ports.js';
+import { createSecretBox } from '../domain/secret-box.js';
+import { clientRegistryStore } from '../store/clients.js';
+import type { Database } from '../store/database.js';
+import { CommandError, parseCommandArgs, UsageError, type Command, type CommandContext } from './command.js';
+import { withDatabase } from './database.js';
+import { table, utcMinute } from './format.js';
+
+/** The server's key cache: a change made here reaches a running server within this time. */
+const CACHE_NOTE = `a running server may take up to ${CLIENT_CACHE_MS / 1000} s to notice (it remembers each key's look-up that long)`;
+
+/** Names show in lists; a paragraph is not a name. */
+const MAX_NAME_LENGTH = 200;
+
+function registryOn(db: Kysely<Database>, config: Config, clock: Clock): ClientRegistry {
+  return createClientRegistry({
+    store: clientRegistryStore(db),
+    box: createSecretBox(config.codeSecret),
+    clock,
+  });
+}
+
+function checkedCode(command: Command, code: string): string {
+  if (!isClientCode(code)) {
+    throw new UsageError(`the code "${code}" must be 1 to 64 letters, digits, _ . or -`, command);
+  }
+  return code;
+}
+
+/** The domain's refusals, said with the command that fixes them. */
+async function explainRefusals<T>(code: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'client_exists') {
+      throw new CommandError(
+        `An API client "${code}" already exists: "otpgate clients create ${code} --rotate" gives it a new key.`,
+      );
+    }
+    if (error instanceof DomainError && error.code === 'client_not_found') {
+      throw new CommandError(`No API client has the code "${code}" ("otpgate clients list" shows them all).`);
+    }
+    throw error;
+  }
+}
+
+async function onRegistry<T>(context: CommandContext, work: (registry: ClientRegistry) => Promise<T>) {
+  const config = context.config();
+  return withDatabase(config, 'current', (db) => work(registryOn(db, config, context.clock)));
+}
+
+const create: Command = {
+  words: ['clients', 'create'],
+  usage: '<code> [--name <name>] [--rotate]',
+  summary: 'create an API client with a new random key, printed once',
+  details: `Creates the client and prints its key on stdout, once: otpgate keeps only its hash (and a copy
+sealed under CODE_SECRET for the legacy faces that sign with it), and will not show it again.
+Clients send it as "Authorization: Bearer <key>".
+
+Options:
+  --name <name>  a name for people (default: the code)
+  --rotate       give an existing client a new key instead; its old key stops working`,
+  async run(args, context) {
+    const { values, positionals } = parseCommandArgs(
+      create,
+      args,
+      { name: { type: 'string' }, rotate: { type: 'boolean' } },
+      ['<code>'],
+    );
+    const code = checkedCode(create, positionals[0]);
+    const name = values.name?.trim();
+    if (values.rotate && name !== undefined) {
+      throw new UsageError('--rotate keeps the name: leave out --name', create);
+    }
+    if (name !== undefined && (name === '' || name.length > MAX_NAME_LENGTH)) {
+      throw new UsageError(`--name must be 1 to ${MAX_NAME_LENGTH} characters`, create);
+    }
+    const { client, key } = await onRegistry(context, async (registry) => {
+      // A key sealed under another secret would be unreadable to the server (CBSS signatures).
+      if (!(await registry.sealsLikeTheServer())) {
+        throw new ConfigError(
+          'CODE_SECRET',
+          "does not open the client keys already stored: run the CLI with the server's CODE_SECRET " +
+            '(in development, the one generated in DATA_DIR/code-secret)',
+        );
+      }
+      return explainRefusals(code, () =>
+        values.rotate ? registry.rotate(code) : registry.create(code, name),
+      );
+    });
+    if (values.rotate) {
+      context.tell(
+        `New key for API client "${client.code}" below, shown this once: otpgate will not show it again.\n` +
+          `The old key is refused from now on; ${CACHE_NOTE}.`,
+      );
+      if (!client.active) {
+        context.tell(
+          `"${client.code}" is disabled: "otpgate clients enable ${client.code}" lets the new key in.`,
+        );
+      }
+    } else {
+      context.tell(
+        `Created API client "${client.code}" (${client.name}). Its key is below, shown this once: ` +
+          'otpgate will not show it again, so store it now.',
+      );
+    }
+    context.print(key);
+  },
+};
+
+const list: Command = {
+  words: ['clients', 'list'],
+  usage: '[--json]',
+  summary: 'list the API clients: code, name, active, created (never keys)',
+  details: `Options:
+  --json  one JSON array, for scripts`,
+  async run(args, context) {
+    const { values } = parseCommandArgs(list, args, { json: { type: 'boolean' } }, []);
+    const clients = await onRegistry(context, (registry) => registry.list());
+    if (values.json) {
+      const rows = clients.map(({ code, name, active, createdAt }) => ({ code, name, active, createdAt }));
+      context.print(JSON.stringify(rows, null, 2));
+      return;
+    }
+    if (clients.length === 0) {
+      context.tell('No API clients yet: "otpgate clients create <code>" makes one.');
+      return;
+    }
+    const rows = clients.map((c) => [c.code, c.name, c.active ? 'yes' : 'no', utcMinute(c.createdAt)]);
+    context.print(table([['CODE', 'NAME', 'ACTIVE', 'CREATED'], ...rows]));
+  },
+};
+
+function switchCommand(active: boolean): Command {
+  const command: Command = {
+    words: ['clients', active ? 'enable' : 'disable'],
+    usage: '<code>',
+    summary: active
+      ? 'let a disabled client in again'
+      : "refuse a client's key (it is kept, and can be enabled)",
+    details: active
+      ? `The client's key works again; ${CACHE_NOTE}.`
+      : `The client's key is refused until "otpgate clients enable"; ${CACHE_NOTE}.`,
+    async run(args, context) {
+      const { positionals } = parseCommandArgs(command, args, {}, ['<code>']);
+      const code = checkedCode(command, positionals[0]);
+      await onRegistry(context, (registry) => explainRefusals(code, () => registry.setActive(code, active)));
+      context.print(
+        active
+          ? `Enabled API client "${code}": its key works again; ${CACHE_NOTE}.`
+          : `Disabled API client "${code}": its key is refused from now on; ${CACHE_NOTE}.`,
+      );
+    },
+  };
+  return command;
+}
+
+export const clientCommands: readonly Command[] = [create, list, switchCommand(false), switchCommand(true)];

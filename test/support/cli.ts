@@ -1,0 +1,92 @@
+/**
+ * The operator CLI as operators run it, a process of its own (`node --import tsx src/cli/main.ts`), on a
+ * database the test process can also read: PGlite in a temporary DATA_DIR, or a database of its own on the
+ * PostgreSQL server.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../src/store/database.js';
+import { openPglite } from '../../src/store/pglite.js';
+import type { Backend } from './database.js';
+
+export const CLI_SECRET = 'test-secret-that-is-long-enough-0123456789';
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** What `npm run cli` runs; bin/otpgate.js is the other way in. */
+export const CLI_ENTRY = ['--import', 'tsx', 'src/cli/main.ts'];
+
+/** Only the variables given, so nothing from the outer shell (a DATABASE_URL) reaches the CLI. */
+export function runCli(args: readonly string[], env: Record<string, string>, entry = CLI_ENTRY) {
+  const child = spawn(process.execPath, [...entry, ...args], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  return new Promise<CliRun>((resolve, reject) => {
+    // A CLI that does not exit (a handle left open) fails the test rather than hanging it.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    child.once('error', reject);
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({
+        status,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+      });
+    });
+  });
+}
+
+export interface CliDatabase {
+  /** DATA_DIR, CODE_SECRET and, on the server, DATABASE_URL: what the CLI process is given. */
+  env: Record<string, string>;
+  /** Work on the same database from the test process; on PGlite only while no CLI process runs. */
+  use<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+  drop(): Promise<void>;
+}
+
+export async function openCliDatabase(backend: Backend): Promise<CliDatabase> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-cli-'));
+  const env = { DATA_DIR: dataDir, CODE_SECRET: CLI_SECRET };
+  if (backend.name === 'pglite') {
+    return {
+      env,
+      async use(work) {
+        // PGlite: one process at a time, so the directory is opened for this work only.
+        const db = await openPglite(dataDir);
+        try {
+          return await work(db);
+        } finally {
+          await db.destroy();
+        }
+      },
+      async drop() {
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const database = await backend.open();
+  return {
+    env: { ...env, DATABASE_URL: database.url ?? '' },
+    use: (work) => work(database.opened.db),
+    async drop() {
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
