@@ -41,6 +41,7 @@ export interface WireMessage {
   error: { code: string; message: string | null } | null;
   sentAt: string | null;
   deliveredAt: string | null;
+  undeliveredAt: string | null;
   failedAt: string | null;
 }
 
