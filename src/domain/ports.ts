@@ -93,7 +93,8 @@ export interface VerificationStore {
     at: Date;
   }): Promise<void>;
   /** A resend: a new code and a fresh expiry; the check count is kept. */
-  replaceCode(id: string, codeHash: string, expiresAt: Date, now: Date): Promise<void>;
+  /** false when the verification was no longer pending (a racing check or cancel won). */
+  replaceCode(id: string, codeHash: string, expiresAt: Date, now: Date): Promise<boolean>;
   /**
    * Counts one check atomically, only while the verification is pending, unexpired and has checks
    * left; returns the row after the increment, or undefined when no check may be made.
@@ -102,7 +103,7 @@ export interface VerificationStore {
   /** Moves a pending verification to another status; false when it was no longer pending. */
   finish(id: string, status: Exclude<VerificationStatus, 'pending'>, now: Date): Promise<boolean>;
   /** Cancels the pending verifications of a phone and purpose (a new one replaces them). */
-  cancelPending(phone: string, purpose: Purpose, now: Date): Promise<void>;
+  cancelPending(phone: string, purpose: Purpose, clientId: string | null, now: Date): Promise<string[]>;
 }
 
 export interface PhoneGuard {
@@ -138,6 +139,8 @@ export interface NewMessage {
 
 export interface MessageStore {
   enqueue(message: NewMessage): Promise<void>;
+  /** Fails the still-queued OTP texts of these verifications: their codes no longer work, so they are never sent. */
+  retireQueuedOtps(verificationIds: readonly string[], now: Date): Promise<void>;
   /** OTP messages queued to a phone since a moment, and the oldest of them (when the window frees up). */
   countOtpSince(phone: string, since: Date): Promise<{ count: number; oldest: Date | null }>;
   findById(id: string): Promise<SmsMessage | undefined>;

@@ -199,8 +199,10 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     const guard = await tx.phoneGuards.lock(input.phone, now);
     const refusal = lockRefusal(guard, now) ?? (await sendRefusal(tx, input.phone, now));
     if (refusal !== undefined) throwRefusal(refusal);
-    // One live code per phone and purpose: a new verification retires the older ones.
-    await tx.verifications.cancelPending(input.phone, input.purpose, now);
+    // One live code per phone, purpose and client: a new verification retires the older ones, and
+    // their texts still in the queue (a dead code is never sent).
+    const retired = await tx.verifications.cancelPending(input.phone, input.purpose, input.clientId, now);
+    await tx.messages.retireQueuedOtps(retired, now);
     const id = randomUUID();
     const code = newCode(input.phone);
     const record = await tx.verifications.insert({
@@ -340,7 +342,11 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         if (refusal !== undefined) throwRefusal(refusal);
         const code = newCode(v.to);
         const expiresAt = new Date(now.getTime() + policy.ttlSeconds * 1000);
-        await tx.verifications.replaceCode(id, codes.hash(id, code), expiresAt, now);
+        // The guard lock serializes this with checks and cancels; replaceCode re-tests pending anyway.
+        if (!(await tx.verifications.replaceCode(id, codes.hash(id, code), expiresAt, now))) {
+          throwRefusal(await checkRefusal(tx, id, now));
+        }
+        await tx.messages.retireQueuedOtps([id], now);
         const updated = { ...v, expiresAt };
         await sendCode(tx, updated, code, now);
         return view(tx, updated, now);
@@ -366,7 +372,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         if (codes.matches(id, code, taken.codeHash)) {
           // finish() only moves a pending row: of two right codes racing, one approves.
           if (!(await tx.verifications.finish(id, 'approved', now))) return checkRefusal(tx, id, now);
-          await tx.phoneGuards.save({ ...guard, failedChecks: 0 }, now);
+          if (guard.failedChecks !== 0) await tx.phoneGuards.save({ ...guard, failedChecks: 0 }, now);
+          await tx.messages.retireQueuedOtps([id], now);
           await onApproved(tx, { ...taken, status: 'approved', approvedAt: now }, now);
           return { valid: true, lockedOut: false };
         }
@@ -391,7 +398,10 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         const v = await findVisible(tx, id, clientId);
         const status = effectiveStatus(v, now);
         if (status !== 'pending') throwRefusal({ refused: REFUSAL_BY_STATUS[status] });
-        await tx.verifications.finish(id, 'canceled', now);
+        // A check that approved meanwhile wins: answer what really happened.
+        if (!(await tx.verifications.finish(id, 'canceled', now)))
+          throwRefusal(await checkRefusal(tx, id, now));
+        await tx.messages.retireQueuedOtps([id], now);
         return view(tx, { ...v, status: 'canceled' }, now);
       });
     },

@@ -69,6 +69,23 @@ export function messageStore(db: Kysely<Database>): MessageStore {
         })
         .execute();
     },
+    async retireQueuedOtps(verificationIds, now) {
+      if (verificationIds.length === 0) return;
+      await db
+        .updateTable('sms_messages')
+        .set({
+          status: 'failed',
+          body_sealed: null,
+          error_code: 'superseded',
+          error_message: 'not sent: its code was replaced, used or canceled first',
+          failed_at: now,
+          updated_at: now,
+        })
+        .where('verification_id', 'in', verificationIds)
+        .where('kind', '=', 'otp')
+        .where('status', '=', 'queued')
+        .execute();
+    },
     async countOtpSince(phone, since) {
       const row = await db
         .selectFrom('sms_messages')

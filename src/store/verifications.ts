@@ -82,11 +82,13 @@ export function verificationStore(db: Kysely<Database>): VerificationStore {
         .execute();
     },
     async replaceCode(id, codeHash, expiresAt, now) {
-      await db
+      const result = await db
         .updateTable('verifications')
         .set({ code_hash: codeHash, expires_at: expiresAt, updated_at: now })
         .where('id', '=', id)
-        .execute();
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
     async takeCheck(id, now) {
       // One statement: the row lock makes concurrent checks queue here and re-test the condition.
@@ -110,14 +112,18 @@ export function verificationStore(db: Kysely<Database>): VerificationStore {
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
-    async cancelPending(phone, purpose, now) {
-      await db
+    async cancelPending(phone, purpose, clientId, now) {
+      // Only the same client's: one client starting a code must not cancel another client's.
+      const rows = await db
         .updateTable('verifications')
         .set({ status: 'canceled', updated_at: now })
         .where('phone', '=', phone)
         .where('purpose', '=', purpose)
         .where('status', '=', 'pending')
+        .where(sql<boolean>`client_id IS NOT DISTINCT FROM ${clientId}`)
+        .returning('id')
         .execute();
+      return rows.map((row) => row.id);
     },
   };
 }

@@ -155,6 +155,47 @@ for (const { backend, skip } of backends) {
       expect(ok.json()).toMatchObject({ valid: true, verification: { status: 'approved' } });
     });
 
+    it('never texts a replaced code: a resend retires the text still queued', async () => {
+      const phone = uniquePhone();
+      const started = (await post('/v1/verifications', { to: phone })).json();
+      const resent = (await post(`/v1/verifications/${started.id}/resend`)).json();
+      const [first, second] = resent.sends.map((send: { messageId: string }) => send.messageId);
+      await h.app.dispatcher.drain();
+      expect(h.outbox().filter((sms) => sms.to === phone)).toHaveLength(1);
+      const retired = await h.app.http.inject({ method: 'GET', url: `/v1/messages/${first}`, headers: AUTH });
+      expect(retired.json()).toMatchObject({ status: 'failed', error: { code: 'superseded' } });
+      const sent = await h.app.http.inject({ method: 'GET', url: `/v1/messages/${second}`, headers: AUTH });
+      expect(sent.json().status).toBe('sent');
+    });
+
+    it("does not cancel another client's code when a second client texts the same number", async () => {
+      const otherKey = 'second-client-key-0123456789abcdef';
+      await h.app.clients.upsert('second', otherKey);
+      const phone = uniquePhone();
+      const mine = (await post('/v1/verifications', { to: phone, purpose: 'login' })).json();
+      const theirs = await h.app.http.inject({
+        method: 'POST',
+        url: '/v1/verifications',
+        headers: { authorization: `Bearer ${otherKey}` },
+        payload: { to: phone, purpose: 'login' },
+      });
+      expect(theirs.statusCode).toBe(201);
+      const again = await h.app.http.inject({
+        method: 'GET',
+        url: `/v1/verifications/${mine.id}`,
+        headers: AUTH,
+      });
+      expect(again.json().status).toBe('pending');
+      // A second start by the same client does retire the first.
+      await post('/v1/verifications', { to: phone, purpose: 'login' });
+      const replaced = await h.app.http.inject({
+        method: 'GET',
+        url: `/v1/verifications/${mine.id}`,
+        headers: AUTH,
+      });
+      expect(replaced.json().status).toBe('canceled');
+    });
+
     it('cancels a pending verification and then refuses its code', async () => {
       const phone = uniquePhone();
       const id = (await post('/v1/verifications', { to: phone })).json().id as string;
