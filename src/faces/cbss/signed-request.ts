@@ -6,7 +6,12 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../../domain/errors.js';
-import { deleteExpiredCbssSessions, insertCbssSession, liveCbssSessions } from '../../store/cbss-sessions.js';
+import {
+  deleteExpiredCbssSessions,
+  insertCbssSession,
+  liveCbssSessions,
+  type CbssSession,
+} from '../../store/cbss-sessions.js';
 import { forgetExpiredCbssSignatures, rememberCbssSignature } from '../../store/cbss-signatures.js';
 import type { FaceContext } from '../context.js';
 
@@ -16,8 +21,15 @@ export const CLOCK_SKEW_MS = 5 * 60_000;
 export const SIGNATURE_MEMORY_MS = 2 * CLOCK_SKEW_MS + 60_000;
 /** A login salt signs its session's requests for this long. */
 export const LOGIN_SALT_TTL_MS = 30 * 60_000;
-/** A request that names no Identity is matched against at most this many of its client's newest sessions. */
-export const SESSION_SCAN_LIMIT = 1000;
+/**
+ * A request that names no Identity is matched against its client's live sessions, newest first, this
+ * many at first and ten times more each round until none is left: a valid request usually signs with a
+ * recent session, and an old one is still found. No count refuses a valid request; what bounds the scan
+ * is time: sessions expire after LOGIN_SALT_TTL_MS, and only a verified login (charged to the client's
+ * quota) opens one, so a client has at most 30 × RATE_LIMIT_CLIENT_PER_MINUTE live sessions per node.
+ * Each costs a copy of a hash state and 32 bytes of salt, not a rehash of the body.
+ */
+export const SESSION_SCAN_FIRST = 100;
 
 export interface SignedRequest {
   /** The body exactly as received: the signature covers these bytes. */
@@ -31,6 +43,12 @@ export interface SignedRequest {
 
 export function cbssSignature(raw: Buffer, key: string, loginSalt = ''): Buffer {
   return createHash('sha256').update(raw).update(key, 'utf8').update(loginSalt, 'utf8').digest();
+}
+
+/** The signature under each salt, from one hash of body + key: the body (up to 64 KB) is hashed once. */
+export function saltedSignatures(raw: Buffer, key: string): (loginSalt: string) => Buffer {
+  const unsalted = createHash('sha256').update(raw).update(key, 'utf8');
+  return (loginSalt) => unsalted.copy().update(loginSalt, 'utf8').digest();
 }
 
 /** The signature's bytes, or undefined when it is absent or not 64 hex digits. */
@@ -53,12 +71,20 @@ function checkFresh(dateTime: string, now: Date): void {
 export function createCbssAuth(
   ctx: Pick<FaceContext, 'authRequired' | 'clients' | 'limits' | 'clock' | 'db' | 'domain'>,
 ) {
-  /** The client and its key; a client we do not know signs nothing. */
+  /**
+   * The client and its key; a client we do not know signs nothing. Its quota is not charged here:
+   * anyone may write a ClientCode, so only a verified signature spends it (see chargeClient). Every
+   * request, refused or not, has already been charged to its IP (app.ts, onRequest).
+   */
   async function signingClient(clientCode: string): Promise<{ clientId: string; key: string }> {
     const found = await ctx.clients.signingKey(clientCode);
     if (found === undefined) throw new DomainError('signature_invalid');
-    await ctx.limits.client.consume(found.client.id);
     return { clientId: found.client.id, key: found.key };
+  }
+
+  /** After the signature verified, before it is remembered: a throttled request may be sent again as is. */
+  async function chargeClient(clientId: string): Promise<void> {
+    await ctx.limits.client.consume(clientId);
   }
 
   async function rememberOnce(signature: Buffer, clientCode: string, now: Date): Promise<void> {
@@ -71,6 +97,24 @@ export function createCbssAuth(
     if (!first) throw new DomainError('request_replayed');
   }
 
+  /** The customer a request names by Identity: undefined when it names none, null when nobody has it. */
+  async function namedCustomer(identity: string | null | undefined): Promise<string | null | undefined> {
+    if (typeof identity !== 'string') return undefined;
+    return (await ctx.domain.customers.findByIdentity(identity))?.id ?? null;
+  }
+
+  /** The live session whose salt makes `matches` true, scanning newest first in growing rounds. */
+  async function findSession(
+    query: { clientCode: string; customerId: string | undefined; now: Date },
+    matches: (session: CbssSession) => boolean,
+  ): Promise<CbssSession | undefined> {
+    for (let limit = SESSION_SCAN_FIRST; ; limit *= 10) {
+      const sessions = await liveCbssSessions(ctx.db, { ...query, limit });
+      const found = sessions.find(matches);
+      if (found !== undefined || sessions.length < limit) return found;
+    }
+  }
+
   return {
     /** The login: signed with the client's key alone. */
     async verifyLogin(request: SignedRequest): Promise<void> {
@@ -78,10 +122,11 @@ export function createCbssAuth(
       checkFresh(request.dateTime, now);
       if (!ctx.authRequired) return;
       const given = signatureBytes(request.signature);
-      const { key } = await signingClient(request.clientCode);
+      const { clientId, key } = await signingClient(request.clientCode);
       if (given === undefined || !timingSafeEqual(given, cbssSignature(request.raw, key))) {
         throw new DomainError('signature_invalid');
       }
+      await chargeClient(clientId);
       await rememberOnce(given, request.clientCode, now);
     },
 
@@ -93,34 +138,32 @@ export function createCbssAuth(
     async verifySession(request: SignedRequest): Promise<{ customerId: string; clientId: string | null }> {
       const now = ctx.clock.now();
       checkFresh(request.dateTime, now);
-      const named =
-        typeof request.identity === 'string'
-          ? await ctx.domain.customers.findByIdentity(request.identity)
-          : undefined;
-      const sessions =
-        typeof request.identity === 'string' && named === undefined
-          ? []
-          : await liveCbssSessions(ctx.db, {
-              clientCode: request.clientCode,
-              customerId: named?.id,
-              now,
-              limit: SESSION_SCAN_LIMIT,
-            });
+      const named = await namedCustomer(request.identity);
       if (!ctx.authRequired) {
-        const newest = sessions[0];
+        const [newest] =
+          named === null
+            ? []
+            : await liveCbssSessions(ctx.db, {
+                clientCode: request.clientCode,
+                customerId: named,
+                now,
+                limit: 1,
+              });
         if (newest === undefined) throw new DomainError('session_expired');
         return { customerId: newest.customerId, clientId: null };
       }
       const given = signatureBytes(request.signature);
       const { clientId, key } = await signingClient(request.clientCode);
+      const signatureWith = saltedSignatures(request.raw, key);
       const session =
-        given === undefined
+        given === undefined || named === null
           ? undefined
-          : sessions.find((candidate) =>
-              timingSafeEqual(given, cbssSignature(request.raw, key, candidate.loginSalt)),
+          : await findSession({ clientCode: request.clientCode, customerId: named, now }, (candidate) =>
+              timingSafeEqual(given, signatureWith(candidate.loginSalt)),
             );
       // No session told apart from a bad signature: an outsider learns nothing about who is signed in.
       if (given === undefined || session === undefined) throw new DomainError('signature_invalid');
+      await chargeClient(clientId);
       await rememberOnce(given, request.clientCode, now);
       return { customerId: session.customerId, clientId };
     },
