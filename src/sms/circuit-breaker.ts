@@ -32,6 +32,11 @@ export class CircuitBreaker {
     return true;
   }
 
+  /** A trial that was never made (the message was no longer ours): the next message may make it. */
+  release(): void {
+    this.#trialInFlight = false;
+  }
+
   success(): void {
     this.#failures = 0;
     this.#trialInFlight = false;

@@ -13,6 +13,7 @@ import { CircuitBreaker } from './circuit-breaker.js';
 import { SmsError, type Price, type SmsErrorCode, type SmsProvider } from './provider.js';
 
 export interface DispatcherLogger {
+  debug(object: object, message: string): void;
   info(object: object, message: string): void;
   warn(object: object, message: string): void;
   error(object: object, message: string): void;
@@ -52,6 +53,11 @@ export interface DispatcherOptions {
   clock: Clock;
   logger: DispatcherLogger;
   leaseSeconds: number;
+  /**
+   * The longest one provider may take with one message before it counts as an outage; at most the lease less
+   * RECORD_MARGIN_MS, so an attempt never outlives the claim it runs under (the lease is extended before each).
+   */
+  attemptTimeoutMs?: number;
   pollMs: number;
   /** Messages in flight at once on this node (claimed and not yet recorded). */
   concurrency?: number;
@@ -83,8 +89,39 @@ function asSmsError(caught: unknown): SmsError {
     : new SmsError('unavailable', caught instanceof Error ? caught.message : String(caught));
 }
 
+/** Kept free at the end of a lease for recording the outcome (a database round trip or two). */
+const RECORD_MARGIN_MS = 2_000;
+
+/** An attempt that took longer than its share of the lease: an outage of that provider, for this message. */
+function withinMs<T>(ms: number, provider: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new SmsError('unavailable', `${provider} took longer than ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([work, timedOut]).finally(() => clearTimeout(timer));
+}
+
 function retryClass(code: SmsErrorCode): keyof RetryPolicy {
   return code === 'rate_limited' ? 'rate_limited' : 'unavailable';
+}
+
+/** How far one message got, so a failure is reported as what it means for that message. */
+interface SendProgress {
+  /** The provider that accepted the message, once one did. */
+  acceptedBy: string | undefined;
+  /** The send is recorded: what failed came after (releasing held receipts). */
+  recorded: boolean;
+}
+
+function dispatchFailure(progress: SendProgress): string {
+  if (progress.recorded) return 'sms dispatch failed after the send was recorded; the message stays sent';
+  if (progress.acceptedBy !== undefined) {
+    return 'sms dispatch failed before the accepted send was recorded; the message is sent again once its lease runs out';
+  }
+  return 'sms dispatch failed; the message is tried again once its lease runs out';
 }
 
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
@@ -97,6 +134,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const route = options.route ?? (() => providers);
   const now = () => clock.now().getTime();
+  const leaseMs = options.leaseSeconds * 1000;
+  const attemptTimeoutMs = Math.max(
+    1,
+    Math.min(options.attemptTimeoutMs ?? Infinity, leaseMs - RECORD_MARGIN_MS),
+  );
   const breakers = new Map(
     providers.map((provider) => [
       provider.name,
@@ -132,6 +174,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const partRefs = (result.partRefs ?? [result.providerRef]).filter((ref) => ref !== '');
     const recorded = await queue.markSent(
       message.id,
+      message.claimId,
       {
         provider: provider.name,
         providerRef: result.providerRef,
@@ -143,27 +186,70 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       clock.now(),
     );
     if (!recorded) {
-      // Its lease ran out while the provider took its time, and another node had it meanwhile.
+      // Its lease ran out while the provider took its time, and it was claimed again meanwhile.
       logger.warn({ messageId: message.id, provider: provider.name }, 'sent, but no longer ours to record');
       return;
     }
     await options.onRecorded?.(provider.name, partRefs);
   }
 
-  async function sendOne(message: ClaimedMessage): Promise<void> {
+  /** A mark that finds the message claimed again since (its lease ran out) writes nothing: the newer claim decides. */
+  function superseded(message: ClaimedMessage, applied: boolean, outcome: string): boolean {
+    if (!applied) {
+      logger.debug(
+        { messageId: message.id, attempts: message.attempts, outcome },
+        'outcome not recorded: the message was claimed again since',
+      );
+    }
+    return !applied;
+  }
+
+  async function fail(
+    message: ClaimedMessage,
+    error: { code: string; message: string; provider?: string },
+    outcome: 'failed' | 'expired',
+  ): Promise<void> {
+    const applied = await queue.markFailed(message.id, message.claimId, error, clock.now());
+    if (superseded(message, applied, outcome)) return;
+    options.onOutcome?.(outcome, error.provider);
+  }
+
+  async function retryAt(
+    message: ClaimedMessage,
+    at: number,
+    error: { code: string; message: string },
+  ): Promise<void> {
+    const applied = await queue.markRetry(message.id, message.claimId, new Date(at), error, clock.now());
+    if (superseded(message, applied, 'retry')) return;
+    options.onOutcome?.('retry', undefined);
+  }
+
+  /**
+   * Before a failover attempt the claim is extended (with its token), and every attempt is bounded, so one
+   * send never outlives its lease: no other claim may start while this one can still record.
+   */
+  async function stillOurs(message: ClaimedMessage, first: boolean): Promise<boolean> {
+    if (first) return true;
+    const until = new Date(now() + leaseMs);
+    if (!(await queue.extendLease(message.id, message.claimId, until, clock.now()))) {
+      return !superseded(message, false, 'failover');
+    }
+    message.leaseUntil = until;
+    return true;
+  }
+
+  async function sendOne(message: ClaimedMessage, progress: SendProgress): Promise<void> {
     const at = clock.now();
     if (message.expiresAt !== null && message.expiresAt <= at) {
-      await queue.markFailed(
-        message.id,
+      await fail(
+        message,
         { code: 'expired', message: 'not sent: expired before it could go out' },
-        at,
+        'expired',
       );
-      options.onOutcome?.('expired', undefined);
       return;
     }
     if (message.bodySealed === null) {
-      await queue.markFailed(message.id, { code: 'no_body', message: 'the text was already erased' }, at);
-      options.onOutcome?.('failed', undefined);
+      await fail(message, { code: 'no_body', message: 'the text was already erased' }, 'failed');
       return;
     }
     const text = box.open(message.bodySealed);
@@ -173,24 +259,29 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     for (const provider of routed) {
       const breaker = breakers.get(provider.name);
       if (breaker !== undefined && !breaker.tryAcquire()) continue;
-      try {
-        const result = await provider.send({ id: message.id, to: message.to, text, kind: message.kind });
-        breaker?.success();
-        await recordSent(message, provider, result, country);
-        options.onOutcome?.('sent', provider.name);
+      if (!(await stillOurs(message, lastError === undefined))) {
+        // Not ours any more: the trial slot goes back untouched, this provider did nothing wrong.
+        breaker?.release();
         return;
+      }
+      let result: Awaited<ReturnType<SmsProvider['send']>>;
+      try {
+        result = await withinMs(
+          attemptTimeoutMs,
+          provider.name,
+          provider.send({ id: message.id, to: message.to, text, kind: message.kind }),
+        );
       } catch (caught) {
         const error = asSmsError(caught);
         lastError = error;
         if (error.code === 'rejected') {
           // A refusal of this message (e.g. an invalid number) will not change with another try.
           breaker?.success();
-          await queue.markFailed(
-            message.id,
+          await fail(
+            message,
             { code: error.providerCode ?? error.code, message: error.message, provider: provider.name },
-            clock.now(),
+            'failed',
           );
-          options.onOutcome?.('failed', provider.name);
           return;
         }
         // Bad credentials or sender will not heal by themselves: skip this provider now, try the next.
@@ -205,34 +296,32 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           },
           'sms provider failed',
         );
+        continue;
       }
+      breaker?.success();
+      progress.acceptedBy = provider.name;
+      await recordSent(message, provider, result, country);
+      progress.recorded = true;
+      options.onOutcome?.('sent', provider.name);
+      return;
     }
     if (lastError === undefined) {
       // Every provider on its route is skipped for now: not this message's failure. Come back when the
       // first circuit lets a trial through, and give up only as patiently as for a throttle.
       const failure = { code: 'no_provider', message: 'every provider on its route is skipped for now' };
       if (message.attempts >= retry.rate_limited.maxAttempts) {
-        await queue.markFailed(message.id, failure, clock.now());
-        options.onOutcome?.('failed', undefined);
+        await fail(message, failure, 'failed');
         return;
       }
-      await queue.markRetry(message.id, new Date(reopenAt(routed) + jitterMs()), failure, clock.now());
-      options.onOutcome?.('retry', undefined);
+      await retryAt(message, reopenAt(routed) + jitterMs(), failure);
       return;
     }
     const failure = { code: lastError.providerCode ?? lastError.code, message: lastError.message };
     if (message.attempts >= retry[retryClass(lastError.code)].maxAttempts) {
-      await queue.markFailed(message.id, failure, clock.now());
-      options.onOutcome?.('failed', undefined);
+      await fail(message, failure, 'failed');
       return;
     }
-    await queue.markRetry(
-      message.id,
-      new Date(now() + backoffMs(message.attempts, lastError)),
-      failure,
-      clock.now(),
-    );
-    options.onOutcome?.('retry', undefined);
+    await retryAt(message, now() + backoffMs(message.attempts, lastError), failure);
   }
 
   const inFlight = new Set<Promise<void>>();
@@ -256,11 +345,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return claimed.map((message) => {
       const notice = message.kind === 'notice';
       if (notice) noticesInFlight++;
-      const sending: Promise<void> = sendOne(message)
+      const progress: SendProgress = { acceptedBy: undefined, recorded: false };
+      const sending: Promise<void> = sendOne(message, progress)
         .catch((error: unknown) =>
           logger.error(
-            { messageId: message.id, err: error },
-            'sms dispatch failed; the lease will expire and retry',
+            { messageId: message.id, provider: progress.acceptedBy, err: error },
+            dispatchFailure(progress),
           ),
         )
         .finally(() => {

@@ -1,4 +1,5 @@
 /** The dispatcher's side of the outbox: claim due messages, record each outcome. */
+import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { MessageKind } from '../domain/types.js';
 import type { Database } from './database.js';
@@ -12,7 +13,14 @@ export interface ClaimedMessage {
   expiresAt: Date | null;
   /** Claims so far, this one included. */
   attempts: number;
+  /** This claim's token: every outcome is recorded under it, and only while it is still the current claim. */
+  claimId: string;
+  /** Until when the claim is ours unless extended (extendLease). */
+  leaseUntil: Date;
 }
+
+/** claim_id comes with migration 2026_11_23_40_outbox_claims; database.ts does not list it yet. */
+type ClaimsDatabase = { sms_messages: { claim_id: string | null } };
 
 export interface SentOutcome {
   provider: string;
@@ -25,7 +33,15 @@ export interface SentOutcome {
   currency: string | null;
 }
 
-export function outboxQueue(db: Kysely<Database>) {
+export function outboxQueue(database: Kysely<Database>) {
+  const db = database.withTables<ClaimsDatabase>();
+  /** The row as this claim left it: still sending, and not claimed again since. */
+  const stillClaimed = (id: string, claimId: string) =>
+    db
+      .updateTable('sms_messages')
+      .where('id', '=', id)
+      .where('status', '=', 'sending')
+      .where('claim_id', '=', claimId);
   return {
     /**
      * Leases up to `limit` due messages, OTPs first (or of one kind only). SKIP LOCKED lets any number of
@@ -38,10 +54,13 @@ export function outboxQueue(db: Kysely<Database>) {
       kind?: MessageKind,
     ): Promise<ClaimedMessage[]> {
       if (limit <= 0) return [];
+      // One token per claiming statement is enough: with the id it names one claim of one row.
+      const claimId = randomUUID();
       const rows = await db
         .updateTable('sms_messages')
         .set({
           status: 'sending',
+          claim_id: claimId,
           lease_until: leaseUntil,
           attempts: sql`attempts + 1`,
           sending_at: sql`coalesce(sending_at, ${now})`,
@@ -73,16 +92,30 @@ export function outboxQueue(db: Kysely<Database>) {
         bodySealed: row.body_sealed,
         expiresAt: row.expires_at,
         attempts: row.attempts,
+        claimId,
+        leaseUntil,
       }));
     },
 
     /**
-     * The text is erased once the provider has it: the code then lives only as a hash. The parts are recorded
-     * in the same statement; false when the message was no longer ours to mark (another node had it meanwhile).
+     * Keeps the claim ours for longer (before each failover attempt); false when it is no longer ours: the
+     * lease ran out and the message was claimed again, or its outcome is already recorded.
      */
-    async markSent(id: string, outcome: SentOutcome, now: Date): Promise<boolean> {
-      const marked = db
-        .updateTable('sms_messages')
+    async extendLease(id: string, claimId: string, leaseUntil: Date, now: Date): Promise<boolean> {
+      const row = await stillClaimed(id, claimId)
+        .set({ lease_until: leaseUntil, updated_at: now })
+        .returning('id')
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    /**
+     * The text is erased once the provider has it: the code then lives only as a hash. The parts are recorded
+     * in the same statement. Only under the current claim: false when the message was claimed again since
+     * (its lease ran out) or its outcome is already recorded, and then nothing is written.
+     */
+    async markSent(id: string, claimId: string, outcome: SentOutcome, now: Date): Promise<boolean> {
+      const marked = stillClaimed(id, claimId)
         .set({
           status: 'sent',
           provider: outcome.provider,
@@ -98,8 +131,6 @@ export function outboxQueue(db: Kysely<Database>) {
           sent_at: now,
           updated_at: now,
         })
-        .where('id', '=', id)
-        .where('status', '=', 'sending')
         .returning('id');
       if (outcome.partRefs.length === 0) return (await marked.executeTakeFirst()) !== undefined;
       // One statement rather than a transaction of two: this runs once per message, on the hot path.
@@ -115,9 +146,15 @@ export function outboxQueue(db: Kysely<Database>) {
       return rows.length > 0;
     },
 
-    async markRetry(id: string, nextAttemptAt: Date, error: { code: string; message: string }, now: Date) {
-      await db
-        .updateTable('sms_messages')
+    /** Queues the message again; false (nothing written) when this claim is no longer the current one. */
+    async markRetry(
+      id: string,
+      claimId: string,
+      nextAttemptAt: Date,
+      error: { code: string; message: string },
+      now: Date,
+    ): Promise<boolean> {
+      const row = await stillClaimed(id, claimId)
         .set({
           status: 'queued',
           next_attempt_at: nextAttemptAt,
@@ -126,14 +163,19 @@ export function outboxQueue(db: Kysely<Database>) {
           error_message: error.message,
           updated_at: now,
         })
-        .where('id', '=', id)
-        .where('status', '=', 'sending')
-        .execute();
+        .returning('id')
+        .executeTakeFirst();
+      return row !== undefined;
     },
 
-    async markFailed(id: string, error: { code: string; message: string; provider?: string }, now: Date) {
-      await db
-        .updateTable('sms_messages')
+    /** Gives the message up; false (nothing written) when this claim is no longer the current one. */
+    async markFailed(
+      id: string,
+      claimId: string,
+      error: { code: string; message: string; provider?: string },
+      now: Date,
+    ): Promise<boolean> {
+      const row = await stillClaimed(id, claimId)
         .set({
           status: 'failed',
           provider: error.provider ?? null,
@@ -144,9 +186,9 @@ export function outboxQueue(db: Kysely<Database>) {
           failed_at: now,
           updated_at: now,
         })
-        .where('id', '=', id)
-        .where('status', '=', 'sending')
-        .execute();
+        .returning('id')
+        .executeTakeFirst();
+      return row !== undefined;
     },
 
     /**
