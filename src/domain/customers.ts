@@ -66,7 +66,7 @@ function countryIdOf(e164: string): number | null {
 }
 
 export function toPublicCustomer(record: CustomerRecord): Customer {
-  const { passwordHash: _hash, ...customer } = record;
+  const { passwordHash: _hash, ownerClientId: _owner, ...customer } = record;
   return customer;
 }
 
@@ -87,14 +87,21 @@ export function createCustomers(deps: {
   }
 
   /** The customer whose phone (international form) or email is `identity`. */
-  async function recordByIdentity(identity: string): Promise<CustomerRecord | undefined> {
+  /** One spelling per identity: a lower-cased email or an E.164 number (so "+971 50…" and "+97150…" are one). */
+  function identityKey(identity: string): string {
     const trimmed = identity.trim();
-    if (trimmed.includes('@')) return store.customers.findByEmail(trimmed);
+    if (trimmed.includes('@')) return trimmed.toLowerCase();
     try {
-      return await store.customers.findByPhone(toE164(trimmed));
+      return toE164(trimmed);
     } catch {
-      return undefined;
+      return trimmed;
     }
+  }
+
+  async function recordByIdentity(identity: string): Promise<CustomerRecord | undefined> {
+    const key = identityKey(identity);
+    if (key.includes('@')) return store.customers.findByEmail(key);
+    return key.startsWith('+') ? store.customers.findByPhone(key) : undefined;
   }
 
   // Verified against when no customer matches, so a wrong identity costs as long as a wrong password.
@@ -115,10 +122,11 @@ export function createCustomers(deps: {
      */
     async authenticate(identity: string, password: string): Promise<Customer> {
       // Counted before the look-up, so a known and an unknown identity spend alike.
-      await deps.guessLimiter.consume(`login:${identity.trim().toLowerCase()}`);
+      await deps.guessLimiter.consume(`login:${identityKey(identity)}`);
       const found = await recordByIdentity(identity);
       const matches = await passwordMatches(found?.passwordHash ?? (await decoyHash), password);
-      if (found === undefined || !matches) throw new DomainError('wrong_password');
+      // An inactive customer answers like a wrong password: nothing tells it apart.
+      if (found === undefined || !matches || !found.active) throw new DomainError('wrong_password');
       return toPublicCustomer(found);
     },
 
@@ -142,6 +150,7 @@ export function createCustomers(deps: {
       const result = await store.transaction(async (tx) => {
         const customer = await tx.customers.insert({
           id: randomUUID(),
+          ownerClientId: context.clientId,
           nameEn: input.nameEn,
           nameAr: input.nameAr ?? null,
           email: input.email,

@@ -6,7 +6,7 @@
 import { DomainError } from './errors.js';
 import { queueMessage, type SmsPricing } from './outbox.js';
 import { passwordMatches } from './passwords.js';
-import { toE164 } from './phones.js';
+import { countryOf, toE164 } from './phones.js';
 import type { Clock, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
 import type { SecretBox } from './secret-box.js';
 import { renderNoticeText } from '../sms/templates.js';
@@ -32,15 +32,15 @@ export interface PhoneChangeDeps {
 export function applyPhoneChange(deps: Pick<PhoneChangeDeps, 'box' | 'texts' | 'pricing'>) {
   return async (tx: Store, verification: VerificationRecord, now: Date): Promise<void> => {
     if (verification.customerId === null) return;
-    const customer = await tx.customers.findById(verification.customerId);
-    // Only the change this code was sent for; an older, replaced request switches nothing.
-    if (customer === undefined || customer.pendingVerificationId !== verification.id) return;
-    const oldPhone = customer.phone;
-    await tx.customers.update(
-      customer.id,
-      { phone: verification.to, phoneVerified: true, pendingPhone: null, pendingVerificationId: null },
+    // Only the change this code was sent for: one statement re-tests it under the row lock, so a
+    // newer request committed meanwhile is not overwritten.
+    const oldPhone = await tx.customers.switchPhone(
+      verification.customerId,
+      verification.id,
+      verification.to,
       now,
     );
+    if (oldPhone === undefined) return;
     await queueMessage(tx, deps, {
       kind: 'notice',
       to: oldPhone,
@@ -76,12 +76,21 @@ export function createPhoneChange(
     password: string | null,
   ): Promise<{ customer: Customer; verification: Verification }> {
     const customer = await deps.customers.findRecord(customerId);
-    const newPhone = toE164(input.newPhone, { country: input.country, field: '/newPhone' });
+    // A number in national form is read in the country of the customer's current one.
+    const country = input.country ?? countryOf(customer.phone);
+    const newPhone = toE164(input.newPhone, { country, field: '/newPhone' });
     // Password guesses cost a request from the customer's own phone budget.
     await deps.phoneLimiter.consume(customer.phone);
-    if (password !== null && !(await passwordMatches(customer.passwordHash, password))) {
+    if (password === null) {
+      // Vouching is for the client that registered the customer: no other client (and no anonymous
+      // caller) may move someone else's number without their password.
+      if (input.clientId === null || customer.ownerClientId !== input.clientId)
+        throw new DomainError('forbidden');
+    } else if (!(await passwordMatches(customer.passwordHash, password))) {
       throw new DomainError('wrong_password');
     }
+    // An inactive customer answers like a wrong password, vouched for or not.
+    if (!customer.active) throw new DomainError(password === null ? 'forbidden' : 'wrong_password');
     if (newPhone === customer.phone) throw new DomainError('phone_unchanged');
     if ((await store.customers.findByPhone(newPhone)) !== undefined) throw new DomainError('phone_taken');
     const now = clock.now();

@@ -26,6 +26,7 @@ export const systemClock: Clock = { now: () => new Date() };
 
 export interface NewCustomer {
   id: string;
+  ownerClientId: string | null;
   nameEn: string;
   nameAr: string | null;
   email: string;
@@ -64,6 +65,11 @@ export interface CustomerStore {
   findByPhone(phone: string): Promise<CustomerRecord | undefined>;
   findByEmail(email: string): Promise<CustomerRecord | undefined>;
   update(id: string, patch: CustomerPatch, now: Date): Promise<CustomerRecord | undefined>;
+  /**
+   * Switches to the number a phone change verified, only while that change is still the pending one
+   * (a newer request wins); answers the number it replaced, or undefined when nothing was switched.
+   */
+  switchPhone(id: string, verificationId: string, phone: string, now: Date): Promise<string | undefined>;
   /** Customers in registration order, after the given number. */
   list(afterNumber: number, limit: number): Promise<CustomerRecord[]>;
 }

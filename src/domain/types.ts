@@ -31,6 +31,8 @@ export interface Customer {
 /** The stored customer, with the password hash that never leaves the domain. */
 export interface CustomerRecord extends Customer {
   passwordHash: string;
+  /** The API client that registered it: the only one that may vouch for it. */
+  ownerClientId: string | null;
 }
 
 export type SendChannel = 'sms' | 'test';

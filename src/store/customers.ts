@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { CustomerPatch, CustomerStore } from '../domain/ports.js';
 import type { CustomerRecord } from '../domain/types.js';
 import type { CustomerRow, CustomersTable, Database } from './database.js';
@@ -13,6 +13,7 @@ export function toCustomer(row: CustomerRow): CustomerRecord {
     email: row.email,
     phone: row.phone,
     passwordHash: row.password_hash,
+    ownerClientId: row.client_id,
     notes: row.notes,
     active: row.active,
     emirateId: row.emirate_id,
@@ -49,6 +50,7 @@ export function customerStore(db: Kysely<Database>): CustomerStore {
           .insertInto('customers')
           .values({
             id: c.id,
+            client_id: c.ownerClientId,
             name_en: c.nameEn,
             name_ar: c.nameAr,
             email: c.email,
@@ -95,6 +97,19 @@ export function customerStore(db: Kysely<Database>): CustomerStore {
         db.updateTable('customers').set(values).where('id', '=', id).returningAll().executeTakeFirst(),
       );
       return row && toCustomer(row);
+    },
+    async switchPhone(id, verificationId, phone, now) {
+      // Locks the row, then switches only if this change is still the pending one.
+      const result = await withConstraintErrors(
+        sql<{ old_phone: string }>`
+          UPDATE customers AS c
+          SET phone = ${phone}, phone_verified = true, pending_phone = NULL, pending_verification_id = NULL,
+              updated_at = ${now}
+          FROM (SELECT id, phone AS old_phone FROM customers WHERE id = ${id} FOR UPDATE) AS old
+          WHERE c.id = old.id AND c.pending_verification_id = ${verificationId}
+          RETURNING old.old_phone`.execute(db),
+      );
+      return result.rows[0]?.old_phone;
     },
     async list(afterNumber, limit) {
       const rows = await selectAll()

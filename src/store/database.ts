@@ -34,6 +34,8 @@ export interface ApiClientsTable {
 export interface CustomersTable {
   id: string;
   number: Generated<number>;
+  /** The API client that registered the customer. */
+  client_id: Generated<string | null>;
   name_en: string;
   name_ar: string | null;
   email: string;

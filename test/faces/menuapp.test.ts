@@ -359,7 +359,7 @@ for (const { backend, skip } of backends) {
     });
     afterAll(async () => h?.close());
 
-    it('serves without a client key and keeps request ids apart per Application', async () => {
+    it('serves without a client key, keeps request ids apart per Application, and vouches for no one', async () => {
       const phone = uniquePhone();
       const created = await h.app.http.inject({
         method: 'POST',
@@ -376,15 +376,17 @@ for (const { backend, skip } of backends) {
         headers,
         payload: { phone_number: uniquePhone() },
       });
-      expect(first.statusCode).toBe(200);
-      expect(first.json().data.customer_account).toMatchObject({ first_name: 'Ana', last_name: '' });
+      // Without a client there is no one to vouch for the customer: no number moves without its password.
+      expect(first.statusCode).toBe(403);
+      expect(first.json()).toMatchObject({ code: 403, error_code: 'forbidden' });
+      // The same id from another Application is another request (a replay would answer 422 for a new body).
       const otherApp = await h.app.http.inject({
         method: 'POST',
         url,
         headers: { ...headers, application: 'kiosk' },
         payload: { phone_number: phone },
       });
-      expect(otherApp.json()).toMatchObject({ code: 409, error_code: 'phone_unchanged' });
+      expect(otherApp.json()).toMatchObject({ code: 403, error_code: 'forbidden' });
     });
   });
 }

@@ -6,6 +6,7 @@ import * as menuappRequests from './2026_11_23_10_menuapp_requests.js';
 import * as cbss from './2026_11_23_11_cbss.js';
 import * as smsParts from './2026_11_23_20_sms_parts.js';
 import * as undeliveredAt from './2026_11_23_30_undelivered_at.js';
+import * as customerOwner from './2026_11_23_31_customer_owner.js';
 import * as outboxClaims from './2026_11_23_40_outbox_claims.js';
 
 export const migrations: Record<string, Migration> = {
@@ -15,5 +16,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_23_11_cbss': cbss,
   '2026_11_23_20_sms_parts': smsParts,
   '2026_11_23_30_undelivered_at': undeliveredAt,
+  '2026_11_23_31_customer_owner': customerOwner,
   '2026_11_23_40_outbox_claims': outboxClaims,
 };
