@@ -1,10 +1,21 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cbssSignature as faceSignature, saltedSignatures } from '../../src/faces/cbss/signed-request.js';
+import {
+  cbssSignature as faceSignature,
+  saltedSignatures,
+  signatureBytes,
+} from '../../src/faces/cbss/signed-request.js';
 import type { CbssSessionsTable } from '../../src/store/cbss-sessions.js';
-import { CBSS_PATHS, cbssClient, cbssSignature } from '../support/cbss-client.js';
+import { CBSS_PATHS, cbssClient, cbssSignature, dotNetDateTime } from '../support/cbss-client.js';
 import { backends } from '../support/database.js';
-import { AUTH, startHarness, uniqueEmail, uniquePhone, type Harness } from '../support/harness.js';
+import {
+  AUTH,
+  CLIENT_KEY,
+  startHarness,
+  uniqueEmail,
+  uniquePhone,
+  type Harness,
+} from '../support/harness.js';
 
 const PASSWORD = 'correct horse battery';
 const MINUTE = 60_000;
@@ -52,6 +63,27 @@ describe('CBSS signatures computed from one hash of the body', () => {
   });
 });
 
+describe('A CBSS Signature', () => {
+  it('reads as the same 32 bytes in hex, Base64, URL-safe Base64 and Base64 whose + became a space', () => {
+    const digest = Buffer.from('fbffbf' + 'e0'.repeat(29), 'hex'); // its Base64 has + and /
+    const base64 = digest.toString('base64');
+    expect(base64).toMatch(/\+.*\//);
+    for (const form of [
+      digest.toString('hex'),
+      digest.toString('hex').toUpperCase(),
+      base64,
+      base64.replace(/=$/, ''),
+      digest.toString('base64url'),
+      base64.replace(/\+/g, ' '),
+    ]) {
+      expect(signatureBytes(form)?.equals(digest)).toBe(true);
+    }
+    for (const malformed of [undefined, '', 'not hex', 'ab'.repeat(31), base64.slice(1), `${base64}=`]) {
+      expect(signatureBytes(malformed)).toBeUndefined();
+    }
+  });
+});
+
 for (const { backend, skip } of backends) {
   describe.skipIf(skip !== false)(`CBSS signing on ${backend.name}${skip ? ` — ${skip}` : ''}`, () => {
     let h: Harness;
@@ -80,6 +112,69 @@ for (const { backend, skip } of backends) {
       expect(refused.statusCode).toBe(401);
       expect(performance.now() - started).toBeLessThan(5000);
       expect(await h.lastCode(newPhone)).toMatch(/^\d{6}$/);
+    });
+    it('takes query names in any case and ignores unknown JSON members, as ASP.NET does', async () => {
+      const cbss = cbssClient(h);
+      const customer = await registerCustomer(h);
+      const body = JSON.stringify({
+        ClientCode: 'test',
+        DateTime: dotNetDateTime(h.clock.now()),
+        Content: { Identity: customer.phone, Password: 'wrong password', RememberMe: true },
+        AppVersion: '4.2',
+      });
+      const signature = cbssSignature(body, CLIENT_KEY);
+      const reply = await cbss.send(CBSS_PATHS.login, {
+        body,
+        url: (path) => `${path}?signature=${signature}&LANGUAGE=ar_AE`,
+      });
+      expect(reply.statusCode).toBe(403);
+      expect(reply.json().Messages[0]).toEqual({ Code: 'wrong_password', Text: 'كلمة المرور غير صحيحة.' });
+
+      h.clock.advance(1000);
+      const { loginSalt } = await cbss.login(customer.phone, PASSWORD);
+      const newPhone = uniquePhone();
+      const step1 = await cbss.call(
+        CBSS_PATHS.changeMobile,
+        { Identity: null, Password: PASSWORD, NewMobilePhoneNumber: newPhone, Channel: 'app' },
+        { loginSalt },
+      );
+      expect(step1.statusCode).toBe(200);
+      expect(await h.lastCode(newPhone)).toMatch(/^\d{6}$/);
+    });
+
+    it('accepts the signature in hex of either case or in Base64, and refuses the same digest again in another form', async () => {
+      const cbss = cbssClient(h);
+      const customer = await registerCustomer(h);
+      const login = { Identity: customer.phone, Password: PASSWORD };
+      const digestOf = (body: string) => Buffer.from(cbssSignature(body, CLIENT_KEY), 'hex');
+      const encodings: ((digest: Buffer) => string)[] = [
+        (digest) => digest.toString('hex').toUpperCase(),
+        (digest) => encodeURIComponent(digest.toString('base64')),
+        (digest) => digest.toString('base64url'),
+        // A `+` sent unescaped reaches the server as a space.
+        (digest) => digest.toString('base64').replace(/=$/, ''),
+      ];
+      for (const encode of encodings) {
+        h.clock.advance(1000);
+        const body = cbss.sign(login).body;
+        const reply = await cbss.send(CBSS_PATHS.login, {
+          body,
+          url: (path) => `${path}?Signature=${encode(digestOf(body))}`,
+        });
+        expect(reply.statusCode).toBe(200);
+      }
+
+      h.clock.advance(1000);
+      const body = cbss.sign(login).body;
+      const digest = digestOf(body);
+      const as = (signature: string) =>
+        cbss.send(CBSS_PATHS.login, { body, url: (path) => `${path}?Signature=${signature}` });
+      expect((await as(digest.toString('hex'))).statusCode).toBe(200);
+      const replayed = await as(encodeURIComponent(digest.toString('base64')));
+      expect(replayed.statusCode).toBe(401);
+      expect(replayed.json().Messages[0].Code).toBe('request_replayed');
+      const truncated = await as(encodeURIComponent(digest.subarray(0, 31).toString('base64')));
+      expect(truncated.json().Messages[0].Code).toBe('signature_invalid');
     });
   });
 

@@ -296,20 +296,13 @@ for (const { backend, skip } of backends) {
       expect(firstMessage(english).Text).toBe('The password is not correct.');
     });
 
-    it('refuses malformed requests with a 4xx envelope: missing or unknown fields, bad JSON, another media type', async () => {
+    it('refuses malformed requests with a 4xx envelope: missing fields, bad JSON, another media type', async () => {
       const missing = await cbss.call(CBSS_PATHS.login, { Identity: '+971500000000' });
       expect(missing.statusCode).toBe(400);
       expect(missing.json()).toMatchObject({ IsSuccessful: false, ClientCode: 'test', Content: null });
       expect(missing.json().Messages.map((m: { Text: string }) => m.Text)).toContain(
         '/Content/Password: is required',
       );
-      const unknown = await cbss.call(CBSS_PATHS.login, {
-        Identity: 'a@example.com',
-        Password: PASSWORD,
-        Extra: 1,
-      });
-      expect(unknown.statusCode).toBe(400);
-
       const send = (payload: string, contentType: string) =>
         h.app.http.inject({
           method: 'POST',
@@ -327,7 +320,7 @@ for (const { backend, skip } of backends) {
       const xml = await send('<Login/>', 'application/xml');
       expect(xml.statusCode).toBe(415);
       expect(xml.json().IsSuccessful).toBe(false);
-      replies.push(missing, unknown, badJson, xml);
+      replies.push(missing, badJson, xml);
     });
 
     it('never puts a password, code or key in a reply or a log line', async () => {

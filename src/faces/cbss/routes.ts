@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { countryOf } from '../../domain/phones.js';
 import { logAndTranslate } from '../../http/errors.js';
+import { canonicalQuery } from '../aspnet.js';
 import type { FaceContext } from '../context.js';
 import { clientCodeOf, languageOf, localeOf, refusal, reply } from './map.js';
 import {
@@ -18,6 +19,9 @@ import {
   REFUSALS,
 } from './schemas.js';
 import { createCbssAuth, type SignedRequest } from './signed-request.js';
+
+/** The query names CBSS documents, in their documented casing. */
+const QUERY_NAMES = ['Signature', 'Language'];
 
 /** The request formats CBSS documents (text/html carries the same JSON in its samples). */
 const JSON_MEDIA_TYPES = ['application/json', 'text/json', 'text/html'];
@@ -47,10 +51,16 @@ export const cbssFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx)
     if (domainError.retryAfterSeconds !== undefined) {
       httpReply.header('retry-after', String(domainError.retryAfterSeconds));
     }
-    const language = languageOf((request.query as { Language?: unknown } | undefined)?.Language);
+    // Read again here: a refusal may come before the onRequest hook below canonicalised the query.
+    const language = languageOf(canonicalQuery(request.query, QUERY_NAMES).Language);
     return httpReply
       .status(domainError.status)
       .send(refusal(domainError, language, clientCodeOf(request.body), clock.now()));
+  });
+
+  // ASP.NET binds query parameters whatever their case (signature=, language=): so do we.
+  app.addHook('onRequest', async (request) => {
+    request.query = canonicalQuery(request.query, QUERY_NAMES);
   });
 
   const signed = (request: {

@@ -10,7 +10,7 @@ export const CbssQuery = Type.Object({
     Type.String({
       maxLength: 128,
       description:
-        'Hex SHA-256 of (raw body + client key + login salt), any case; the login leaves out the salt',
+        'SHA-256 of (raw body + client key + login salt), in hex (any case) or Base64; the login leaves out the salt',
     }),
   ),
   Language: Type.Optional(
@@ -27,15 +27,13 @@ const DateTime = Type.String({
   description: 'ISO 8601 with an offset; refused when more than 5 minutes from the server clock',
 });
 
+// Unknown members are ignored, as ASP.NET's model binder ignores them: no object below refuses them.
 const requestEnvelope = <T extends TSchema>(content: T) =>
-  Type.Object(
-    {
-      ClientCode: Type.String({ minLength: 1, maxLength: 64, description: 'The client whose key signs' }),
-      DateTime,
-      Content: content,
-    },
-    { additionalProperties: false },
-  );
+  Type.Object({
+    ClientCode: Type.String({ minLength: 1, maxLength: 64, description: 'The client whose key signs' }),
+    DateTime,
+    Content: content,
+  });
 
 const identity = Type.String({
   minLength: 1,
@@ -49,30 +47,22 @@ const sessionIdentity = Type.Optional(
 );
 const password = Type.String({ minLength: 1, maxLength: CUSTOMER_LIMITS.password });
 
-export const LoginRequest = requestEnvelope(
-  Type.Object({ Identity: identity, Password: password }, { additionalProperties: false }),
-);
+export const LoginRequest = requestEnvelope(Type.Object({ Identity: identity, Password: password }));
 
 export const PasswordAndNewMobilePhoneNumberRequest = requestEnvelope(
-  Type.Object(
-    {
-      Identity: sessionIdentity,
-      Password: password,
-      NewMobilePhoneNumber: Type.String({
-        minLength: 3,
-        maxLength: 50,
-        description: 'International, or national in the country of the current number',
-      }),
-    },
-    { additionalProperties: false },
-  ),
+  Type.Object({
+    Identity: sessionIdentity,
+    Password: password,
+    NewMobilePhoneNumber: Type.String({
+      minLength: 3,
+      maxLength: 50,
+      description: 'International, or national in the country of the current number',
+    }),
+  }),
 );
 
 export const OtpRequest = requestEnvelope(
-  Type.Object(
-    { Identity: sessionIdentity, OTP: Type.String({ minLength: 1, maxLength: 10 }) },
-    { additionalProperties: false },
-  ),
+  Type.Object({ Identity: sessionIdentity, OTP: Type.String({ minLength: 1, maxLength: 10 }) }),
 );
 
 /** Models.Message: a stable code (the domain's error codes) and its text in the requested language. */

@@ -1,5 +1,5 @@
 /**
- * CBSS request authentication, as its documentation states it: `Signature` = hex SHA-256 of the raw
+ * CBSS request authentication, as its documentation states it: `Signature` = SHA-256 of the raw
  * body + the client's key (+ the customer's login salt once signed in), compared in constant time;
  * the DateTime within 5 minutes of our clock; each signature accepted once. When the deployment
  * switched the face's authentication off, signatures are not checked.
@@ -51,11 +51,17 @@ export function saltedSignatures(raw: Buffer, key: string): (loginSalt: string) 
   return (loginSalt) => unsalted.copy().update(loginSalt, 'utf8').digest();
 }
 
-/** The signature's bytes, or undefined when it is absent or not 64 hex digits. */
-function signatureBytes(signature: string | undefined): Buffer | undefined {
-  return signature !== undefined && /^[0-9a-f]{64}$/i.test(signature)
-    ? Buffer.from(signature, 'hex')
-    : undefined;
+/**
+ * The signature's 32 bytes, or undefined when it is absent or malformed. The documentation says only
+ * SHA256(...): hex in any case, or Base64 (standard or URL-safe). A `+` the client left unescaped in
+ * the query reads as a space, which no Base64 alphabet has, so it is read back as `+`. The format is
+ * the caller's, not a secret: checking it first leaks nothing; the digest is compared in constant time.
+ */
+export function signatureBytes(signature: string | undefined): Buffer | undefined {
+  if (signature === undefined) return undefined;
+  if (/^[0-9a-f]{64}$/i.test(signature)) return Buffer.from(signature, 'hex');
+  const base64 = signature.replace(/ /g, '+');
+  return /^[A-Za-z0-9+/_-]{43}=?$/.test(base64) ? Buffer.from(base64, 'base64') : undefined;
 }
 
 function checkFresh(dateTime: string, now: Date): void {

@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { requireClient } from '../../http/auth.js';
 import { languageOf, logAndTranslate } from '../../http/errors.js';
+import { canonicalQuery } from '../aspnet.js';
 import type { FaceContext } from '../context.js';
 import {
   countryRow,
@@ -37,15 +38,6 @@ const refusals = <T>(schema: T) => ({ 401: schema, 413: schema, 415: schema, 429
 const QUERY_NAMES = ['foreigns', 'CUSTOMERId', 'Token', 'OTP'];
 /** CUSTOMER_ID is a PostgreSQL integer: a larger number names no customer. */
 const INT32_MAX = 2_147_483_647;
-
-// ASP.NET binds query parameters whatever their case (customerid=, CustomerID=): so do we.
-function canonicalQuery(query: unknown): Record<string, unknown> {
-  const canonical: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(query ?? {})) {
-    canonical[QUERY_NAMES.find((known) => known.toLowerCase() === name.toLowerCase()) ?? name] = value;
-  }
-  return canonical;
-}
 
 // JSON.NET writes unset members as null: a null member is read as one not sent.
 function withoutNulls(body: unknown): unknown {
@@ -80,7 +72,8 @@ export const customersFace: FastifyPluginAsyncTypebox<FaceContext> = async (app,
   });
 
   app.addHook('onRequest', async (request) => {
-    request.query = canonicalQuery(request.query);
+    // ASP.NET binds query parameters whatever their case (customerid=, CustomerID=): so do we.
+    request.query = canonicalQuery(request.query, QUERY_NAMES);
   });
   if (ctx.authRequired) app.addHook('onRequest', requireClient(ctx.clients, ctx.limits.client));
   app.addHook('preValidation', async (request) => {
