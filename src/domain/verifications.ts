@@ -302,6 +302,9 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
 
     async start(input: StartVerificationInput): Promise<Verification> {
       const phone = toE164(input.to, { country: input.country, field: '/to' });
+      if (input.customerId && (await store.customers.findById(input.customerId)) === undefined) {
+        throw new DomainError('customer_not_found');
+      }
       await deps.phoneLimiter.consume(phone);
       const now = clock.now();
       const result = await store.transaction(async (tx) => {

@@ -9,6 +9,7 @@ interface PgError {
 
 const UNIQUE_VIOLATION = '23505';
 const FOREIGN_KEY_VIOLATION = '23503';
+const NUMERIC_OUT_OF_RANGE = '22003';
 
 const UNIQUE_CONSTRAINTS: Record<string, DomainError['code']> = {
   customers_email_key: 'email_taken',
@@ -24,6 +25,8 @@ export function translateConstraintError(error: unknown): unknown {
     if (mapped !== undefined) return new DomainError(mapped);
   }
   if (code === FOREIGN_KEY_VIOLATION) return new DomainError('invalid_reference');
+  // A number the column cannot hold (e.g. an id past 2^31): bad input, not a server fault.
+  if (code === NUMERIC_OUT_OF_RANGE) return new DomainError('invalid_request');
   return error;
 }
 

@@ -61,6 +61,27 @@ for (const { backend, skip } of backends) {
       expect(await rowCounts()).toEqual(before);
     });
 
+    it('answers numbers past what the database holds, and unknown references, with 4xx', async () => {
+      const cursor = await h.app.http.inject({
+        method: 'GET',
+        url: '/v1/customers?cursor=9999999999',
+        headers: AUTH,
+      });
+      expect(cursor.statusCode).toBe(400);
+      const before = await rowCounts();
+      expect((await send({ ...valid(), emirateId: 9_999_999_999 })).statusCode).toBe(400);
+      expect((await send({ ...valid(), emirateId: 99 })).json().error.code).toBe('invalid_reference');
+      const unknown = await h.app.http.inject({
+        method: 'POST',
+        url: '/v1/verifications',
+        headers: AUTH,
+        payload: { to: uniquePhone(), customerId: '00000000-0000-4000-8000-000000000000' },
+      });
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.json().error.code).toBe('customer_not_found');
+      expect(await rowCounts()).toEqual(before);
+    });
+
     it('names the offending fields in the details', async () => {
       const reply = await send({ ...valid(), isAdmin: true, phone: '+97100' });
       const fields = (reply.json().error.details as { field: string }[]).map((detail) => detail.field);

@@ -6,6 +6,8 @@ const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.U
 const DateTime = Type.String({ format: 'date-time' });
 const NullableDateTime = Type.Union([DateTime, Type.Null()]);
 const Uuid = Type.String({ format: 'uuid' });
+/** Ids are Postgres integers: a larger number names nothing, and must be refused before the database sees it. */
+const INT4_MAX = 2_147_483_647;
 
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
@@ -125,8 +127,10 @@ export const RegisterCustomerBody = Type.Object(
     password,
     notes: Type.Optional(Nullable(Type.String({ maxLength: CUSTOMER_LIMITS.notes }))),
     active: Type.Optional(Type.Boolean()),
-    emirateId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
-    mobileCountryId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+    emirateId: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: INT4_MAX }), Type.Null()])),
+    mobileCountryId: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: INT4_MAX }), Type.Null()]),
+    ),
     locale: Type.Optional(Locale),
   },
   { additionalProperties: false },
@@ -140,8 +144,10 @@ export const UpdateCustomerBody = Type.Object(
     email: Type.Optional(Type.String({ minLength: 3, maxLength: CUSTOMER_LIMITS.email })),
     notes: Type.Optional(Nullable(Type.String({ maxLength: CUSTOMER_LIMITS.notes }))),
     active: Type.Optional(Type.Boolean()),
-    emirateId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
-    mobileCountryId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+    emirateId: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: INT4_MAX }), Type.Null()])),
+    mobileCountryId: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: INT4_MAX }), Type.Null()]),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -149,7 +155,7 @@ export const UpdateCustomerBody = Type.Object(
 export const ListCustomersQuery = Type.Object(
   {
     cursor: Type.Optional(
-      Type.String({ pattern: '^[0-9]{1,10}$', description: 'nextCursor of the previous page' }),
+      Type.String({ pattern: '^[0-9]{1,9}$', description: 'nextCursor of the previous page' }),
     ),
     limit: Type.Optional(
       Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: '1 to 100, default 20' }),
