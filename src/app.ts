@@ -184,6 +184,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const http = Fastify({
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
     // Unknown fields are refused (400), not silently dropped; types are not coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -192,8 +193,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
   http.setNotFoundHandler((request, reply) =>
     sendNativeError(Object.assign(new Error('not found'), { statusCode: 404 }), request, reply),
   );
+  // Probes, the metrics scraper and providers' callbacks are not clients: a refused delivery receipt
+  // is lost (Twilio does not retry), so they stay out of the per-IP budget.
+  const unmetered = /^\/(healthz|metrics|webhooks\/)/;
   http.addHook('onRequest', async (request) => {
-    await limits.ip.consume(request.ip);
+    if (!unmetered.test(request.routeOptions.url ?? '')) await limits.ip.consume(request.ip);
   });
   if (metrics !== undefined && config.metricsToken !== undefined) {
     registerMetricsEndpoint(http, metrics, config.metricsToken);

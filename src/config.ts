@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { WEB_OTP_HOST } from './sms/templates.js';
 import { readPriceTable, type PriceTable } from './sms/pricing.js';
 
 export interface VerificationPolicy {
@@ -52,6 +53,11 @@ export interface Config {
   webOtpDomain: string | undefined;
   /** Public base URL of this service (provider webhooks point at it). */
   publicUrl: string;
+  /**
+   * Behind a load balancer, whose X-Forwarded-For to believe (TRUST_PROXY: true, or the proxies'
+   * addresses/CIDRs); otherwise every client shares the proxy's address and its per-IP limit.
+   */
+  trustProxy: boolean | string;
   /** Request bodies above this are refused with 413: OTP requests are tiny. */
   bodyLimitBytes: number;
   verification: VerificationPolicy;
@@ -182,6 +188,14 @@ function parseCurrency(raw: string | undefined): string {
   return raw;
 }
 
+function parseTrustProxy(raw: string | undefined): boolean | string {
+  const value = (raw ?? '').trim();
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^[0-9a-f.:/, ]+$/i.test(value)) return value;
+  throw new ConfigError('TRUST_PROXY', `must be true, false or the proxies' addresses/CIDRs, got "${value}"`);
+}
+
 const LEGACY_FACES = ['customers', 'cbss', 'menuapp', 'bitel'];
 
 function parseFacesWithoutAuth(raw: string | undefined): ReadonlySet<string> {
@@ -209,14 +223,22 @@ function resolveCodeSecret(env: Env, production: boolean, dataDir: string): Buff
   }
   if (production) throw new ConfigError('CODE_SECRET', 'is required when NODE_ENV=production');
   const file = join(dataDir, 'code-secret');
+  let stored: string | undefined;
   try {
-    return Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8');
+    stored = readFileSync(file, 'utf8').trim();
   } catch {
-    mkdirSync(dataDir, { recursive: true });
-    const secret = randomBytes(32).toString('base64url');
-    writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
-    return Buffer.from(secret, 'utf8');
+    stored = undefined;
   }
+  if (stored !== undefined) {
+    // A truncated or emptied file would key every code with a weak secret: refuse it.
+    if (stored.length < 32)
+      throw new ConfigError('CODE_SECRET', `file ${file} holds fewer than 32 characters`);
+    return Buffer.from(stored, 'utf8');
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+  return Buffer.from(secret, 'utf8');
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -226,7 +248,7 @@ export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST || '0.0.0.0';
   const codeLength = integer(env, 'CODE_LENGTH', 6, 4, 10);
   const webOtpDomain = env.WEBOTP_DOMAIN || undefined;
-  if (webOtpDomain !== undefined && !/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(webOtpDomain)) {
+  if (webOtpDomain !== undefined && !WEB_OTP_HOST.test(webOtpDomain)) {
     throw new ConfigError('WEBOTP_DOMAIN', `must be a bare host name, got "${webOtpDomain}"`);
   }
   const smsProviders = (env.SMS_PROVIDERS ?? '')
@@ -253,6 +275,7 @@ export function loadConfig(env: Env = process.env): Config {
     appName: env.APP_NAME || 'otpgate',
     webOtpDomain,
     publicUrl: (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/$/, ''),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
     verification: {
       codeLength,

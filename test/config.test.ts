@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,9 +34,17 @@ describe('configuration', () => {
     [{ BOOTSTRAP_CLIENT: 'nocolon' }, 'BOOTSTRAP_CLIENT'],
     [{ TEST_NUMBERS: '+15005550006:12' }, 'TEST_NUMBERS'],
     [{ FACES_WITHOUT_AUTH: 'native' }, 'FACES_WITHOUT_AUTH'],
+    [{ WEBOTP_DOMAIN: 'a..com' }, 'WEBOTP_DOMAIN'],
+    [{ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY'],
   ])('refuses %j with a message naming %s', (env, name) => {
     expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(name);
+  });
+
+  it('refuses a code-secret file too short to key the codes', () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, 'code-secret'), 'short\n');
+    expect(() => loadConfig({ DATA_DIR: dir })).toThrow('fewer than 32 characters');
   });
 
   it('refuses production without a code secret or a real SMS provider', () => {

@@ -83,7 +83,7 @@ function fillPlaceholders(template: string, values: Readonly<Record<string, stri
 }
 
 /** A host, optionally with a port: what WebOTP compares against the page's origin. */
-const WEB_OTP_HOST = /^[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/i;
+export const WEB_OTP_HOST = /^[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/i;
 
 export function renderOtpText(input: OtpTemplateInput, overrides?: TemplateOverrides): string {
   const template =

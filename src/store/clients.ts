@@ -38,9 +38,7 @@ export function clientStore(db: Kysely<Database>): ClientStore {
         .insertInto('api_clients')
         .values(clientRow(c))
         .onConflict((oc) =>
-          oc
-            .column('code')
-            .doUpdateSet({ key_hash: c.keyHash, key_sealed: c.keySealed, active: true, updated_at: c.now }),
+          oc.column('code').doUpdateSet({ key_hash: c.keyHash, key_sealed: c.keySealed, updated_at: c.now }),
         )
         .returning(['id', 'code', 'name', 'active'])
         .executeTakeFirstOrThrow();

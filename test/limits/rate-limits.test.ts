@@ -88,3 +88,31 @@ for (const store of stores)
       expect(Number(retryAfter)).toBeGreaterThan(0);
     });
   });
+
+describe('the per-IP limit behind a proxy', () => {
+  const harnesses: Awaited<ReturnType<typeof startHarness>>[] = [];
+  afterAll(async () => Promise.all(harnesses.map((h) => h.close())));
+
+  it('counts each forwarded client apart when TRUST_PROXY is set, and never meters /healthz', async () => {
+    const h = await startHarness(backends[0]!.backend, {
+      RATE_LIMIT_IP_PER_MINUTE: '2',
+      TRUST_PROXY: '127.0.0.1',
+    });
+    harnesses.push(h);
+    const from = (client: string) =>
+      h.app.http.inject({
+        method: 'POST',
+        url: '/v1/verifications',
+        headers: { ...AUTH, 'x-forwarded-for': client },
+        payload: { to: uniquePhone() },
+      });
+    const statuses = [];
+    for (const client of ['198.51.100.1', '198.51.100.1', '198.51.100.1', '198.51.100.2']) {
+      statuses.push((await from(client)).statusCode);
+    }
+    expect(statuses).toEqual([201, 201, 429, 201]);
+    for (let i = 0; i < 5; i++) {
+      expect((await h.app.http.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    }
+  });
+});
