@@ -6,6 +6,7 @@ export class CircuitBreaker {
   #failures = 0;
   #openUntil = 0;
   #trialInFlight = false;
+  #trialStartedAt = 0;
 
   constructor(
     private readonly threshold: number,
@@ -18,18 +19,28 @@ export class CircuitBreaker {
     return this.now() < this.#openUntil ? 'open' : 'half-open';
   }
 
-  /** When an open circuit lets a trial through again (ms since the epoch); 0 when closed. */
-  get reopensAt(): number {
-    return this.#failures < this.threshold ? 0 : this.#openUntil;
-  }
-
   /** May a send be tried now? In half-open state only one trial at a time. */
   tryAcquire(): boolean {
     const state = this.state;
     if (state === 'closed') return true;
     if (state === 'open' || this.#trialInFlight) return false;
     this.#trialInFlight = true;
+    this.#trialStartedAt = this.now();
     return true;
+  }
+
+  /**
+   * When a send may next be admitted (ms since the epoch): now when closed, the end of the open period, or,
+   * while a trial is in flight, when that trial is over at the latest (it is bounded by `trialTimeoutMs`).
+   */
+  admitsAt(trialTimeoutMs: number): number {
+    const now = this.now();
+    const state = this.state;
+    if (state === 'closed') return now;
+    if (state === 'open') return this.#openUntil;
+    if (!this.#trialInFlight) return now;
+    const trialEnds = this.#trialStartedAt + trialTimeoutMs;
+    return trialEnds > now ? trialEnds : now + trialTimeoutMs;
   }
 
   /** A trial that was never made (the message was no longer ours): the next message may make it. */

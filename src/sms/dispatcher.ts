@@ -104,6 +104,9 @@ function withinMs<T>(ms: number, provider: string, work: Promise<T>): Promise<T>
   return Promise.race([work, timedOut]).finally(() => clearTimeout(timer));
 }
 
+/** The outcome of a message every provider on its route skipped (open circuits) until it expired. */
+const NO_PROVIDER = 'no_provider';
+
 function retryClass(code: SmsErrorCode): keyof RetryPolicy {
   return code === 'rate_limited' ? 'rate_limited' : 'unavailable';
 }
@@ -151,8 +154,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return Math.round(Math.random() * 1000);
   }
 
-  function reopenAt(routed: readonly SmsProvider[]): number {
-    const times = routed.map((provider) => breakers.get(provider.name)?.reopensAt ?? 0);
+  /** When the first circuit on the route may admit a send again. */
+  function admitsAt(routed: readonly SmsProvider[]): number {
+    const times = routed.map((provider) => breakers.get(provider.name)?.admitsAt(attemptTimeoutMs) ?? now());
     return times.length === 0 ? now() : Math.max(now(), Math.min(...times));
   }
 
@@ -218,8 +222,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     message: ClaimedMessage,
     at: number,
     error: { code: string; message: string },
+    attempt: { counted: boolean } = { counted: true },
   ): Promise<void> {
-    const applied = await queue.markRetry(message.id, message.claimId, new Date(at), error, clock.now());
+    const applied = await queue.markRetry(
+      message.id,
+      message.claimId,
+      new Date(at),
+      error,
+      clock.now(),
+      attempt,
+    );
     if (superseded(message, applied, 'retry')) return;
     options.onOutcome?.('retry', undefined);
   }
@@ -241,11 +253,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   async function sendOne(message: ClaimedMessage, progress: SendProgress): Promise<void> {
     const at = clock.now();
     if (message.expiresAt !== null && message.expiresAt <= at) {
-      await fail(
-        message,
-        { code: 'expired', message: 'not sent: expired before it could go out' },
-        'expired',
-      );
+      // Waiting for a provider is how it came to expire: say so, as no_provider.
+      const failure =
+        message.lastErrorCode === NO_PROVIDER
+          ? {
+              code: NO_PROVIDER,
+              message: 'not sent: every provider on its route was skipped until it expired',
+            }
+          : { code: 'expired', message: 'not sent: expired before it could go out' };
+      await fail(message, failure, 'expired');
       return;
     }
     if (message.bodySealed === null) {
@@ -306,14 +322,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       return;
     }
     if (lastError === undefined) {
-      // Every provider on its route is skipped for now: not this message's failure. Come back when the
-      // first circuit lets a trial through, and give up only as patiently as for a throttle.
-      const failure = { code: 'no_provider', message: 'every provider on its route is skipped for now' };
-      if (message.attempts >= retry.rate_limited.maxAttempts) {
-        await fail(message, failure, 'failed');
-        return;
-      }
-      await retryAt(message, reopenAt(routed) + jitterMs(), failure);
+      // Every provider on its route is skipped for now: not this message's failure, so not an attempt. Come
+      // back when the first circuit may admit a send; only the message's expiry gives it up.
+      const failure = { code: NO_PROVIDER, message: 'every provider on its route is skipped for now' };
+      const at = admitsAt(routed) + jitterMs();
+      const expiresAt = message.expiresAt?.getTime() ?? Infinity;
+      await retryAt(message, Math.min(at, expiresAt), failure, { counted: false });
       return;
     }
     const failure = { code: lastError.providerCode ?? lastError.code, message: lastError.message };

@@ -13,6 +13,8 @@ export interface ClaimedMessage {
   expiresAt: Date | null;
   /** Claims so far, this one included. */
   attempts: number;
+  /** The error recorded by the previous claim, if it failed. */
+  lastErrorCode: string | null;
   /** This claim's token: every outcome is recorded under it, and only while it is still the current claim. */
   claimId: string;
   /** Until when the claim is ours unless extended (extendLease). */
@@ -83,7 +85,7 @@ export function outboxQueue(database: Kysely<Database>) {
             .forUpdate()
             .skipLocked(),
         )
-        .returning(['id', 'kind', 'recipient', 'body_sealed', 'expires_at', 'attempts'])
+        .returning(['id', 'kind', 'recipient', 'body_sealed', 'expires_at', 'attempts', 'error_code'])
         .execute();
       return rows.map((row) => ({
         id: row.id,
@@ -92,6 +94,7 @@ export function outboxQueue(database: Kysely<Database>) {
         bodySealed: row.body_sealed,
         expiresAt: row.expires_at,
         attempts: row.attempts,
+        lastErrorCode: row.error_code,
         claimId,
         leaseUntil,
       }));
@@ -146,16 +149,21 @@ export function outboxQueue(database: Kysely<Database>) {
       return rows.length > 0;
     },
 
-    /** Queues the message again; false (nothing written) when this claim is no longer the current one. */
+    /**
+     * Queues the message again; false (nothing written) when this claim is no longer the current one. An
+     * uncounted claim (no provider was tried) gives its attempt back.
+     */
     async markRetry(
       id: string,
       claimId: string,
       nextAttemptAt: Date,
       error: { code: string; message: string },
       now: Date,
+      attempt: { counted: boolean } = { counted: true },
     ): Promise<boolean> {
       const row = await stillClaimed(id, claimId)
         .set({
+          ...(attempt.counted ? {} : { attempts: sql<number>`attempts - 1` }),
           status: 'queued',
           next_attempt_at: nextAttemptAt,
           lease_until: null,
