@@ -3,9 +3,10 @@
  * status by id. Validate, call the domain, map; refusals in Bitel's `{result: null, error}` shape.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { languageOf, logAndTranslate } from '../../http/errors.js';
+import { languageOf } from '../../http/errors.js';
 import { requireClient } from '../../http/auth.js';
 import type { FaceContext } from '../context.js';
+import { domainStatus, legacyErrorHandler } from '../legacy-errors.js';
 import { errorReply, messageIdOf, otpRequestOf, renderOtpText, smsResult } from './map.js';
 import { ErrorReply, OtpBody, SmsIdParams, SmsReply } from './schemas.js';
 
@@ -21,13 +22,9 @@ export const bitelFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx
   if (ctx.authRequired) app.addHook('onRequest', requireClient(ctx.clients, ctx.limits.client));
   const clientId = (request: { client: { id: string } | null }) => request.client?.id ?? null;
 
-  app.setErrorHandler((error, request, reply) => {
-    const domainError = logAndTranslate(error, request);
-    if (domainError.retryAfterSeconds !== undefined) {
-      reply.header('retry-after', String(domainError.retryAfterSeconds));
-    }
-    return reply.status(domainError.status).send(errorReply(domainError, languageOf(request)));
-  });
+  app.setErrorHandler(
+    legacyErrorHandler(domainStatus, (refusal, request) => errorReply(refusal, languageOf(request))),
+  );
 
   app.post(
     '/otp',

@@ -5,9 +5,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { countryOf } from '../../domain/phones.js';
-import { logAndTranslate } from '../../http/errors.js';
 import { canonicalQuery } from '../aspnet.js';
 import type { FaceContext } from '../context.js';
+import { domainStatus, legacyErrorHandler } from '../legacy-errors.js';
 import { clientCodeOf, languageOf, localeOf, refusal, reply } from './map.js';
 import {
   CbssQuery,
@@ -46,17 +46,17 @@ export const cbssFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx)
     parseJson(request, raw.toString('utf8'), done);
   });
 
-  app.setErrorHandler((error, request, httpReply) => {
-    const domainError = logAndTranslate(error, request);
-    if (domainError.retryAfterSeconds !== undefined) {
-      httpReply.header('retry-after', String(domainError.retryAfterSeconds));
-    }
-    // Read again here: a refusal may come before the onRequest hook below canonicalised the query.
-    const language = languageOf(canonicalQuery(request.query, QUERY_NAMES).Language);
-    return httpReply
-      .status(domainError.status)
-      .send(refusal(domainError, language, clientCodeOf(request.body), clock.now()));
-  });
+  app.setErrorHandler(
+    legacyErrorHandler(domainStatus, (error, request) =>
+      // The query is read again: a refusal may come before the onRequest hook below canonicalised it.
+      refusal(
+        error,
+        languageOf(canonicalQuery(request.query, QUERY_NAMES).Language),
+        clientCodeOf(request.body),
+        clock.now(),
+      ),
+    ),
+  );
 
   // ASP.NET binds query parameters whatever their case (signature=, language=): so do we.
   app.addHook('onRequest', async (request) => {

@@ -3,12 +3,13 @@
  * COUNTRIES / EMIRATES reference tables. Validate, call the domain, map; nothing else lives here.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { requireClient } from '../../http/auth.js';
-import { languageOf, logAndTranslate } from '../../http/errors.js';
+import { languageOf } from '../../http/errors.js';
 import { canonicalQuery } from '../aspnet.js';
 import type { FaceContext } from '../context.js';
+import { legacyErrorHandler } from '../legacy-errors.js';
 import {
   countryRow,
   customerRow,
@@ -64,12 +65,7 @@ export const customersFace: FastifyPluginAsyncTypebox<FaceContext> = async (app,
     },
   );
 
-  app.setErrorHandler((error, request: FastifyRequest, reply: FastifyReply) => {
-    const refusal = logAndTranslate(error, request);
-    if (refusal.retryAfterSeconds !== undefined)
-      reply.header('retry-after', String(refusal.retryAfterSeconds));
-    return reply.status(refusalStatus(refusal)).send(refused(refusal));
-  });
+  app.setErrorHandler(legacyErrorHandler(refusalStatus, refused));
 
   app.addHook('onRequest', async (request) => {
     // ASP.NET binds query parameters whatever their case (customerid=, CustomerID=): so do we.

@@ -3,12 +3,13 @@
  * X-Request-ID, Application and API-version; a repeated X-Request-ID gets the first reply again.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import { DomainError } from '../../domain/errors.js';
 import { requireClient } from '../../http/auth.js';
-import { languageOf, logAndTranslate } from '../../http/errors.js';
+import { languageOf } from '../../http/errors.js';
 import type { FaceContext } from '../context.js';
+import { legacyErrorHandler } from '../legacy-errors.js';
 import { accountReply, refusalReply, refusalStatus } from './map.js';
 import { createRequestReplay, fingerprintOf, type ReplayStart } from './request-replay.js';
 import {
@@ -39,12 +40,9 @@ export const menuappFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, c
   const replay = createRequestReplay({ db: ctx.db, clock: ctx.clock });
   const runs = new WeakMap<FastifyRequest, Run>();
 
-  app.setErrorHandler((error, request: FastifyRequest, reply: FastifyReply) => {
-    const refusal = logAndTranslate(error, request);
-    if (refusal.retryAfterSeconds !== undefined)
-      reply.header('retry-after', String(refusal.retryAfterSeconds));
-    return reply.status(refusalStatus(refusal)).send(refusalReply(refusal, languageOf(request)));
-  });
+  app.setErrorHandler(
+    legacyErrorHandler(refusalStatus, (refusal, request) => refusalReply(refusal, languageOf(request))),
+  );
 
   if (ctx.authRequired) app.addHook('onRequest', requireClient(ctx.clients, ctx.limits.client));
 
