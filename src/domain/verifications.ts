@@ -67,7 +67,7 @@ export type ApprovalEffect = (tx: Store, verification: VerificationRecord, now: 
 
 type Refusal = { refused: ErrorCode; retryAfterSeconds?: number };
 /** A check's end, as the transaction leaves it: refused, or counted (and whether that locked the phone). */
-type CheckOutcome = Refusal | { valid: boolean; lockedOut: boolean };
+type CheckOutcome = Refusal | { valid: boolean; lockedOut: boolean; verification: Verification };
 
 const secondsBetween = (later: Date, earlier: Date) =>
   Math.max(1, Math.ceil((later.getTime() - earlier.getTime()) / 1000));
@@ -377,12 +377,15 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
           if (!(await tx.verifications.finish(id, 'approved', now))) return checkRefusal(tx, id, now);
           if (guard.failedChecks !== 0) await tx.phoneGuards.save({ ...guard, failedChecks: 0 }, now);
           await tx.messages.retireQueuedOtps([id], now);
-          await onApproved(tx, { ...taken, status: 'approved', approvedAt: now }, now);
-          return { valid: true, lockedOut: false };
+          const approved = { ...taken, status: 'approved' as const, approvedAt: now };
+          await onApproved(tx, approved, now);
+          return { valid: true, lockedOut: false, verification: await view(tx, approved, now) };
         }
         const lockedOut = await recordFailure(tx, guard, now);
-        if (taken.checks >= taken.maxChecks) await tx.verifications.finish(id, 'max_attempts_reached', now);
-        return { valid: false, lockedOut };
+        const spent = taken.checks >= taken.maxChecks;
+        if (spent) await tx.verifications.finish(id, 'max_attempts_reached', now);
+        const after = spent ? { ...taken, status: 'max_attempts_reached' as const } : taken;
+        return { valid: false, lockedOut, verification: await view(tx, after, now) };
       });
       // Refusals are thrown after the commit, so the statuses they wrote stay written.
       if ('refused' in outcome) {
@@ -391,8 +394,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       }
       events.verificationChecked(outcome.valid ? 'approved' : 'wrong_code');
       if (outcome.lockedOut) events.phoneLockedOut();
-      const verification = await view(store, await findVisible(store, id, clientId), now);
-      return { verification, valid: outcome.valid };
+      return { verification: outcome.verification, valid: outcome.valid };
     },
 
     async cancel(id: string, clientId?: string | null): Promise<Verification> {
