@@ -209,15 +209,7 @@ export function createCustomers(deps: {
       if (sent.customerId !== customerId || sent.purpose !== 'signup') {
         throw new DomainError('verification_not_found');
       }
-      const { valid, verification } = await deps.verifications.check(verificationId, code, clientId);
-      if (!valid) {
-        if (verification.status === 'max_attempts_reached') throw new DomainError('max_attempts_reached');
-        throw new DomainError('code_incorrect', {
-          details: [
-            { field: '/code', problem: `${verification.maxChecks - verification.checks} attempts left` },
-          ],
-        });
-      }
+      await deps.verifications.confirm(verificationId, code, clientId);
       return toPublicCustomer(await findRecord(customerId));
     },
 

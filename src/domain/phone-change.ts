@@ -140,15 +140,7 @@ export function createPhoneChange(
     async confirm(customerId: string, code: string): Promise<Customer> {
       const customer = await deps.customers.findRecord(customerId);
       if (customer.pendingVerificationId === null) throw new DomainError('no_pending_phone_change');
-      const { valid, verification } = await deps.verifications.check(customer.pendingVerificationId, code);
-      if (!valid) {
-        if (verification.status === 'max_attempts_reached') throw new DomainError('max_attempts_reached');
-        throw new DomainError('code_incorrect', {
-          details: [
-            { field: '/code', problem: `${verification.maxChecks - verification.checks} attempts left` },
-          ],
-        });
-      }
+      await deps.verifications.confirm(customer.pendingVerificationId, code);
       deps.outbox.messagesQueued();
       return deps.customers.get(customerId);
     },

@@ -397,6 +397,21 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       return { verification: outcome.verification, valid: outcome.valid };
     },
 
+    /**
+     * A check where only the right code will do (confirm steps): a wrong one is refused with
+     * code_incorrect and the attempts left, the last wrong one with max_attempts_reached.
+     */
+    async confirm(id: string, code: string, clientId?: string | null): Promise<Verification> {
+      const { valid, verification } = await this.check(id, code, clientId);
+      if (valid) return verification;
+      if (verification.status === 'max_attempts_reached') throw new DomainError('max_attempts_reached');
+      throw new DomainError('code_incorrect', {
+        details: [
+          { field: '/code', problem: `${verification.maxChecks - verification.checks} attempts left` },
+        ],
+      });
+    },
+
     async cancel(id: string, clientId?: string | null): Promise<Verification> {
       const now = clock.now();
       return store.transaction(async (tx) => {
