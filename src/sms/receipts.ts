@@ -65,8 +65,8 @@ export function createReceiptRecorder(options: ReceiptRecorderOptions): ReceiptR
   let lastPurge = 0;
 
   /** Undefined when no recorded part has this ref. */
-  function applyToPart(receipt: HeldReceipt): Promise<ReceiptOutcome | undefined> {
-    return transaction(db, async (trx) => {
+  function applyToPart(on: Kysely<Database>, receipt: HeldReceipt): Promise<ReceiptOutcome | undefined> {
+    return transaction(on, async (trx) => {
       const store = messageParts(trx);
       const messageId = await store.messageIdOf(receipt.provider, receipt.providerRef);
       if (messageId === undefined) return undefined;
@@ -100,13 +100,17 @@ export function createReceiptRecorder(options: ReceiptRecorderOptions): ReceiptR
     if (purged > 0) logger.debug({ purged }, 'held receipts for ids never recorded dropped');
   }
 
+  /** One transaction: a held receipt is dropped only with its outcome applied, or not at all. */
   async function releaseHeld(provider: string, refs: readonly string[]): Promise<void> {
-    const held = await messageParts(db).takeHeld(provider, refs);
-    for (const receipt of held) {
-      const outcome = await applyToPart(receipt);
-      // Only taken for refs already recorded, so this is a safety net, not a path.
-      if (outcome === undefined) await messageParts(db).hold(receipt);
-    }
+    await transaction(db, async (trx) => {
+      const store = messageParts(trx);
+      const applied: number[] = [];
+      for (const receipt of await store.lockHeld(provider, refs)) {
+        // Locked for refs already recorded, so a receipt whose part is missing stays held (a safety net).
+        if ((await applyToPart(trx, receipt)) !== undefined) applied.push(receipt.id);
+      }
+      await store.dropHeld(applied);
+    });
   }
 
   async function record(receipt: DeliveryReceipt): Promise<ReceiptOutcome> {
@@ -117,7 +121,7 @@ export function createReceiptRecorder(options: ReceiptRecorderOptions): ReceiptR
       errorCode: receipt.errorCode,
       at: receipt.at,
     };
-    const outcome = await applyToPart(held);
+    const outcome = await applyToPart(db, held);
     if (outcome !== undefined) return outcome;
     await messageParts(db).hold(held);
     // The send may have been recorded after we looked and before we held: it looks for held receipts

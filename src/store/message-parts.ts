@@ -116,24 +116,37 @@ export function messageParts(db: Kysely<Database>) {
         .execute();
     },
 
-    /** Removes and returns the held receipts for these refs: whoever takes one applies it. */
-    async takeHeld(provider: string, refs: readonly string[]): Promise<HeldReceipt[]> {
+    /**
+     * The held receipts for these refs, oldest first, locked until the caller's transaction ends: whoever
+     * locks one applies it, then drops it (dropHeld) in the same transaction.
+     */
+    async lockHeld(provider: string, refs: readonly string[]): Promise<Array<HeldReceipt & { id: number }>> {
       if (refs.length === 0) return [];
       const rows = await db
-        .deleteFrom('sms_held_receipts')
+        .selectFrom('sms_held_receipts')
+        .select(['id', 'provider', 'provider_ref', 'status', 'error_code', 'received_at'])
         .where('provider', '=', provider)
         .where('provider_ref', 'in', [...refs])
-        .returning(['provider', 'provider_ref', 'status', 'error_code', 'received_at'])
+        .orderBy('received_at')
+        .orderBy('id')
+        .forUpdate()
         .execute();
-      return rows
-        .map((row) => ({
-          provider: row.provider,
-          providerRef: row.provider_ref,
-          status: row.status as ReceiptStatus,
-          errorCode: row.error_code ?? undefined,
-          at: new Date(row.received_at),
-        }))
-        .sort((a, b) => a.at.getTime() - b.at.getTime());
+      return rows.map((row) => ({
+        id: Number(row.id),
+        provider: row.provider,
+        providerRef: row.provider_ref,
+        status: row.status as ReceiptStatus,
+        errorCode: row.error_code ?? undefined,
+        at: new Date(row.received_at),
+      }));
+    },
+
+    async dropHeld(ids: readonly number[]): Promise<void> {
+      if (ids.length === 0) return;
+      await db
+        .deleteFrom('sms_held_receipts')
+        .where('id', 'in', [...ids])
+        .execute();
     },
 
     async purgeHeldBefore(cutoff: Date): Promise<number> {

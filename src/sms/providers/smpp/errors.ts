@@ -56,6 +56,8 @@ const nameOfStatus = new Map<number, string>(
 );
 
 export const ESME_ROK = 0x00;
+/** Temporary application error: the SMSC keeps the deliver_sm and delivers it again later (SMPP 3.4 §5.1.3). */
+export const ESME_RX_T_APPN = 0x64;
 /** The SMSC says we are not bound: the link is stale and needs a fresh bind. */
 export const ESME_RINVBNDSTS = 0x04;
 

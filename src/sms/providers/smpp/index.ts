@@ -9,7 +9,7 @@ import type { SmppConfig } from './config.js';
 import { ESME_RINVBNDSTS, ESME_ROK, smsErrorOfStatus } from './errors.js';
 import { delay, SubmitWindow, TokenBucket } from './flow.js';
 import { stringField } from './pdu-fields.js';
-import { ReceiptStream } from './receipt-stream.js';
+import { ReceiptStream, type ReceiptListener } from './receipt-stream.js';
 import type { KnownPart } from './receipts.js';
 import { SmppSession, type SmppLogger } from './session.js';
 import { planSubmits } from './submit.js';
@@ -22,6 +22,8 @@ export interface SmppProviderDeps {
   logger?: SmppLogger;
   /** Instance name recorded on messages and receipts; default "smpp". */
   name?: string;
+  /** The clock that stamps a receipt's arrival; the system clock by default. */
+  now?: () => Date;
 }
 
 type PartOutcome = { ok: true; ref: string } | { ok: false; error: SmsError };
@@ -37,7 +39,7 @@ function asSmsError(error: unknown): SmsError {
 export function createSmppProvider(config: SmppConfig, deps: SmppProviderDeps = {}): SmsProvider {
   const name = deps.name ?? 'smpp';
   const logger = deps.logger ?? silentLogger;
-  const receipts = new ReceiptStream(name, config.dlrId, logger, config.submitTimeoutMs);
+  const receipts = new ReceiptStream(name, config.dlrId, logger, config.submitTimeoutMs, deps.now);
   const window = new SubmitWindow(config.window);
   const bucket = config.tps > 0 ? new TokenBucket(config.tps) : undefined;
   let concatenationRef = randomInt(256);
@@ -117,7 +119,8 @@ export function createSmppProvider(config: SmppConfig, deps: SmppProviderDeps = 
     name,
     kind: 'smpp',
     send,
-    onReceipt(listener) {
+    // A listener may return a promise: the deliver_sm is answered once it settles, with an error if it rejects.
+    onReceipt(listener: ReceiptListener) {
       receipts.onReceipt(listener);
     },
     async close() {

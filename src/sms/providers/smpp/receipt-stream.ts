@@ -15,6 +15,9 @@ import {
 } from './receipts.js';
 import type { SmppLogger } from './session.js';
 
+/** A listener records the receipt; a rejection means it was not recorded (the SMSC is asked to resend it). */
+export type ReceiptListener = (receipt: DeliveryReceipt) => void | Promise<void>;
+
 /** Beyond this many receipts waiting for their submit_sm_resp, new unmatched ones are emitted at once. */
 const MAX_ORPHANS = 1_000;
 
@@ -24,7 +27,7 @@ interface Orphan {
 }
 
 export class ReceiptStream {
-  private readonly listeners = new Set<(receipt: DeliveryReceipt) => void>();
+  private readonly listeners = new Set<ReceiptListener>();
   private readonly registry: PartRegistry;
   private readonly orphans = new Set<Orphan>();
 
@@ -34,11 +37,12 @@ export class ReceiptStream {
     private readonly logger: SmppLogger,
     /** How long an unmatched receipt waits for its submit_sm_resp (some SMSCs send the receipt first). */
     private readonly orphanGraceMs: number,
+    private readonly now: () => Date = () => new Date(),
   ) {
     this.registry = new PartRegistry(dlrId);
   }
 
-  onReceipt(listener: (receipt: DeliveryReceipt) => void): void {
+  onReceipt(listener: ReceiptListener): void {
     this.listeners.add(listener);
   }
 
@@ -58,11 +62,15 @@ export class ReceiptStream {
   release(parts: KnownPart[]): void {
     const held = parts.flatMap((part) => part.held ?? []);
     for (const part of parts) part.held = undefined;
-    if (held.length > 0) setImmediate(() => held.forEach((receipt) => this.emit(receipt)));
+    if (held.length > 0) setImmediate(() => held.forEach((receipt) => void this.emitLogged(receipt)));
   }
 
-  /** A deliver_sm or data_sm from the SMSC; anything that is not a receipt is logged and dropped. */
-  receive(pdu: Pdu): void {
+  /**
+   * A deliver_sm or data_sm from the SMSC; anything that is not a receipt is logged and dropped. Settles once
+   * the listeners have taken the receipt, and rejects when one failed to (the PDU is then answered with an
+   * error). A receipt that waits for its submit_sm_resp is answered at once: it is held in memory.
+   */
+  async receive(pdu: Pdu): Promise<void> {
     const esmClass = numberField(pdu, 'esm_class') ?? 0;
     if (!isReceiptEsmClass(esmClass)) {
       const source = stringField(pdu, 'source_addr');
@@ -79,7 +87,7 @@ export class ReceiptStream {
       return;
     }
     const part = this.registry.find(parsed.id);
-    if (part !== undefined) this.route(parsed, part);
+    if (part !== undefined) await this.route(parsed, part);
     else this.adopt(parsed);
   }
 
@@ -88,7 +96,7 @@ export class ReceiptStream {
     this.orphans.clear();
   }
 
-  private route(parsed: ParsedReceipt, part: KnownPart): void {
+  private async route(parsed: ParsedReceipt, part: KnownPart): Promise<void> {
     if (part.lastStatus === parsed.status) {
       this.logger.debug({ providerRef: part.ref, state: parsed.state }, 'duplicate receipt ignored');
       return;
@@ -96,15 +104,24 @@ export class ReceiptStream {
     part.lastStatus = parsed.status;
     const receipt = this.receiptOf(parsed, part.ref);
     this.logger.debug({ providerRef: part.ref, messageId: part.messageId, state: parsed.state }, 'receipt');
-    if (part.held) part.held.push(receipt);
-    else this.emit(receipt);
+    if (part.held) {
+      part.held.push(receipt);
+      return;
+    }
+    try {
+      await this.emit(receipt);
+    } catch (error) {
+      // Not recorded: forget the status, so the SMSC's redelivery of this receipt is not taken as a duplicate.
+      if (part.lastStatus === parsed.status) part.lastStatus = undefined;
+      throw error;
+    }
   }
 
   /** An id we do not know yet: wait briefly for its submit_sm_resp, then emit it as the SMSC wrote it. */
   private adopt(parsed: ParsedReceipt): void {
     const emitUnmatched = (): void => {
       this.logger.debug({ receiptId: parsed.id, state: parsed.state }, 'receipt for an id we do not know');
-      this.emit(this.receiptOf(parsed, this.registry.unmatchedRef(parsed.id)));
+      void this.emitLogged(this.receiptOf(parsed, this.registry.unmatchedRef(parsed.id)));
     };
     if (this.orphans.size >= MAX_ORPHANS) return emitUnmatched();
     const orphan: Orphan = {
@@ -124,20 +141,31 @@ export class ReceiptStream {
       status: parsed.status ?? 'sent',
       ...(parsed.errorCode === undefined ? {} : { errorCode: parsed.errorCode }),
       // Receipt dates are in the SMSC's unstated local time zone; arrival time is the one we can trust.
-      at: new Date(),
+      at: this.now(),
     };
   }
 
-  private emit(receipt: DeliveryReceipt): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(receipt);
-      } catch (error) {
-        this.logger.error(
-          { err: String(error), providerRef: receipt.providerRef },
-          'receipt listener failed',
-        );
-      }
-    }
+  /** Every listener's failure is logged; the promise rejects if any listener failed. */
+  private async emit(receipt: DeliveryReceipt): Promise<void> {
+    const failures: unknown[] = [];
+    await Promise.all(
+      [...this.listeners].map(async (listener) => {
+        try {
+          await listener(receipt);
+        } catch (error) {
+          failures.push(error);
+          this.logger.error(
+            { err: String(error), providerRef: receipt.providerRef },
+            'receipt listener failed',
+          );
+        }
+      }),
+    );
+    if (failures.length > 0) throw failures[0];
+  }
+
+  /** For receipts emitted after their PDU was answered: a failure can only be logged (emit does). */
+  private emitLogged(receipt: DeliveryReceipt): Promise<void> {
+    return this.emit(receipt).catch(() => undefined);
   }
 }

@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import smpp, { type Pdu, type PduFields, type Session } from 'smpp';
 import { SmsError } from '../../provider.js';
 import { describeSmppAccount, type SmppConfig } from './config.js';
-import { ESME_ROK, smsErrorOfStatus, statusName } from './errors.js';
+import { ESME_ROK, ESME_RX_T_APPN, smsErrorOfStatus, statusName } from './errors.js';
 import { delay } from './flow.js';
 
 /** The pino methods we use: structured fields first, then the message. */
@@ -50,8 +50,11 @@ export class SmppSession {
   constructor(
     private readonly config: SmppConfig,
     private readonly logger: SmppLogger,
-    /** Called for every deliver_sm and data_sm; the session answers each whatever happens. */
-    private readonly onSmscMessage: (pdu: Pdu) => void,
+    /**
+     * Called for every deliver_sm and data_sm; the session answers each once it settles: ESME_ROK, or
+     * ESME_RX_T_APPN when it failed (the SMSC delivers it again later).
+     */
+    private readonly onSmscMessage: (pdu: Pdu) => void | Promise<void>,
   ) {}
 
   start(): void {
@@ -182,9 +185,9 @@ export class SmppSession {
       client.destroy();
     });
     client.on('close', () => this.onConnectionLost(client));
-    client.on('deliver_sm', (pdu: Pdu) => this.answerSmscMessage(client, pdu));
+    client.on('deliver_sm', (pdu: Pdu) => void this.answerSmscMessage(client, pdu));
     // SMPP 3.4 §4.7: some SMSCs send receipts as data_sm, which needs its own data_sm_resp.
-    client.on('data_sm', (pdu: Pdu) => this.answerSmscMessage(client, pdu));
+    client.on('data_sm', (pdu: Pdu) => void this.answerSmscMessage(client, pdu));
     client.on('enquire_link', (pdu: Pdu) => client.send(pdu.response()));
     client.on('unbind', (pdu: Pdu) => {
       this.logger.warn({ account: describeSmppAccount(this.config) }, 'SMSC unbound us; re-binding');
@@ -244,17 +247,23 @@ export class SmppSession {
     });
   }
 
-  private answerSmscMessage(client: Session, pdu: Pdu): void {
+  private async answerSmscMessage(client: Session, pdu: Pdu): Promise<void> {
+    let status = ESME_ROK;
     try {
-      this.onSmscMessage(pdu);
+      await this.onSmscMessage(pdu);
     } catch (error) {
+      // Not recorded: a temporary error makes the SMSC keep it and deliver it again, so it is not lost.
+      status = ESME_RX_T_APPN;
       this.logger.error(
         { err: String(error), command: pdu.command },
-        'handling a message from the SMSC failed',
+        'handling a message from the SMSC failed; asked the SMSC to deliver it again',
       );
-    } finally {
-      // SMPP 3.4 §4.6.2: an unanswered deliver_sm is redelivered and can stall the SMSC's window to us.
-      client.send(pdu.response());
+    }
+    // SMPP 3.4 §4.6.2: an unanswered deliver_sm is redelivered and can stall the SMSC's window to us.
+    try {
+      client.send(pdu.response(status === ESME_ROK ? undefined : { command_status: status }));
+    } catch (error) {
+      this.logger.debug({ err: String(error), command: pdu.command }, 'answer not sent: the link is gone');
     }
   }
 
