@@ -1,0 +1,104 @@
+/**
+ * Retention: what is finished and old goes, in small batches, so a purge never holds locks for long. Run it
+ * hourly (purgeExpired); each call deletes until nothing old is left.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './database.js';
+
+/** How long finished messages and verifications are kept for support and billing questions (move to config.ts). */
+export const DEFAULT_KEEP_DAYS = 30;
+/** Rows per statement: small enough that each delete takes milliseconds and locks little. */
+const BATCH = 500;
+/** A guard with no failures and no lock says nothing after a day (the lock windows are shorter). */
+const GUARD_IDLE_MS = 24 * 60 * 60_000;
+const DAY_MS = 24 * 60 * 60_000;
+
+export interface PurgeCounts {
+  messages: number;
+  verifications: number;
+  phoneGuards: number;
+}
+
+/** Deletes in batches until a batch comes back short; returns how many rows went. */
+async function inBatches(deleteBatch: () => Promise<number>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await deleteBatch();
+    total += deleted;
+    if (deleted < BATCH) return total;
+  }
+}
+
+async function count(query: ReturnType<typeof sql<{ id: string }>>, db: Kysely<Database>): Promise<number> {
+  return (await query.execute(db)).rows.length;
+}
+
+/**
+ * Deletes finished messages (their parts go with them, by cascade, and the sends that name them) and finished
+ * verifications (never a pending one, never one a customer points at) last touched before now - keepDays, and
+ * phone guards with no failures and no lock in force, idle for a day.
+ */
+export async function purgeExpired(
+  db: Kysely<Database>,
+  now: Date,
+  options: { keepDays?: number } = {},
+): Promise<PurgeCounts> {
+  const cutoff = new Date(now.getTime() - (options.keepDays ?? DEFAULT_KEEP_DAYS) * DAY_MS);
+
+  // One statement per batch: the sends that name the messages go in the same statement, so the foreign key
+  // (checked at its end) holds.
+  const messages = await inBatches(() =>
+    count(
+      sql<{ id: string }>`
+        WITH doomed AS (
+          SELECT id FROM sms_messages
+          WHERE status NOT IN ('queued', 'sending') AND updated_at < ${cutoff}
+          LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
+        ), sends AS (
+          DELETE FROM verification_sends WHERE message_id IN (SELECT id FROM doomed)
+        )
+        DELETE FROM sms_messages WHERE id IN (SELECT id FROM doomed) RETURNING id`,
+      db,
+    ),
+  );
+
+  // A verification goes with its sends and its (finished) messages; one with a message still unfinished
+  // waits for the next run.
+  const verifications = await inBatches(() =>
+    count(
+      sql<{ id: string }>`
+        WITH doomed AS (
+          SELECT v.id FROM verifications v
+          WHERE v.status <> 'pending' AND v.updated_at < ${cutoff} AND v.expires_at < ${cutoff}
+            AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.pending_verification_id = v.id)
+            AND NOT EXISTS (
+              SELECT 1 FROM sms_messages m
+              WHERE m.verification_id = v.id AND m.status IN ('queued', 'sending')
+            )
+          LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
+        ), sends AS (
+          DELETE FROM verification_sends WHERE verification_id IN (SELECT id FROM doomed)
+        ), messages AS (
+          DELETE FROM sms_messages WHERE verification_id IN (SELECT id FROM doomed)
+        )
+        DELETE FROM verifications WHERE id IN (SELECT id FROM doomed) RETURNING id`,
+      db,
+    ),
+  );
+
+  const idleSince = new Date(now.getTime() - GUARD_IDLE_MS);
+  const phoneGuards = await inBatches(() =>
+    count(
+      sql<{ id: string }>`
+        DELETE FROM phone_guards WHERE phone IN (
+          SELECT phone FROM phone_guards
+          WHERE failed_checks = 0 AND (locked_until IS NULL OR locked_until <= ${now})
+            AND updated_at < ${idleSince}
+          LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
+        ) RETURNING phone AS id`,
+      db,
+    ),
+  );
+
+  return { messages, verifications, phoneGuards };
+}

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql, type Kysely } from 'kysely';
+import { migrateToLatest } from '../../src/store/connect.js';
+import type { Database } from '../../src/store/database.js';
+import { purgeExpired } from '../../src/store/retention.js';
+import { backends, type TestDatabase } from '../support/database.js';
+
+const NOW = new Date('2026-11-23T10:00:00Z');
+const daysAgo = (days: number) => new Date(NOW.getTime() - days * 24 * 60 * 60_000);
+
+for (const { backend, skip } of backends) {
+  describe.skipIf(skip !== false)(`retention on ${backend.name}${skip ? ` — ${skip}` : ''}`, () => {
+    let database: TestDatabase;
+    let db: Kysely<Database>;
+
+    beforeAll(async () => {
+      database = await backend.open();
+      db = database.opened.db;
+      await migrateToLatest(db);
+    });
+    afterAll(async () => database?.drop());
+
+    async function verification(status: string, at: Date): Promise<string> {
+      const id = randomUUID();
+      await db
+        .insertInto('verifications')
+        .values({
+          id,
+          phone: '+971501234567',
+          purpose: 'login',
+          locale: 'en',
+          customer_id: null,
+          client_id: null,
+          status,
+          code_hash: 'x',
+          max_checks: 5,
+          expires_at: new Date(at.getTime() + 600_000),
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
+      return id;
+    }
+
+    async function message(status: string, at: Date, verificationId: string | null): Promise<string> {
+      const id = randomUUID();
+      await db
+        .insertInto('sms_messages')
+        .values({
+          id,
+          kind: 'otp',
+          priority: 0,
+          recipient: '+971501234567',
+          body_sealed: null,
+          preview: 'Your code',
+          encoding: 'gsm7',
+          parts: 1,
+          price: null,
+          currency: null,
+          status,
+          provider: 'p',
+          provider_ref: null,
+          next_attempt_at: at,
+          lease_until: null,
+          expires_at: null,
+          error_code: null,
+          error_message: null,
+          verification_id: verificationId,
+          client_id: null,
+          created_at: at,
+          sending_at: null,
+          sent_at: null,
+          delivered_at: null,
+          failed_at: null,
+          updated_at: at,
+        })
+        .execute();
+      await db
+        .insertInto('sms_message_parts')
+        .values({
+          message_id: id,
+          seq: 1,
+          provider: 'p',
+          part_ref: id,
+          status: 'sent',
+          error_code: null,
+          updated_at: at,
+        })
+        .execute();
+      if (verificationId !== null) {
+        await db
+          .insertInto('verification_sends')
+          .values({
+            verification_id: verificationId,
+            phone: '+971501234567',
+            message_id: id,
+            channel: 'sms',
+            created_at: at,
+          })
+          .execute();
+      }
+      return id;
+    }
+
+    const exists = async (table: 'verifications' | 'sms_messages', id: string) =>
+      (await db.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+
+    it('deletes finished messages and verifications older than the kept days, with their parts and sends', async () => {
+      const oldDone = await verification('approved', daysAgo(40));
+      const oldMessage = await message('delivered', daysAgo(40), oldDone);
+      const oldNotice = await message('failed', daysAgo(40), null);
+      const recentDone = await verification('approved', daysAgo(5));
+      const recentMessage = await message('delivered', daysAgo(5), recentDone);
+      const oldPending = await verification('pending', daysAgo(40));
+      const oldQueued = await message('queued', daysAgo(40), null);
+
+      const counts = await purgeExpired(db, NOW, { keepDays: 30 });
+
+      expect(counts).toMatchObject({ messages: 2, verifications: 1 });
+      expect(await exists('verifications', oldDone)).toBe(false);
+      expect(await exists('sms_messages', oldMessage)).toBe(false);
+      expect(await exists('sms_messages', oldNotice)).toBe(false);
+      for (const id of [recentDone, oldPending]) expect(await exists('verifications', id)).toBe(true);
+      for (const id of [recentMessage, oldQueued]) expect(await exists('sms_messages', id)).toBe(true);
+      const parts = await db.selectFrom('sms_message_parts').select('message_id').execute();
+      expect(parts.map((part) => part.message_id)).not.toContain(oldMessage);
+    });
+
+    it('keeps a finished verification a customer still points at', async () => {
+      const pointed = await verification('approved', daysAgo(40));
+      await sql`INSERT INTO customers (id, name_en, email, phone, password_hash, active, pending_verification_id, created_at, updated_at)
+        VALUES (${randomUUID()}, 'A', ${`${randomUUID()}@example.com`}, '+971501234568', 'x', true, ${pointed}, ${NOW}, ${NOW})`.execute(
+        db,
+      );
+      await purgeExpired(db, NOW);
+      expect(await exists('verifications', pointed)).toBe(true);
+    });
+
+    it('forgets phone guards with no failures and no lock after a day idle, and keeps the rest', async () => {
+      const guard = (phone: string, failed: number, lockedUntil: Date | null, at: Date) =>
+        db
+          .insertInto('phone_guards')
+          .values({ phone, failed_checks: failed, locked_until: lockedUntil, updated_at: at })
+          .execute();
+      await guard('+971500000001', 0, null, daysAgo(2));
+      await guard('+971500000002', 0, daysAgo(1.5), daysAgo(2));
+      await guard('+971500000003', 2, null, daysAgo(2));
+      await guard('+971500000004', 0, new Date(NOW.getTime() + 60_000), daysAgo(2));
+      await guard('+971500000005', 0, null, new Date(NOW.getTime() - 3_600_000));
+
+      expect((await purgeExpired(db, NOW)).phoneGuards).toBe(2);
+      const left = await db.selectFrom('phone_guards').select('phone').orderBy('phone').execute();
+      expect(left.map((row) => row.phone)).toEqual(['+971500000003', '+971500000004', '+971500000005']);
+    });
+  });
+}
