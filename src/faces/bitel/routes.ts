@@ -3,10 +3,12 @@
  * status by id. Validate, call the domain, map; refusals in Bitel's `{result: null, error}` shape.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { DomainError } from '../../domain/errors.js';
 import { languageOf } from '../../http/errors.js';
 import { requireClient } from '../../http/auth.js';
 import type { FaceContext } from '../context.js';
-import { domainStatus, legacyErrorHandler } from '../legacy-errors.js';
+import { domainStatus, legacyErrorHandler, sendRefusal } from '../legacy-errors.js';
 import { errorReply, messageIdOf, otpRequestOf, renderOtpText, smsResult } from './map.js';
 import { ErrorReply, OtpBody, SmsIdParams, SmsReply } from './schemas.js';
 
@@ -22,8 +24,11 @@ export const bitelFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx
   if (ctx.authRequired) app.addHook('onRequest', requireClient(ctx.clients, ctx.limits.client));
   const clientId = (request: { client: { id: string } | null }) => request.client?.id ?? null;
 
-  app.setErrorHandler(
-    legacyErrorHandler(domainStatus, (refusal, request) => errorReply(refusal, languageOf(request))),
+  const refusalBody = (refusal: DomainError, request: FastifyRequest) =>
+    errorReply(refusal, languageOf(request));
+  app.setErrorHandler(legacyErrorHandler(domainStatus, refusalBody));
+  app.setNotFoundHandler((request, reply) =>
+    sendRefusal(new DomainError('not_found'), request, reply, domainStatus, refusalBody),
   );
 
   app.post(

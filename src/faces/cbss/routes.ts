@@ -5,11 +5,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { countryOf } from '../../domain/phones.js';
+import { apiNotFound } from '../api-not-found.js';
 import { canonicalQuery } from '../aspnet.js';
 import type { FaceContext } from '../context.js';
 import { domainStatus, legacyErrorHandler } from '../legacy-errors.js';
 import { clientCodeOf, languageOf, localeOf, refusal, reply } from './map.js';
 import {
+  CBSS_PATHS,
   CbssQuery,
   EmptyReply,
   LoginReply,
@@ -58,6 +60,12 @@ export const cbssFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx)
     ),
   );
 
+  // /api is shared with CUSTOMERS and menu.app and takes one not-found handler: CBSS holds it, as
+  // its own hooks refuse nothing before it (no client key, no request-id replay).
+  const notFound = apiNotFound(app.routing, clock);
+  app.addHook('onRequest', notFound.onRequest);
+  app.setNotFoundHandler(notFound.handler);
+
   // ASP.NET binds query parameters whatever their case (signature=, language=): so do we.
   app.addHook('onRequest', async (request) => {
     request.query = canonicalQuery(request.query, QUERY_NAMES);
@@ -76,7 +84,7 @@ export const cbssFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx)
   const tags = ['cbss'];
 
   app.post(
-    '/Customer/Login',
+    CBSS_PATHS.login,
     {
       schema: {
         tags,
@@ -99,7 +107,7 @@ export const cbssFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx)
   );
 
   app.post(
-    '/Customer/ChangeMobilePhoneNumber/1/PasswordAndNewMobilePhoneNumber',
+    CBSS_PATHS.changeMobile,
     {
       schema: {
         tags,
@@ -126,7 +134,7 @@ export const cbssFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx)
   );
 
   app.post(
-    '/Customer/ChangeMobilePhoneNumber/2/OTP',
+    CBSS_PATHS.confirmMobile,
     {
       schema: {
         tags,

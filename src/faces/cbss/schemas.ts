@@ -5,6 +5,13 @@
 import { Type, type TSchema } from 'typebox';
 import { CUSTOMER_LIMITS } from '../../domain/customers.js';
 
+/** The documented paths (under /api), matched in any case as ASP.NET routing does (see api-not-found.ts). */
+export const CBSS_PATHS = {
+  login: '/Customer/Login',
+  changeMobile: '/Customer/ChangeMobilePhoneNumber/1/PasswordAndNewMobilePhoneNumber',
+  confirmMobile: '/Customer/ChangeMobilePhoneNumber/2/OTP',
+} as const;
+
 export const CbssQuery = Type.Object({
   Signature: Type.Optional(
     Type.String({

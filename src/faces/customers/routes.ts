@@ -23,6 +23,7 @@ import {
 } from './map.js';
 import {
   CountriesReply,
+  CUSTOMERS_PATHS,
   CustomerBody,
   EmiratesReply,
   InsertQuery,
@@ -96,7 +97,7 @@ export const customersFace: FastifyPluginAsyncTypebox<FaceContext> = async (app,
   };
 
   app.post(
-    '/CUSTOMERS',
+    CUSTOMERS_PATHS.insert,
     {
       schema: {
         tags,
@@ -137,7 +138,7 @@ export const customersFace: FastifyPluginAsyncTypebox<FaceContext> = async (app,
   );
 
   app.post(
-    '/CUSTOMERS/SEND_OTP',
+    CUSTOMERS_PATHS.sendOtp,
     {
       schema: {
         tags,
@@ -165,7 +166,7 @@ export const customersFace: FastifyPluginAsyncTypebox<FaceContext> = async (app,
   );
 
   app.post(
-    '/CUSTOMERS/VERIFY_OTP',
+    CUSTOMERS_PATHS.verifyOtp,
     {
       schema: {
         tags,
@@ -188,7 +189,7 @@ export const customersFace: FastifyPluginAsyncTypebox<FaceContext> = async (app,
   );
 
   app.get(
-    '/COUNTRIES',
+    CUSTOMERS_PATHS.countries,
     {
       schema: {
         tags,
@@ -201,7 +202,7 @@ export const customersFace: FastifyPluginAsyncTypebox<FaceContext> = async (app,
   );
 
   app.get(
-    '/EMIRATES',
+    CUSTOMERS_PATHS.emirates,
     {
       schema: {
         tags,

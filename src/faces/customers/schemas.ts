@@ -9,6 +9,15 @@ const NullableString = Type.Union([Type.String(), Type.Null()]);
 const NullableInteger = Type.Union([Type.Integer(), Type.Null()]);
 const Guid = Type.String({ format: 'uuid' });
 
+/** The documented paths (under /api), matched in any case as ASP.NET routing does (see api-not-found.ts). */
+export const CUSTOMERS_PATHS = {
+  insert: '/CUSTOMERS',
+  sendOtp: '/CUSTOMERS/SEND_OTP',
+  verifyOtp: '/CUSTOMERS/VERIFY_OTP',
+  countries: '/COUNTRIES',
+  emirates: '/EMIRATES',
+} as const;
+
 /** The documented limit of MOBILE_NO ("String length: inclusive between 0 and 50"). */
 const MOBILE_NO_MAX = 50;
 
