@@ -4,7 +4,6 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { countryOf } from '../../domain/phones.js';
 import { apiNotFound } from '../api-not-found.js';
 import { canonicalQuery } from '../aspnet.js';
 import type { FaceContext } from '../context.js';
@@ -121,11 +120,10 @@ export const cbssFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx)
     async (request) => {
       const { customerId, clientId } = await auth.verifySession(signed(request));
       const { Password, NewMobilePhoneNumber } = request.body.Content;
-      const customer = await domain.customers.get(customerId);
+      // A national NewMobilePhoneNumber is read by the domain in the country of the current number.
       await domain.phoneChange.request(customerId, {
         password: Password,
         newPhone: NewMobilePhoneNumber,
-        country: countryOf(customer.phone),
         locale: localeOf(languageOf(request.query.Language)),
         clientId,
       });
