@@ -18,6 +18,11 @@ const CACHE_MAX = 10_000;
 
 export function createClients(deps: { store: Store; box: SecretBox; clock: Clock }) {
   const cache = new Map<string, { client: ApiClient | undefined; until: number }>();
+  /** Signing keys by client code, unsealed once per cache period rather than on every signed request. */
+  const signingKeys = new Map<
+    string,
+    { value: { client: ApiClient; key: string } | undefined; until: number }
+  >();
 
   return {
     /** The active client holding this key, or undefined. */
@@ -36,6 +41,7 @@ export function createClients(deps: { store: Store; box: SecretBox; clock: Clock
     /** Creates the client, or gives an existing one this key (BOOTSTRAP_CLIENT, the CLI). */
     async upsert(code: string, key: string, name = code): Promise<ApiClient> {
       cache.clear();
+      signingKeys.clear();
       return deps.store.clients.upsert({
         id: randomUUID(),
         code,
@@ -48,10 +54,18 @@ export function createClients(deps: { store: Store; box: SecretBox; clock: Clock
 
     /** The key itself, for faces whose signatures are keyed with it (CBSS). */
     async signingKey(code: string): Promise<{ client: ApiClient; key: string } | undefined> {
+      const now = deps.clock.now().getTime();
+      const cached = signingKeys.get(code);
+      if (cached !== undefined && cached.until > now) return cached.value;
       const found = await deps.store.clients.findByCode(code);
-      if (found === undefined || !found.active || found.keySealed === null) return undefined;
-      const { keySealed, ...client } = found;
-      return { client, key: deps.box.open(keySealed) };
+      let value: { client: ApiClient; key: string } | undefined;
+      if (found !== undefined && found.active && found.keySealed !== null) {
+        const { keySealed, ...client } = found;
+        value = { client, key: deps.box.open(keySealed) };
+      }
+      if (signingKeys.size >= CACHE_MAX) signingKeys.clear();
+      signingKeys.set(code, { value, until: now + CLIENT_CACHE_MS });
+      return value;
     },
   };
 }
