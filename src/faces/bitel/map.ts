@@ -79,6 +79,7 @@ export const messageIdOf = (id: string) =>
   id.toLowerCase().replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
 
 export function smsResult(message: SmsMessage, gatewayNumber: string) {
+  const lifecycle = BITEL_STATUS[message.status];
   return {
     id: bitelId(message.id),
     gatewayNumber,
@@ -86,9 +87,10 @@ export function smsResult(message: SmsMessage, gatewayNumber: string) {
     // The preview: the code the client chose is not echoed back.
     message: message.preview,
     requestDate: Math.floor(message.createdAt.getTime() / 1000),
-    ...BITEL_STATUS[message.status],
+    ...lifecycle,
     partCount: message.parts,
-    price: message.price ?? 0,
+    // Bitel: "price is 0 because the message is waiting"; the parts are known from the text already.
+    price: lifecycle.status === BITEL_STATUS.queued.status ? 0 : (message.price ?? 0),
   };
 }
 

@@ -48,7 +48,8 @@ export const SmsResult = Type.Object({
   statusText: Type.String(),
   partCount: Type.Integer(),
   price: Type.Number({
-    description: 'Per-part price (SMS_PRICES) times the parts, or what the provider charged',
+    description:
+      '0 while Waiting (as Bitel documents); once sent, the per-part price (SMS_PRICES) times the parts, or what the provider charged',
   }),
 });
 
