@@ -292,6 +292,45 @@ for (const { backend, skip } of backends) {
       expect(h.outbox().some((sms) => sms.to === `+971${base.MOBILE_NO}`)).toBe(false);
     });
 
+    it('takes a form-urlencoded CUSTOMERS body, its numbers and booleans read as its JSON form gives them', async () => {
+      const phone = uniquePhone();
+      const form = (fields: Record<string, string>) =>
+        h.app.http.inject({
+          method: 'POST',
+          url: '/api/CUSTOMERS?foreigns=true',
+          headers: { ...AUTH, 'content-type': 'application/x-www-form-urlencoded' },
+          payload: new URLSearchParams(fields).toString(),
+        });
+      const fields = {
+        CUSTOMER_NAME_EN: 'Layla Haddad',
+        CUSTOMER_NAME_AR: '',
+        EMAIL: uniqueEmail(),
+        MOBILE_NO: national(phone),
+        LOGIN_PASSWORD: PASSWORD,
+        FK_MOBILE_COUNTRY: String(UAE),
+        FK_EMIRATE: '1',
+        ACTIVE: 'False',
+        NOTES: 'Prefers Arabic & forms',
+      };
+      const reply = await form(fields);
+      expect(reply.statusCode).toBe(200);
+      expect(reply.json().Status.Success).toBe(true);
+      expect(reply.json().DATA[0]).toMatchObject({
+        CUSTOMER_NAME_AR: null,
+        MOBILE_NO: national(phone),
+        FK_MOBILE_COUNTRY: UAE,
+        FK_EMIRATE: 1,
+        ACTIVE: false,
+        NOTES: 'Prefers Arabic & forms',
+        EMIRATES: { EMIRATE_ID: 1 },
+      });
+
+      const refused = await form({ ...fields, EMAIL: uniqueEmail(), FK_MOBILE_COUNTRY: 'UAE' });
+      expect(refused.statusCode).toBe(200);
+      expect(refused.json().Status).toMatchObject({ Success: false, Code: 400 });
+      expect(refused.json().Status.DetailedMessage).toContain('FK_MOBILE_COUNTRY');
+    });
+
     it('refuses an email or a number that is already registered, naming the field', async () => {
       const phone = uniquePhone();
       const email = uniqueEmail();

@@ -7,7 +7,7 @@ import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import type { RegisterCustomerInput } from '../../domain/customers.js';
 import { ERRORS, type DomainError, type ErrorCode } from '../../domain/errors.js';
 import type { Country, Customer, Emirate } from '../../domain/types.js';
-import type { CustomerBody } from './schemas.js';
+import { CustomerBody } from './schemas.js';
 import { detailFieldName } from '../detail-field.js';
 
 export interface References {
@@ -81,6 +81,35 @@ export function customerRow(customer: Customer, nested: References | null) {
     COUNTRIES: country === undefined ? null : countryRow(country),
     EMIRATES: emirate === undefined ? null : emirateRow(emirate),
   };
+}
+
+/**
+ * An application/x-www-form-urlencoded CUSTOMERS body as the object its JSON form would be, as
+ * ASP.NET's form binding reads it: numbers and booleans converted where the schema has them, an
+ * empty value read as null (absent). A value that does not convert stays a string, and a repeated
+ * name a list, for the schema to refuse.
+ */
+export function customerBodyFromForm(text: string): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of new URLSearchParams(text)) {
+    const before = fields[name];
+    fields[name] = before === undefined ? value : [before, value].flat();
+  }
+  const typeOf = (name: string): unknown =>
+    (CustomerBody.properties as Record<string, { type?: unknown } | undefined>)[name]?.type;
+  const converted: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === '') continue;
+    const type = typeOf(name);
+    if (typeof value === 'string' && type === 'integer' && /^-?\d{1,15}$/.test(value)) {
+      converted[name] = Number(value);
+    } else if (typeof value === 'string' && type === 'boolean' && /^(?:true|false)$/i.test(value)) {
+      converted[name] = value.toLowerCase() === 'true';
+    } else {
+      converted[name] = value;
+    }
+  }
+  return converted;
 }
 
 /** The posted CUSTOMERS object as a registration; `phoneCountry` is FK_MOBILE_COUNTRY's alpha-2. */

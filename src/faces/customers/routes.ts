@@ -12,6 +12,7 @@ import type { FaceContext } from '../context.js';
 import { legacyErrorHandler } from '../legacy-errors.js';
 import {
   countryRow,
+  customerBodyFromForm,
   customerRow,
   emirateRow,
   references,
@@ -53,7 +54,8 @@ export const customersFace: FastifyPluginAsyncTypebox<FaceContext> = async (app,
   const { domain } = ctx;
   const security = ctx.authRequired ? [{ bearer: [] }] : [];
 
-  // Documented request formats are application/json and text/json; the OTP calls may carry an empty body.
+  // Documented request formats are application/json, text/json and application/x-www-form-urlencoded
+  // ("Sample not available": read as ASP.NET binds a form); the OTP calls may carry an empty body.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(
@@ -64,6 +66,11 @@ export const customersFace: FastifyPluginAsyncTypebox<FaceContext> = async (app,
       if (text === '') return done(null, undefined);
       parseJson(request, text, done);
     },
+  );
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => done(null, customerBodyFromForm(body.toString())),
   );
 
   app.setErrorHandler(legacyErrorHandler(refusalStatus, refused));
