@@ -31,6 +31,10 @@ import type { SmsProvider } from './sms/provider.js';
 import { openDatabase, migrateToLatest, type OpenedDatabase } from './store/connect.js';
 import { createStore } from './store/index.js';
 import { outboxQueue } from './store/outbox-queue.js';
+import { purgeExpired } from './store/retention.js';
+
+/** How often the retention purge runs. */
+const RETENTION_EVERY_MS = 3_600_000;
 import { sql } from 'kysely';
 
 export interface AppOptions {
@@ -147,13 +151,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   const receipts = metrics === undefined ? recorder : metrics.countReceipts(recorder);
   for (const provider of providers) {
-    provider.onReceipt?.((receipt) => {
-      receipts
-        .record(receipt)
-        .catch((error: unknown) =>
-          logger.error({ err: error, provider: provider.name }, 'receipt not recorded'),
-        );
-    });
+    // The promise settles the provider's answer: a receipt not recorded is refused, so the SMSC redelivers it.
+    provider.onReceipt?.((receipt) =>
+      receipts.record(receipt).then(
+        () => undefined,
+        (error: unknown) => {
+          logger.error({ err: error, provider: provider.name }, 'receipt not recorded');
+          throw error;
+        },
+      ),
+    );
   }
   const dispatcher = createDispatcher({
     queue: outboxQueue(database.db),
@@ -174,6 +181,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
     onOutcome: metrics?.countSmsOutcome,
   });
   wakeTarget.dispatcher = dispatcher;
+  // Finished verifications and messages are kept RETENTION_DAYS, then purged in small batches.
+  const retention = setInterval(() => {
+    purgeExpired(database.db, clock.now(), { keepDays: config.retentionDays }).catch((error: unknown) =>
+      logger.error({ err: error }, 'retention purge failed'),
+    );
+  }, RETENTION_EVERY_MS);
+  retention.unref();
   metrics?.watchSms({
     countUnfinished: () => outboxQueue(database.db).countUnfinished(),
     providers: providers.map((provider) => provider.name),
@@ -255,6 +269,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     database,
     logger,
     async close() {
+      clearInterval(retention);
       await http.close();
       await dispatcher.stop();
       await Promise.all(providers.map((provider) => provider.close()));

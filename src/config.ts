@@ -58,6 +58,8 @@ export interface Config {
    * addresses/CIDRs); otherwise every client shares the proxy's address and its per-IP limit.
    */
   trustProxy: boolean | string;
+  /** Days finished verifications and messages are kept (delivery disputes, audits), then purged. */
+  retentionDays: number;
   /** Request bodies above this are refused with 413: OTP requests are tiny. */
   bodyLimitBytes: number;
   verification: VerificationPolicy;
@@ -276,6 +278,7 @@ export function loadConfig(env: Env = process.env): Config {
     webOtpDomain,
     publicUrl: (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/$/, ''),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    retentionDays: integer(env, 'RETENTION_DAYS', 30, 1, 3650),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
     verification: {
       codeLength,

@@ -67,7 +67,8 @@ export interface SmsProvider {
   /** Send one message; resolves once the provider accepted it, or throws SmsError. */
   send(message: OutgoingSms): Promise<SendResult>;
   /** Providers that push receipts over their own connection (SMPP deliver_sm) report them here. */
-  onReceipt?(listener: (receipt: DeliveryReceipt) => void): void;
+  /** The listener's promise rejects when the receipt was not recorded: the provider then asks for it again. */
+  onReceipt?(listener: (receipt: DeliveryReceipt) => void | Promise<void>): void;
   /**
    * Providers that report receipts by webhook verify and parse the callback here.
    * Throws SmsError('unauthorized') when the signature does not verify.

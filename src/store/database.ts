@@ -108,6 +108,8 @@ export interface SmsMessagesTable {
   error_message: string | null;
   verification_id: string | null;
   client_id: string | null;
+  /** Set by each claim; an outcome is recorded only under the claim that is still current. */
+  claim_id: Generated<string | null>;
   created_at: Timestamp;
   sending_at: Timestamp | null;
   sent_at: Timestamp | null;

@@ -21,9 +21,6 @@ export interface ClaimedMessage {
   leaseUntil: Date;
 }
 
-/** claim_id comes with migration 2026_11_23_40_outbox_claims; database.ts does not list it yet. */
-type ClaimsDatabase = { sms_messages: { claim_id: string | null } };
-
 export interface SentOutcome {
   provider: string;
   providerRef: string;
@@ -35,8 +32,7 @@ export interface SentOutcome {
   currency: string | null;
 }
 
-export function outboxQueue(database: Kysely<Database>) {
-  const db = database.withTables<ClaimsDatabase>();
+export function outboxQueue(db: Kysely<Database>) {
   /** The row as this claim left it: still sending, and not claimed again since. */
   const stillClaimed = (id: string, claimId: string) =>
     db

@@ -50,7 +50,7 @@ function plan(
   switch (kind) {
     case 'smpp': {
       const config = parseSmppUrl(url);
-      return ({ logger }) => createSmppProvider(config, { name, logger });
+      return ({ logger, now }) => createSmppProvider(config, { name, logger, now });
     }
     case 'twilio': {
       const config = parseTwilioUrl(url);

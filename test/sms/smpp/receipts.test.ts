@@ -113,7 +113,9 @@ describe('SMPP delivery receipts', () => {
     // An unknown id waits one submit timeout for a late submit_sm_resp before it is emitted as written.
     const provider = providerFor(server, { submit_timeout_ms: 200 });
     const emitted: DeliveryReceipt[] = [];
-    provider.onReceipt?.((receipt) => emitted.push(receipt));
+    provider.onReceipt?.((receipt) => {
+      emitted.push(receipt);
+    });
     const arriving = receipts(provider, 2);
     const result = await provider.send(otp('hello'));
 
