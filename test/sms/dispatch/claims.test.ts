@@ -24,8 +24,10 @@ class HeldProvider implements SmsProvider {
   async close(): Promise<void> {}
 }
 
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setImmediate(resolve));
+/** Waits for the dispatcher's claim to reach the provider: a database round trip, slow on a busy machine. */
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
   if (!check()) throw new Error('the provider never got the send');
 }
 
