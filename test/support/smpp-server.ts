@@ -539,7 +539,7 @@ export async function startSmppServer(options: SmppServerOptions): Promise<TestS
       const delivered = deliver(systemId, fields);
       return delivered ?? Promise.reject(new Error(`no bound session for ${systemId}`));
     },
-    waitFor(check, what, timeoutMs = 5_000) {
+    waitFor(check, what, timeoutMs = 15_000) {
       if (check()) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const onChange = (): void => {

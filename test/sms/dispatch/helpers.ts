@@ -56,7 +56,7 @@ export async function messageOf(h: Harness, id: string): Promise<WireMessage> {
 export async function eventually<T>(
   check: () => Promise<T | undefined | false>,
   what: string,
-  timeoutMs = 5_000,
+  timeoutMs = 15_000, // a ceiling, not a pace: generous for a busy 2-core CI machine
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

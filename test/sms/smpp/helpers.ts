@@ -57,7 +57,7 @@ export function otp(text: string, to = '+249912345678'): OutgoingSms {
 export function receipts(
   provider: SmsProvider,
   count: number,
-  timeoutMs = 5_000,
+  timeoutMs = 15_000, // a ceiling, not a pace: generous for a busy 2-core CI machine
 ): Promise<DeliveryReceipt[]> {
   const seen: DeliveryReceipt[] = [];
   return new Promise((resolve, reject) => {
