@@ -5,7 +5,7 @@ import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import { DomainError, type ErrorDetail } from './errors.js';
 import { hashPassword, passwordMatches } from './passwords.js';
 import { toE164 } from './phones.js';
-import type { Clock, CustomerPatch, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
+import type { Clock, CustomerPatch, PhoneRateLimiter, Store } from './ports.js';
 import type { Customer, CustomerRecord, Locale, Verification } from './types.js';
 import type { Verifications } from './verifications.js';
 
@@ -74,7 +74,6 @@ export function createCustomers(deps: {
   store: Store;
   clock: Clock;
   verifications: Verifications;
-  outbox: OutboxSignal;
   /** Password guesses per identity: the same budget as requests per phone. */
   guessLimiter: PhoneRateLimiter;
 }) {
@@ -178,7 +177,6 @@ export function createCustomers(deps: {
           verification: await deps.verifications.viewWithin(tx, verification),
         };
       });
-      deps.outbox.messagesQueued();
       deps.verifications.announceStarted(result.verification);
       return result;
     },

@@ -64,7 +64,6 @@ export function createDomain(deps: DomainDeps) {
     store,
     clock,
     verifications,
-    outbox: deps.outbox,
     guessLimiter: deps.phoneLimiter,
   });
   const phoneChange = createPhoneChange({

@@ -117,7 +117,6 @@ export function createPhoneChange(
         verification: await deps.verifications.viewWithin(tx, verification),
       };
     });
-    deps.outbox.messagesQueued();
     deps.verifications.announceStarted(result.verification);
     return result;
   }

@@ -255,8 +255,9 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
   return {
     startWithin,
 
-    /** Tells the events that a verification started by startWithin was committed. */
+    /** After the commit of a startWithin: wakes the dispatcher for its text and counts the start. */
     announceStarted(started: Pick<Verification, 'purpose'>): void {
+      deps.outbox.messagesQueued();
       events.verificationStarted(started.purpose);
     },
 
