@@ -34,8 +34,8 @@ async function count(query: ReturnType<typeof sql<{ id: string }>>, db: Kysely<D
 }
 
 /**
- * Deletes finished messages (their parts go with them, by cascade, and the sends that name them) and finished
- * verifications (never a pending one, never one a customer points at) last touched before now - keepDays, and
+ * Deletes finished messages (their parts go with them, by cascade, and the sends that name them) and
+ * verifications expired and last touched before now - keepDays (never one a customer points at), and
  * phone guards with no failures and no lock in force, idle for a day.
  */
 export async function purgeExpired(
@@ -69,7 +69,9 @@ export async function purgeExpired(
       sql<{ id: string }>`
         WITH doomed AS (
           SELECT v.id FROM verifications v
-          WHERE v.status <> 'pending' AND v.updated_at < ${cutoff} AND v.expires_at < ${cutoff}
+          -- Past its expiry by the kept days, a verification is over even if no check ever wrote 'expired'
+          -- on it (most codes are never checked): only a customer's pointer keeps it.
+          WHERE v.updated_at < ${cutoff} AND v.expires_at < ${cutoff}
             AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.pending_verification_id = v.id)
             AND NOT EXISTS (
               SELECT 1 FROM sms_messages m
