@@ -16,7 +16,7 @@ import { systemClock, type Clock } from './domain/ports.js';
 import { sendNativeError } from './http/errors.js';
 import { registerFaces } from './faces/index.js';
 import type { HttpApp } from './faces/context.js';
-import { HealthReply } from './faces/native/routes.js';
+import { HealthReply } from './faces/native/schemas.js';
 import { createRateLimits } from './limits/rate-limits.js';
 import { createLogger } from './logger.js';
 import { registerMetricsEndpoint } from './http/metrics-endpoint.js';
@@ -162,8 +162,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
       ),
     );
   }
+  const outbox = outboxQueue(database.db);
   const dispatcher = createDispatcher({
-    queue: outboxQueue(database.db),
+    queue: outbox,
     providers,
     box: domain.box,
     clock,
@@ -189,7 +190,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   }, RETENTION_EVERY_MS);
   retention.unref();
   metrics?.watchSms({
-    countUnfinished: () => outboxQueue(database.db).countUnfinished(),
+    countUnfinished: () => outbox.countUnfinished(),
     providers: providers.map((provider) => provider.name),
     breakerState: (provider) => dispatcher.breakerState(provider),
   });

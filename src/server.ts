@@ -36,6 +36,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // Provider URLs and routes are checked while the app is built: still a configuration error (exit 2).
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(
     `otpgate failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
   );

@@ -1,6 +1,5 @@
 /** The native REST API (/v1): validate, call the domain, map. Nothing else lives here. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { requireClient } from '../../http/auth.js';
 import type { FaceContext } from '../context.js';
 import { customerToWire, messageToWire, verificationToWire } from './map.js';
@@ -246,5 +245,3 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     async (request) => messageToWire(await domain.message(request.params.id, clientId(request))),
   );
 };
-
-export const HealthReply = Type.Object({ status: Type.Literal('ok'), database: Type.String() });

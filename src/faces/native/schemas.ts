@@ -195,3 +195,5 @@ export const PhoneChangeBody = Type.Object(
 
 export const PhoneChangeReply = Type.Object({ customer: Customer, verification: Verification });
 export const RegisterReply = Type.Object({ customer: Customer, verification: Verification });
+
+export const HealthReply = Type.Object({ status: Type.Literal('ok'), database: Type.String() });
