@@ -132,7 +132,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   const clients = createClients({ store, box: domain.box, clock });
   if (config.bootstrapClient !== undefined) {
-    await clients.upsert(config.bootstrapClient.code, config.bootstrapClient.key);
+    const { code, key, tenant } = config.bootstrapClient;
+    await clients.upsert(code, key, tenant);
   }
   const providers =
     options.providers ??
@@ -204,6 +205,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   http.decorateRequest('client', null);
+  http.decorateRequest('tenantWithoutAuth', config.facesWithoutAuthTenant);
   http.setErrorHandler((error, request, reply) => sendNativeError(error, request, reply));
   http.setNotFoundHandler((request, reply) =>
     sendNativeError(Object.assign(new Error('not found'), { statusCode: 404 }), request, reply),

@@ -8,24 +8,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { WEB_OTP_HOST } from './sms/templates.js';
 import { readPriceTable, type PriceTable } from './sms/pricing.js';
+import { isClientCode } from './domain/clients.js';
+import type { PasswordPolicy, VerificationPolicy } from './domain/policies.js';
+import { UNNAMED_TENANT } from './domain/types.js';
 
-export interface VerificationPolicy {
-  /** Digits per code. 6 by default (NIST 800-63B 5.1.3.1 minimum for OOB secrets); 4 to 10 allowed. */
-  codeLength: number;
-  /** How long a code stays valid: 10 minutes (NIST 800-63B 5.1.3.1 recommends at most 10). */
-  ttlSeconds: number;
-  /** Checks allowed per verification before it is spent (Twilio Verify's default is 5). */
-  maxChecks: number;
-  /** Sends (first send and resends) allowed per phone in the send window: SMS pumping and cost guard. */
-  maxSendsPerPhone: number;
-  sendWindowSeconds: number;
-  /** Failed checks per phone across all its verifications before a lock-out (NIST 800-63B 5.2.2). */
-  maxFailedChecksPerPhone: number;
-  /** How long a phone stays locked once it reached that count. */
-  phoneLockoutSeconds: number;
-  /** Test numbers with fixed codes: no SMS is sent (for app-store reviewers). E.164 -> code. */
-  testNumbers: Map<string, string>;
-}
+export type { VerificationPolicy } from './domain/policies.js';
 
 export interface RateLimitPolicy {
   /** Requests per IP per minute on the API (a burst guard, not a quota). */
@@ -43,7 +30,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
-  bootstrapClient: { code: string; key: string } | undefined;
+  /** BOOTSTRAP_CLIENT: code:key or code:key:tenant (the tenant defaults to the code). */
+  bootstrapClient: { code: string; key: string; tenant: string } | undefined;
   /** Server secret keying the code HMAC and sealing stored secrets. */
   codeSecret: Buffer;
   logLevel: string;
@@ -63,9 +51,15 @@ export interface Config {
   /** Request bodies above this are refused with 413: OTP requests are tiny. */
   bodyLimitBytes: number;
   verification: VerificationPolicy;
+  passwords: PasswordPolicy;
   rateLimits: RateLimitPolicy;
   /** Legacy faces whose client authentication is switched off, for a drop-in migration (FACES_WITHOUT_AUTH). */
   facesWithoutAuth: ReadonlySet<string>;
+  /**
+   * The tenant those faces act in (FACES_WITHOUT_AUTH_TENANT): by default the unnamed one, which only they
+   * see; name a tenant to let them share its customers with the keyed clients of a migration.
+   */
+  facesWithoutAuthTenant: string;
   /** Comma-separated provider URLs in failover order; empty means the dev outbox file. */
   smsProviders: string[];
   /** How long a claimed outbox message stays leased to one dispatcher before another may take it. */
@@ -127,15 +121,16 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
 
 function parseBootstrapClient(raw: string | undefined): Config['bootstrapClient'] {
   if (raw === undefined || raw === '') return undefined;
-  const at = raw.indexOf(':');
-  const code = raw.slice(0, at);
-  const key = raw.slice(at + 1);
-  if (at <= 0 || !/^[A-Za-z0-9_.-]{1,64}$/.test(code)) {
-    throw new ConfigError('BOOTSTRAP_CLIENT', 'must be code:key with a code of letters, digits, _ . -');
+  const [code = '', key = '', tenant = code, ...rest] = raw.split(':');
+  if (rest.length > 0 || !isClientCode(code) || !isClientCode(tenant)) {
+    throw new ConfigError(
+      'BOOTSTRAP_CLIENT',
+      'must be code:key or code:key:tenant, with a code and tenant of letters, digits, _ . - and no ":" in the key',
+    );
   }
   // A client key is a bearer secret: short keys are guessable.
   if (key.length < 16) throw new ConfigError('BOOTSTRAP_CLIENT', 'key must be at least 16 characters');
-  return { code, key };
+  return { code, key, tenant };
 }
 
 function parseTestNumbers(raw: string | undefined, codeLength: number): Map<string, string> {
@@ -199,6 +194,14 @@ function parseTrustProxy(raw: string | undefined): boolean | string {
 }
 
 const LEGACY_FACES = ['customers', 'cbss', 'menuapp', 'bitel'];
+
+function parseTenant(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return UNNAMED_TENANT;
+  if (!isClientCode(raw)) {
+    throw new ConfigError('FACES_WITHOUT_AUTH_TENANT', 'must be 1 to 64 letters, digits, _ . or -');
+  }
+  return raw;
+}
 
 function parseFacesWithoutAuth(raw: string | undefined): ReadonlySet<string> {
   const faces = (raw ?? '')
@@ -288,7 +291,22 @@ export function loadConfig(env: Env = process.env): Config {
       sendWindowSeconds: integer(env, 'SEND_WINDOW_SECONDS', 600, 60, 86400),
       maxFailedChecksPerPhone: integer(env, 'MAX_FAILED_CHECKS_PER_PHONE', 10, 1, 1000),
       phoneLockoutSeconds: integer(env, 'PHONE_LOCKOUT_SECONDS', 3600, 60, 7 * 86400),
+      // 30 guesses an hour at a 6-digit code: odds under 1e-4 per phone per hour (docs/security.md).
+      maxFailedChecksPerPhoneAllTenants: integer(
+        env,
+        'MAX_FAILED_CHECKS_PER_PHONE_ALL_TENANTS',
+        30,
+        1,
+        10_000,
+      ),
+      allTenantsWindowSeconds: 3600,
       testNumbers: parseTestNumbers(env.TEST_NUMBERS, codeLength),
+    },
+    // OWASP ASVS 2.2.1 / NIST 800-63B 5.2.2: 10 failures, then 15 minutes doubling per repeat up to a day.
+    passwords: {
+      maxFailures: integer(env, 'MAX_PASSWORD_FAILURES', 10, 1, 100),
+      lockSeconds: integer(env, 'PASSWORD_LOCK_SECONDS', 900, 1, 86400),
+      maxLockSeconds: integer(env, 'PASSWORD_LOCK_MAX_SECONDS', 86400, 1, 30 * 86400),
     },
     rateLimits: {
       perIpPerMinute: integer(env, 'RATE_LIMIT_IP_PER_MINUTE', 600, 1, 1_000_000),
@@ -296,6 +314,7 @@ export function loadConfig(env: Env = process.env): Config {
       perPhonePerMinute: integer(env, 'RATE_LIMIT_PHONE_PER_MINUTE', 10, 1, 10_000),
     },
     facesWithoutAuth: parseFacesWithoutAuth(env.FACES_WITHOUT_AUTH),
+    facesWithoutAuthTenant: parseTenant(env.FACES_WITHOUT_AUTH_TENANT),
     smsProviders,
     smsLeaseSeconds: integer(env, 'SMS_LEASE_SECONDS', 30, 5, 3600),
     smsPollMs: integer(env, 'SMS_POLL_MS', 1000, 10, 60_000),

@@ -61,26 +61,31 @@ async function onRegistry<T>(context: CommandContext, work: (registry: ClientReg
 
 const create: Command = {
   words: ['clients', 'create'],
-  usage: '<code> [--name <name>] [--rotate]',
+  usage: '<code> [--name <name>] [--tenant <tenant>] [--rotate]',
   summary: 'create an API client with a new random key, printed once',
   details: `Creates the client and prints its key on stdout, once: otpgate keeps only its hash (and a copy
 sealed under CODE_SECRET for the legacy faces that sign with it), and will not show it again.
 Clients send it as "Authorization: Bearer <key>".
 
 Options:
-  --name <name>  a name for people (default: the code)
-  --rotate       give an existing client a new key instead; its old key stops working`,
+  --name <name>      a name for people (default: the code)
+  --tenant <tenant>  the organisation whose customers the client shares with its other clients
+                     (default: the code, a tenant of its own)
+  --rotate           give an existing client a new key instead; its old key stops working`,
   async run(args, context) {
     const { values, positionals } = parseCommandArgs(
       create,
       args,
-      { name: { type: 'string' }, rotate: { type: 'boolean' } },
+      { name: { type: 'string' }, tenant: { type: 'string' }, rotate: { type: 'boolean' } },
       ['<code>'],
     );
     const code = checkedCode(create, positionals[0]);
     const name = values.name?.trim();
-    if (values.rotate && name !== undefined) {
-      throw new UsageError('--rotate keeps the name: leave out --name', create);
+    if (values.rotate && (name !== undefined || values.tenant !== undefined)) {
+      throw new UsageError('--rotate keeps the name and tenant: leave out --name and --tenant', create);
+    }
+    if (values.tenant !== undefined && !isClientCode(values.tenant)) {
+      throw new UsageError(`the tenant "${values.tenant}" must be 1 to 64 letters, digits, _ . or -`, create);
     }
     if (name !== undefined && (name === '' || name.length > MAX_NAME_LENGTH)) {
       throw new UsageError(`--name must be 1 to ${MAX_NAME_LENGTH} characters`, create);
@@ -95,7 +100,7 @@ Options:
         );
       }
       return explainRefusals(code, () =>
-        values.rotate ? registry.rotate(code) : registry.create(code, name),
+        values.rotate ? registry.rotate(code) : registry.create(code, name, values.tenant),
       );
     });
     if (values.rotate) {
@@ -110,7 +115,8 @@ Options:
       }
     } else {
       context.tell(
-        `Created API client "${client.code}" (${client.name}). Its key is below, shown this once: ` +
+        `Created API client "${client.code}" (${client.name}) in tenant "${client.tenant}". ` +
+          'Its key is below, shown this once: ' +
           'otpgate will not show it again, so store it now.',
       );
     }
@@ -121,14 +127,20 @@ Options:
 const list: Command = {
   words: ['clients', 'list'],
   usage: '[--json]',
-  summary: 'list the API clients: code, name, active, created (never keys)',
+  summary: 'list the API clients: code, name, tenant, active, created (never keys)',
   details: `Options:
   --json  one JSON array, for scripts`,
   async run(args, context) {
     const { values } = parseCommandArgs(list, args, { json: { type: 'boolean' } }, []);
     const clients = await onRegistry(context, (registry) => registry.list());
     if (values.json) {
-      const rows = clients.map(({ code, name, active, createdAt }) => ({ code, name, active, createdAt }));
+      const rows = clients.map(({ code, name, tenant, active, createdAt }) => ({
+        code,
+        name,
+        tenant,
+        active,
+        createdAt,
+      }));
       context.print(JSON.stringify(rows, null, 2));
       return;
     }
@@ -136,8 +148,14 @@ const list: Command = {
       context.tell('No API clients yet: "otpgate clients create <code>" makes one.');
       return;
     }
-    const rows = clients.map((c) => [c.code, c.name, c.active ? 'yes' : 'no', utcMinute(c.createdAt)]);
-    context.print(table([['CODE', 'NAME', 'ACTIVE', 'CREATED'], ...rows]));
+    const rows = clients.map((c) => [
+      c.code,
+      c.name,
+      c.tenant,
+      c.active ? 'yes' : 'no',
+      utcMinute(c.createdAt),
+    ]);
+    context.print(table([['CODE', 'NAME', 'TENANT', 'ACTIVE', 'CREATED'], ...rows]));
   },
 };
 

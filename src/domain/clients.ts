@@ -38,14 +38,15 @@ export function createClients(deps: { store: Store; box: SecretBox; clock: Clock
       return client;
     },
 
-    /** Creates the client, or gives an existing one this key (BOOTSTRAP_CLIENT, the CLI). */
-    async upsert(code: string, key: string, name = code): Promise<ApiClient> {
+    /** Creates the client, or gives an existing one this key and tenant (BOOTSTRAP_CLIENT). */
+    async upsert(code: string, key: string, tenant = code, name = code): Promise<ApiClient> {
       cache.clear();
       signingKeys.clear();
       return deps.store.clients.upsert({
         id: randomUUID(),
         code,
         name,
+        tenant,
         keyHash: hashClientKey(key),
         keySealed: deps.box.seal(key),
         now: deps.clock.now(),
@@ -72,7 +73,7 @@ export function createClients(deps: { store: Store; box: SecretBox; clock: Clock
 
 export type Clients = ReturnType<typeof createClients>;
 
-/** Letters, digits, _ . - (the same rule as BOOTSTRAP_CLIENT): codes appear in logs and legacy signatures. */
+/** Client codes and tenant names: letters, digits, _ . - (they appear in logs and legacy signatures). */
 export function isClientCode(code: string): boolean {
   return /^[A-Za-z0-9_.-]{1,64}$/.test(code);
 }
@@ -114,16 +115,20 @@ export function createClientRegistry(deps: { store: ClientRegistryStore; box: Se
 
   return {
     /** A new client with a new key; the key is returned once and kept only as a hash and sealed. */
-    async create(code: string, name = code): Promise<{ client: ApiClient; key: string }> {
+    async create(code: string, name = code, tenant = code): Promise<{ client: ApiClient; key: string }> {
+      const problem = 'letters, digits, _ . - only, at most 64';
       if (!isClientCode(code)) {
-        const problem = 'letters, digits, _ . - only, at most 64';
         throw new DomainError('invalid_request', { details: [{ field: '/code', problem }] });
+      }
+      if (!isClientCode(tenant)) {
+        throw new DomainError('invalid_request', { details: [{ field: '/tenant', problem }] });
       }
       const key = generateClientKey();
       const client = await deps.store.insert({
         id: randomUUID(),
         code,
         name,
+        tenant,
         ...sealedKey(key),
         now: deps.clock.now(),
       });

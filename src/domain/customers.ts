@@ -3,10 +3,11 @@ import { randomUUID } from 'node:crypto';
 import countries from 'i18n-iso-countries';
 import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import { DomainError, type ErrorDetail } from './errors.js';
-import { hashPassword, passwordMatches } from './passwords.js';
+import type { PasswordBudgets } from './password-budget.js';
+import { hashPassword } from './passwords.js';
 import { toE164 } from './phones.js';
 import type { Clock, CustomerPatch, PhoneRateLimiter, Store } from './ports.js';
-import type { Customer, CustomerRecord, Locale, Verification } from './types.js';
+import type { Caller, Customer, CustomerRecord, Locale, Verification } from './types.js';
 import type { Verifications } from './verifications.js';
 
 /** Field limits of the CUSTOMERS system, which our legacy face must keep. */
@@ -66,7 +67,7 @@ function countryIdOf(e164: string): number | null {
 }
 
 export function toPublicCustomer(record: CustomerRecord): Customer {
-  const { passwordHash: _hash, ownerClientId: _owner, ...customer } = record;
+  const { passwordHash: _hash, ownerClientId: _owner, tenant: _tenant, ...customer } = record;
   return customer;
 }
 
@@ -74,18 +75,19 @@ export function createCustomers(deps: {
   store: Store;
   clock: Clock;
   verifications: Verifications;
-  /** Password guesses per identity: the same budget as requests per phone. */
+  passwords: PasswordBudgets;
+  /** Password guesses per identity and minute: the same burst budget as requests per phone. */
   guessLimiter: PhoneRateLimiter;
 }) {
   const { store, clock } = deps;
 
-  async function findRecord(id: string): Promise<CustomerRecord> {
-    const customer = await store.customers.findById(id);
+  /** The tenant's customer; another tenant's answers exactly like one that does not exist. */
+  async function findRecord(id: string, tenant: string): Promise<CustomerRecord> {
+    const customer = await store.customers.findById(tenant, id);
     if (customer === undefined) throw new DomainError('customer_not_found');
     return customer;
   }
 
-  /** The customer whose phone (international form) or email is `identity`. */
   /** One spelling per identity: a lower-cased email or an E.164 number (so "+971 50…" and "+97150…" are one). */
   function identityKey(identity: string): string {
     const trimmed = identity.trim();
@@ -97,10 +99,10 @@ export function createCustomers(deps: {
     }
   }
 
-  async function recordByIdentity(identity: string): Promise<CustomerRecord | undefined> {
-    const key = identityKey(identity);
-    if (key.includes('@')) return store.customers.findByEmail(key);
-    return key.startsWith('+') ? store.customers.findByPhone(key) : undefined;
+  /** The tenant's customer whose phone (international form) or email is `key` (see identityKey). */
+  async function recordByIdentity(key: string, tenant: string): Promise<CustomerRecord | undefined> {
+    if (key.includes('@')) return store.customers.findByEmail(tenant, key);
+    return key.startsWith('+') ? store.customers.findByPhone(tenant, key) : undefined;
   }
 
   // Verified against when no customer matches, so a wrong identity costs as long as a wrong password.
@@ -110,28 +112,33 @@ export function createCustomers(deps: {
     findRecord,
 
     /** The customer an identity (phone or email) names, without a password: for a session already signed in. */
-    async findByIdentity(identity: string): Promise<Customer | undefined> {
-      const found = await recordByIdentity(identity);
+    async findByIdentity(identity: string, tenant: string): Promise<Customer | undefined> {
+      const found = await recordByIdentity(identityKey(identity), tenant);
       return found && toPublicCustomer(found);
     },
 
     /**
-     * The customer whose phone (international form) or email is `identity` and whose password this is.
-     * Any mismatch answers wrong_password alike, in about the same time.
+     * The tenant's customer whose phone (international form) or email is `identity` and whose password
+     * this is, within the customer's password budget. Any mismatch answers wrong_password alike, in about
+     * the same time; an identity nobody has spends and locks a budget of its own, just the same.
      */
-    async authenticate(identity: string, password: string): Promise<Customer> {
+    async authenticate(identity: string, password: string, tenant: string): Promise<Customer> {
+      const key = identityKey(identity);
       // Counted before the look-up, so a known and an unknown identity spend alike.
-      await deps.guessLimiter.consume(`login:${identityKey(identity)}`);
-      const found = await recordByIdentity(identity);
-      const matches = await passwordMatches(found?.passwordHash ?? (await decoyHash), password);
+      await deps.guessLimiter.consume(`login:${tenant}:${key}`);
+      const found = await recordByIdentity(key, tenant);
       // An inactive customer answers like a wrong password: nothing tells it apart.
-      if (found === undefined || !matches || !found.active) throw new DomainError('wrong_password');
+      const matches =
+        found === undefined
+          ? await deps.passwords.check({ tenant, unknownIdentity: key }, await decoyHash, password, false)
+          : await deps.passwords.check({ customerId: found.id }, found.passwordHash, password, found.active);
+      if (found === undefined || !matches) throw new DomainError('wrong_password');
       return toPublicCustomer(found);
     },
 
     async register(
       input: RegisterCustomerInput,
-      context: { clientId: string | null; locale?: Locale },
+      context: { caller: Caller; locale?: Locale },
     ): Promise<{ customer: Customer; verification: Verification }> {
       const details = lengthProblems(input);
       let phone: string | undefined;
@@ -149,7 +156,8 @@ export function createCustomers(deps: {
       const result = await store.transaction(async (tx) => {
         const customer = await tx.customers.insert({
           id: randomUUID(),
-          ownerClientId: context.clientId,
+          ownerClientId: context.caller.clientId,
+          tenant: context.caller.tenant,
           nameEn: input.nameEn,
           nameAr: input.nameAr ?? null,
           email: input.email,
@@ -168,7 +176,7 @@ export function createCustomers(deps: {
             purpose: 'signup',
             locale: context.locale ?? 'en',
             customerId: customer.id,
-            clientId: context.clientId,
+            caller: context.caller,
           },
           now,
         );
@@ -181,12 +189,12 @@ export function createCustomers(deps: {
       return result;
     },
 
-    async get(id: string): Promise<Customer> {
-      return toPublicCustomer(await findRecord(id));
+    async get(id: string, tenant: string): Promise<Customer> {
+      return toPublicCustomer(await findRecord(id, tenant));
     },
 
-    async getByNumber(number: number): Promise<Customer> {
-      const customer = await store.customers.findByNumber(number);
+    async getByNumber(number: number, tenant: string): Promise<Customer> {
+      const customer = await store.customers.findByNumber(tenant, number);
       if (customer === undefined) throw new DomainError('customer_not_found');
       return toPublicCustomer(customer);
     },
@@ -200,20 +208,24 @@ export function createCustomers(deps: {
       customerId: string,
       verificationId: string,
       code: string,
-      clientId: string | null,
+      tenant: string,
     ): Promise<Customer> {
-      await findRecord(customerId);
-      const sent = await deps.verifications.get(verificationId, clientId);
+      await findRecord(customerId, tenant);
+      const sent = await deps.verifications.get(verificationId, tenant);
       if (sent.customerId !== customerId || sent.purpose !== 'signup') {
         throw new DomainError('verification_not_found');
       }
-      await deps.verifications.confirm(verificationId, code, clientId);
-      return toPublicCustomer(await findRecord(customerId));
+      await deps.verifications.confirm(verificationId, code, tenant);
+      return toPublicCustomer(await findRecord(customerId, tenant));
     },
 
     /** A page of customers in registration order; the cursor is the last number seen. */
-    async list(afterNumber: number, limit: number): Promise<{ customers: Customer[]; next: number | null }> {
-      const rows = await store.customers.list(afterNumber, limit + 1);
+    async list(
+      tenant: string,
+      afterNumber: number,
+      limit: number,
+    ): Promise<{ customers: Customer[]; next: number | null }> {
+      const rows = await store.customers.list(tenant, afterNumber, limit + 1);
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
@@ -222,11 +234,11 @@ export function createCustomers(deps: {
       };
     },
 
-    async update(id: string, input: UpdateCustomerInput): Promise<Customer> {
+    async update(id: string, tenant: string, input: UpdateCustomerInput): Promise<Customer> {
       const details = lengthProblems(input);
       if (details.length > 0) throw new DomainError('invalid_request', { details });
       const patch: CustomerPatch = { ...input };
-      const updated = await store.customers.update(id, patch, clock.now());
+      const updated = await store.customers.update(tenant, id, patch, clock.now());
       if (updated === undefined) throw new DomainError('customer_not_found');
       return toPublicCustomer(updated);
     },

@@ -115,6 +115,11 @@ export const ERRORS = {
     en: 'Too many wrong codes for this number: try again later.',
     ar: 'رموز خاطئة كثيرة لهذا الرقم: حاول لاحقًا.',
   },
+  password_locked: {
+    status: 429,
+    en: 'Too many wrong passwords: sign-in is locked for a while, try again later.',
+    ar: 'كلمات مرور خاطئة كثيرة: تسجيل الدخول مقفل لفترة، حاول لاحقًا.',
+  },
   rate_limited: { status: 429, en: 'Too many requests: try again later.', ar: 'طلبات كثيرة: حاول لاحقًا.' },
   internal_error: { status: 500, en: 'Something went wrong on our side.', ar: 'حدث خطأ من جانبنا.' },
   unavailable: {

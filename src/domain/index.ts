@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import { createCodeHasher } from './codes.js';
 import { createCustomers } from './customers.js';
+import { createPasswordBudget } from './password-budget.js';
 import { applyPhoneChange, createPhoneChange } from './phone-change.js';
 import type { Clock, DomainEvents, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
 import { createSecretBox } from './secret-box.js';
@@ -12,7 +13,7 @@ import { createVerifications, type ApprovalEffect, type MessageTexts } from './v
 export interface DomainDeps {
   config: Pick<
     Config,
-    'verification' | 'codeSecret' | 'appName' | 'webOtpDomain' | 'smsPrices' | 'smsCurrency'
+    'verification' | 'passwords' | 'codeSecret' | 'appName' | 'webOtpDomain' | 'smsPrices' | 'smsCurrency'
   >;
   store: Store;
   clock: Clock;
@@ -37,10 +38,10 @@ export function createDomain(deps: DomainDeps) {
   const onApproved: ApprovalEffect = async (tx, verification, now) => {
     if (verification.purpose === 'phone_change') return switchPhone(tx, verification, now);
     if (verification.purpose === 'signup' && verification.customerId !== null) {
-      const customer = await tx.customers.findById(verification.customerId);
+      const customer = await tx.customers.findById(verification.tenant, verification.customerId);
       // The code proves the number it went to; a customer who changed number since stays unverified.
       if (customer?.phone === verification.to) {
-        await tx.customers.update(customer.id, { phoneVerified: true }, now);
+        await tx.customers.update(verification.tenant, customer.id, { phoneVerified: true }, now);
       }
     }
   };
@@ -60,10 +61,12 @@ export function createDomain(deps: DomainDeps) {
     },
     onApproved,
   );
+  const passwords = createPasswordBudget({ store, clock, policy: config.passwords });
   const customers = createCustomers({
     store,
     clock,
     verifications,
+    passwords,
     guessLimiter: deps.phoneLimiter,
   });
   const phoneChange = createPhoneChange({
@@ -76,6 +79,7 @@ export function createDomain(deps: DomainDeps) {
     pricing,
     customers,
     verifications,
+    passwords,
   });
 
   return {
@@ -83,14 +87,10 @@ export function createDomain(deps: DomainDeps) {
     verifications,
     phoneChange,
     box,
-    async message(id: string, clientId: string | null) {
+    /** A message of the tenant's; another tenant's answers exactly like one that does not exist. */
+    async message(id: string, tenant: string) {
       const message = await store.messages.findById(id);
-      if (
-        message === undefined ||
-        (clientId !== null && message.clientId !== null && message.clientId !== clientId)
-      ) {
-        throw new DomainError('message_not_found');
-      }
+      if (message === undefined || message.tenant !== tenant) throw new DomainError('message_not_found');
       return message;
     },
     reference: store.reference,

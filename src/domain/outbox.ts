@@ -16,6 +16,7 @@ export interface QueueMessageInput {
   expiresAt: Date | null;
   verificationId: string | null;
   clientId: string | null;
+  tenant: string;
   now: Date;
 }
 
@@ -57,6 +58,7 @@ export async function queueMessage(
     expiresAt: input.expiresAt,
     verificationId: input.verificationId,
     clientId: input.clientId,
+    tenant: input.tenant,
     now: input.now,
   });
   return id;

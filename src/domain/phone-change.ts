@@ -5,12 +5,12 @@
  */
 import { DomainError } from './errors.js';
 import { queueMessage, type SmsPricing } from './outbox.js';
-import { passwordMatches } from './passwords.js';
+import type { PasswordBudgets } from './password-budget.js';
 import { countryOf, toE164 } from './phones.js';
 import type { Clock, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
 import type { SecretBox } from './secret-box.js';
 import { renderNoticeText } from '../sms/templates.js';
-import type { Customer, Locale, Verification, VerificationRecord } from './types.js';
+import type { Caller, Customer, Locale, Verification, VerificationRecord } from './types.js';
 import { toPublicCustomer, type Customers } from './customers.js';
 import type { MessageTexts, Verifications } from './verifications.js';
 
@@ -52,13 +52,14 @@ export function applyPhoneChange(deps: Pick<PhoneChangeDeps, 'box' | 'texts' | '
       expiresAt: new Date(now.getTime() + NOTICE_TTL_MS),
       verificationId: verification.id,
       clientId: verification.clientId,
+      tenant: verification.tenant,
       now,
     });
   };
 }
 
 export function createPhoneChange(
-  deps: PhoneChangeDeps & { customers: Customers; verifications: Verifications },
+  deps: PhoneChangeDeps & { customers: Customers; verifications: Verifications; passwords: PasswordBudgets },
 ) {
   const { store, clock } = deps;
 
@@ -66,7 +67,7 @@ export function createPhoneChange(
     newPhone: string;
     country?: string;
     locale?: Locale;
-    clientId: string | null;
+    caller: Caller;
   }
 
   /** password null: a trusted client vouches for the customer (see requestVouched). */
@@ -75,7 +76,8 @@ export function createPhoneChange(
     input: ChangeRequest,
     password: string | null,
   ): Promise<{ customer: Customer; verification: Verification }> {
-    const customer = await deps.customers.findRecord(customerId);
+    const { tenant, clientId } = input.caller;
+    const customer = await deps.customers.findRecord(customerId, tenant);
     // A number in national form is read in the country of the customer's current one.
     const country = input.country ?? countryOf(customer.phone);
     const newPhone = toE164(input.newPhone, { country, field: '/newPhone' });
@@ -84,15 +86,23 @@ export function createPhoneChange(
     if (password === null) {
       // Vouching is for the client that registered the customer: no other client (and no anonymous
       // caller) may move someone else's number without their password.
-      if (input.clientId === null || customer.ownerClientId !== input.clientId)
-        throw new DomainError('forbidden');
-    } else if (!(await passwordMatches(customer.passwordHash, password))) {
+      if (clientId === null || customer.ownerClientId !== clientId) throw new DomainError('forbidden');
+      if (!customer.active) throw new DomainError('forbidden');
+    } else if (
+      // The customer's one password budget; an inactive customer answers like a wrong password.
+      !(await deps.passwords.check(
+        { customerId: customer.id },
+        customer.passwordHash,
+        password,
+        customer.active,
+      ))
+    ) {
       throw new DomainError('wrong_password');
     }
-    // An inactive customer answers like a wrong password, vouched for or not.
-    if (!customer.active) throw new DomainError(password === null ? 'forbidden' : 'wrong_password');
     if (newPhone === customer.phone) throw new DomainError('phone_unchanged');
-    if ((await store.customers.findByPhone(newPhone)) !== undefined) throw new DomainError('phone_taken');
+    if ((await store.customers.findByPhone(tenant, newPhone)) !== undefined) {
+      throw new DomainError('phone_taken');
+    }
     const now = clock.now();
     const result = await store.transaction(async (tx) => {
       const verification = await deps.verifications.startWithin(
@@ -102,11 +112,12 @@ export function createPhoneChange(
           purpose: 'phone_change',
           locale: input.locale ?? 'en',
           customerId,
-          clientId: input.clientId,
+          caller: input.caller,
         },
         now,
       );
       const updated = await tx.customers.update(
+        tenant,
         customerId,
         { pendingPhone: newPhone, pendingVerificationId: verification.id },
         now,
@@ -136,12 +147,12 @@ export function createPhoneChange(
     },
 
     /** Confirms with the code; a wrong code is refused with code_incorrect (the check is counted). */
-    async confirm(customerId: string, code: string): Promise<Customer> {
-      const customer = await deps.customers.findRecord(customerId);
+    async confirm(customerId: string, code: string, tenant: string): Promise<Customer> {
+      const customer = await deps.customers.findRecord(customerId, tenant);
       if (customer.pendingVerificationId === null) throw new DomainError('no_pending_phone_change');
-      await deps.verifications.confirm(customer.pendingVerificationId, code);
+      await deps.verifications.confirm(customer.pendingVerificationId, code, tenant);
       deps.outbox.messagesQueued();
-      return deps.customers.get(customerId);
+      return deps.customers.get(customerId, tenant);
     },
   };
 }

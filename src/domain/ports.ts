@@ -27,6 +27,7 @@ export const systemClock: Clock = { now: () => new Date() };
 export interface NewCustomer {
   id: string;
   ownerClientId: string | null;
+  tenant: string;
   nameEn: string;
   nameAr: string | null;
   email: string;
@@ -57,21 +58,38 @@ export type CustomerPatch = Partial<
   >
 >;
 
-/** Unique violations surface as DomainError email_taken / phone_taken; bad foreign keys as invalid_reference. */
+/** A password budget: wrong passwords since the last success or lock, and the locks since the last success. */
+export interface PasswordBudget {
+  failures: number;
+  locks: number;
+  lockedUntil: Date | null;
+}
+
+/** Budgets by subject: a customer, or an identity nobody has (so both lock alike). */
+export interface PasswordBudgetStore {
+  /** Creates the subject's budget if needed and locks it for the transaction: guesses at it queue here. */
+  lock(subject: string, now: Date): Promise<PasswordBudget>;
+  save(subject: string, budget: PasswordBudget, now: Date): Promise<void>;
+}
+
+/**
+ * Every look-up and change is within one tenant: another tenant's customer is not found.
+ * Unique violations surface as DomainError email_taken / phone_taken; bad foreign keys as invalid_reference.
+ */
 export interface CustomerStore {
   insert(customer: NewCustomer): Promise<CustomerRecord>;
-  findById(id: string): Promise<CustomerRecord | undefined>;
-  findByNumber(number: number): Promise<CustomerRecord | undefined>;
-  findByPhone(phone: string): Promise<CustomerRecord | undefined>;
-  findByEmail(email: string): Promise<CustomerRecord | undefined>;
-  update(id: string, patch: CustomerPatch, now: Date): Promise<CustomerRecord | undefined>;
+  findById(tenant: string, id: string): Promise<CustomerRecord | undefined>;
+  findByNumber(tenant: string, number: number): Promise<CustomerRecord | undefined>;
+  findByPhone(tenant: string, phone: string): Promise<CustomerRecord | undefined>;
+  findByEmail(tenant: string, email: string): Promise<CustomerRecord | undefined>;
+  update(tenant: string, id: string, patch: CustomerPatch, now: Date): Promise<CustomerRecord | undefined>;
   /**
    * Switches to the number a phone change verified, only while that change is still the pending one
    * (a newer request wins); answers the number it replaced, or undefined when nothing was switched.
    */
   switchPhone(id: string, verificationId: string, phone: string, now: Date): Promise<string | undefined>;
-  /** Customers in registration order, after the given number. */
-  list(afterNumber: number, limit: number): Promise<CustomerRecord[]>;
+  /** A tenant's customers in registration order, after the given number. */
+  list(tenant: string, afterNumber: number, limit: number): Promise<CustomerRecord[]>;
 }
 
 export interface NewVerification {
@@ -81,6 +99,7 @@ export interface NewVerification {
   locale: Locale;
   customerId: string | null;
   clientId: string | null;
+  tenant: string;
   codeHash: string;
   maxChecks: number;
   expiresAt: Date;
@@ -108,19 +127,32 @@ export interface VerificationStore {
   takeCheck(id: string, now: Date): Promise<VerificationRecord | undefined>;
   /** Moves a pending verification to another status; false when it was no longer pending. */
   finish(id: string, status: Exclude<VerificationStatus, 'pending'>, now: Date): Promise<boolean>;
-  /** Cancels the pending verifications of a phone and purpose (a new one replaces them). */
-  cancelPending(phone: string, purpose: Purpose, clientId: string | null, now: Date): Promise<string[]>;
+  /** Cancels the pending verifications of a phone, purpose, tenant and customer (a new one replaces them). */
+  cancelPending(
+    key: { phone: string; purpose: Purpose; tenant: string; customerId: string | null },
+    now: Date,
+  ): Promise<string[]>;
 }
 
+/** Failed checks of a phone for one tenant, or (tenant ALL_TENANTS) for all of them within a window. */
 export interface PhoneGuard {
   phone: string;
+  tenant: string;
   failedChecks: number;
   lockedUntil: Date | null;
+  /** When the all-tenants count started; null for a tenant's guard, whose count has no window. */
+  windowStartedAt: Date | null;
 }
 
+/** The tenant name of the guard that counts a phone's failures across every tenant (no tenant is named so). */
+export const ALL_TENANTS = '*';
+
 export interface PhoneGuardStore {
-  /** Creates the phone's guard row if needed and locks it for the transaction: serializes sends and checks per phone. */
-  lock(phone: string, now: Date): Promise<PhoneGuard>;
+  /**
+   * Creates the phone's guards (the tenant's and the all-tenants one) if needed and locks both for the
+   * transaction, in that order: sends and checks to one phone queue here.
+   */
+  lock(phone: string, tenant: string, now: Date): Promise<{ tenant: PhoneGuard; allTenants: PhoneGuard }>;
   save(guard: PhoneGuard, now: Date): Promise<void>;
 }
 
@@ -140,6 +172,7 @@ export interface NewMessage {
   expiresAt: Date | null;
   verificationId: string | null;
   clientId: string | null;
+  tenant: string;
   now: Date;
 }
 
@@ -147,8 +180,8 @@ export interface MessageStore {
   enqueue(message: NewMessage): Promise<void>;
   /** Fails the still-queued OTP texts of these verifications: their codes no longer work, so they are never sent. */
   retireQueuedOtps(verificationIds: readonly string[], now: Date): Promise<void>;
-  /** OTP messages queued to a phone since a moment, and the oldest of them (when the window frees up). */
-  countOtpSince(phone: string, since: Date): Promise<{ count: number; oldest: Date | null }>;
+  /** A tenant's OTP messages queued to a phone since a moment, and the oldest of them (when the window frees up). */
+  countOtpSince(phone: string, tenant: string, since: Date): Promise<{ count: number; oldest: Date | null }>;
   findById(id: string): Promise<SmsMessage | undefined>;
 }
 
@@ -156,6 +189,7 @@ export interface NewClient {
   id: string;
   code: string;
   name: string;
+  tenant: string;
   keyHash: string;
   keySealed: string;
   now: Date;
@@ -176,6 +210,7 @@ export interface Store {
   customers: CustomerStore;
   verifications: VerificationStore;
   phoneGuards: PhoneGuardStore;
+  passwordBudgets: PasswordBudgetStore;
   messages: MessageStore;
   clients: ClientStore;
   reference: ReferenceStore;

@@ -8,6 +8,18 @@ export const PURPOSES: readonly Purpose[] = ['signup', 'login', 'phone_change', 
 
 export type VerificationStatus = 'pending' | 'approved' | 'canceled' | 'expired' | 'max_attempts_reached';
 
+/**
+ * Who asks: the API client (null on a face whose authentication is off) and the tenant whose customers,
+ * verifications and messages it sees. A tenant is an organisation; by default each client is its own.
+ */
+export interface Caller {
+  clientId: string | null;
+  tenant: string;
+}
+
+/** The tenant of requests on a face whose client authentication is off: only such requests see it. */
+export const UNNAMED_TENANT = '';
+
 export interface Customer {
   id: string;
   /** Sequential integer id, for the legacy faces that name customers by number. */
@@ -33,6 +45,7 @@ export interface CustomerRecord extends Customer {
   passwordHash: string;
   /** The API client that registered it: the only one that may vouch for it. */
   ownerClientId: string | null;
+  tenant: string;
 }
 
 export type SendChannel = 'sms' | 'test';
@@ -50,6 +63,7 @@ export interface Verification {
   locale: Locale;
   customerId: string | null;
   clientId: string | null;
+  tenant: string;
   status: VerificationStatus;
   checks: number;
   maxChecks: number;
@@ -85,6 +99,7 @@ export interface SmsMessage {
   errorMessage: string | null;
   verificationId: string | null;
   clientId: string | null;
+  tenant: string;
   createdAt: Date;
   sendingAt: Date | null;
   sentAt: Date | null;
@@ -98,6 +113,8 @@ export interface ApiClient {
   id: string;
   code: string;
   name: string;
+  /** The organisation whose customers, verifications and messages it shares with its other clients. */
+  tenant: string;
   active: boolean;
 }
 

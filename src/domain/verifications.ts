@@ -4,7 +4,6 @@
  * requests queue on it and cannot exceed a limit.
  */
 import { randomUUID } from 'node:crypto';
-import type { VerificationPolicy } from '../config.js';
 import { renderOtpText, type TemplateOverrides } from '../sms/templates.js';
 import { generateCode, type CodeHasher } from './codes.js';
 import { DomainError, type ErrorCode } from './errors.js';
@@ -16,11 +15,13 @@ import {
   type DomainEvents,
   type OutboxSignal,
   type PhoneGuard,
+  type PhoneGuardStore,
   type PhoneRateLimiter,
   type Store,
 } from './ports.js';
+import type { VerificationPolicy } from './policies.js';
 import type { SecretBox } from './secret-box.js';
-import type { Locale, Purpose, Verification, VerificationRecord, VerificationSend } from './types.js';
+import type { Caller, Locale, Purpose, Verification, VerificationRecord, VerificationSend } from './types.js';
 
 export interface MessageTexts {
   appName: string;
@@ -48,11 +49,14 @@ export interface StartVerificationInput {
   purpose?: Purpose;
   locale?: Locale;
   customerId?: string | null;
-  /** The calling API client; verifications are visible only to the client that started them. */
-  clientId?: string | null;
+  /** Who asks: the verification is visible to its tenant's clients only. */
+  caller: Caller;
   /** ISO alpha-2 country for a number given in national form. */
   country?: string;
 }
+
+/** The guards a send or check holds: the phone's for this tenant, and its ceiling across tenants. */
+type Guards = Awaited<ReturnType<PhoneGuardStore['lock']>>;
 
 export interface CheckResult {
   verification: Verification;
@@ -88,9 +92,6 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
   const { store, clock, policy, codes } = deps;
   const events = deps.events ?? ignoredDomainEvents;
 
-  const visibleTo = (v: VerificationRecord, clientId: string | null | undefined) =>
-    clientId === undefined || clientId === null || v.clientId === null || v.clientId === clientId;
-
   /** The public view; `sends` when the caller already knows them (a verification just started). */
   async function view(
     tx: Store,
@@ -106,11 +107,14 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     };
   }
 
-  function lockRefusal(guard: PhoneGuard, now: Date): Refusal | undefined {
-    if (guard.lockedUntil !== null && guard.lockedUntil > now) {
-      return { refused: 'phone_locked', retryAfterSeconds: secondsBetween(guard.lockedUntil, now) };
-    }
-    return undefined;
+  /** A lock of the tenant's own, or of every tenant's once the phone reached the ceiling across them. */
+  function lockRefusal(guards: Guards, now: Date): Refusal | undefined {
+    const until = [guards.tenant.lockedUntil, guards.allTenants.lockedUntil]
+      .filter((lockedUntil): lockedUntil is Date => lockedUntil !== null && lockedUntil > now)
+      .sort((a, b) => b.getTime() - a.getTime())[0];
+    return until === undefined
+      ? undefined
+      : { refused: 'phone_locked', retryAfterSeconds: secondsBetween(until, now) };
   }
 
   function throwRefusal(refusal: Refusal): never {
@@ -118,13 +122,19 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
   }
 
   /**
-   * Rate limiting (NIST 800-63B 5.2.2) and the SMS-pumping guard: OTP messages per phone in a sliding
-   * window, whichever face queued them; test numbers cost nothing.
+   * Rate limiting (NIST 800-63B 5.2.2) and the SMS-pumping guard: a tenant's OTP messages per phone in a
+   * sliding window, whichever face queued them; test numbers cost nothing. Per tenant, so that one
+   * tenant filling the window does not silence a number for the others.
    */
-  async function sendRefusal(tx: Store, phone: string, now: Date): Promise<Refusal | undefined> {
+  async function sendRefusal(
+    tx: Store,
+    phone: string,
+    tenant: string,
+    now: Date,
+  ): Promise<Refusal | undefined> {
     if (policy.testNumbers.has(phone)) return undefined;
     const windowStart = new Date(now.getTime() - policy.sendWindowSeconds * 1000);
-    const { count, oldest } = await tx.messages.countOtpSince(phone, windowStart);
+    const { count, oldest } = await tx.messages.countOtpSince(phone, tenant, windowStart);
     if (count < policy.maxSendsPerPhone) return undefined;
     // Told at once: a refusal writes nothing, so there is no commit to wait for.
     events.sendWindowFull();
@@ -167,6 +177,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       expiresAt: v.expiresAt,
       verificationId: v.id,
       clientId: v.clientId,
+      tenant: v.tenant,
       now,
     });
     await tx.verifications.recordSend({
@@ -192,16 +203,20 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       purpose: Purpose;
       locale: Locale;
       customerId: string | null;
-      clientId: string | null;
+      caller: Caller;
     },
     now: Date,
   ): Promise<StartedVerification> {
-    const guard = await tx.phoneGuards.lock(input.phone, now);
-    const refusal = lockRefusal(guard, now) ?? (await sendRefusal(tx, input.phone, now));
+    const { tenant } = input.caller;
+    const guards = await tx.phoneGuards.lock(input.phone, tenant, now);
+    const refusal = lockRefusal(guards, now) ?? (await sendRefusal(tx, input.phone, tenant, now));
     if (refusal !== undefined) throwRefusal(refusal);
-    // One live code per phone, purpose and client: a new verification retires the older ones, and
-    // their texts still in the queue (a dead code is never sent).
-    const retired = await tx.verifications.cancelPending(input.phone, input.purpose, input.clientId, now);
+    // One live code per phone, purpose, tenant and customer: a new verification retires the older ones,
+    // and their texts still in the queue (a dead code is never sent). Another customer's stays alive.
+    const retired = await tx.verifications.cancelPending(
+      { phone: input.phone, purpose: input.purpose, tenant, customerId: input.customerId },
+      now,
+    );
     await tx.messages.retireQueuedOtps(retired, now);
     const id = randomUUID();
     const code = newCode(input.phone);
@@ -211,7 +226,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       purpose: input.purpose,
       locale: input.locale,
       customerId: input.customerId,
-      clientId: input.clientId,
+      clientId: input.caller.clientId,
+      tenant,
       codeHash: codes.hash(id, code),
       maxChecks: policy.maxChecks,
       expiresAt: new Date(now.getTime() + policy.ttlSeconds * 1000),
@@ -220,9 +236,10 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     return { ...record, sends: [await sendCode(tx, record, code, now)] };
   }
 
-  async function findVisible(tx: Store, id: string, clientId: string | null | undefined) {
+  /** Another tenant's verification answers exactly like one that does not exist. */
+  async function findVisible(tx: Store, id: string, tenant: string) {
     const v = await tx.verifications.findById(id);
-    if (v === undefined || !visibleTo(v, clientId)) throw new DomainError('verification_not_found');
+    if (v === undefined || v.tenant !== tenant) throw new DomainError('verification_not_found');
     return v;
   }
 
@@ -239,17 +256,31 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     return { refused: 'max_attempts_reached' };
   }
 
-  /** Counts a wrong code against the phone; true when that locked the phone out. */
-  async function recordFailure(tx: Store, guard: PhoneGuard, now: Date): Promise<boolean> {
+  /** Counts a wrong code against the phone, for the tenant and across tenants; true when that locked it. */
+  async function recordFailure(tx: Store, guards: Guards, now: Date): Promise<boolean> {
     // NIST 800-63B 5.2.2: failures count per phone across its verifications; a new code does not reset them.
-    guard.failedChecks += 1;
-    const lockedOut = guard.failedChecks >= policy.maxFailedChecksPerPhone;
-    if (lockedOut) {
-      guard.lockedUntil = new Date(now.getTime() + policy.phoneLockoutSeconds * 1000);
-      guard.failedChecks = 0;
+    const own: PhoneGuard = { ...guards.tenant, failedChecks: guards.tenant.failedChecks + 1 };
+    const ownLocked = own.failedChecks >= policy.maxFailedChecksPerPhone;
+    if (ownLocked) {
+      own.lockedUntil = new Date(now.getTime() + policy.phoneLockoutSeconds * 1000);
+      own.failedChecks = 0;
     }
-    await tx.phoneGuards.save(guard, now);
-    return lockedOut;
+    // The ceiling across tenants counts in fixed windows: at most twice its figure in any window's span.
+    const all: PhoneGuard = { ...guards.allTenants };
+    const windowMs = policy.allTenantsWindowSeconds * 1000;
+    if (all.windowStartedAt === null || all.windowStartedAt.getTime() + windowMs <= now.getTime()) {
+      all.windowStartedAt = now;
+      all.failedChecks = 0;
+    }
+    all.failedChecks += 1;
+    const allLocked = all.failedChecks >= policy.maxFailedChecksPerPhoneAllTenants;
+    if (allLocked) {
+      all.lockedUntil = new Date(all.windowStartedAt.getTime() + windowMs);
+      all.failedChecks = 0;
+    }
+    await tx.phoneGuards.save(own, now);
+    await tx.phoneGuards.save(all, now);
+    return ownLocked || allLocked;
   }
 
   return {
@@ -265,19 +296,14 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
      * Queues an OTP text whose code the client chose (an SMS-gateway face): the same per-phone
      * lock, lock-out and send window as a verification's code.
      */
-    async sendClientOtp(input: {
-      to: string;
-      country?: string;
-      text: string;
-      code: string;
-      clientId: string | null;
-    }) {
+    async sendClientOtp(input: { to: string; country?: string; text: string; code: string; caller: Caller }) {
       const phone = toE164(input.to, { country: input.country, field: '/PhoneNumber' });
       await deps.phoneLimiter.consume(phone);
       const now = clock.now();
+      const { tenant } = input.caller;
       const messageId = await store.transaction(async (tx) => {
-        const guard = await tx.phoneGuards.lock(phone, now);
-        const refusal = lockRefusal(guard, now) ?? (await sendRefusal(tx, phone, now));
+        const guards = await tx.phoneGuards.lock(phone, tenant, now);
+        const refusal = lockRefusal(guards, now) ?? (await sendRefusal(tx, phone, tenant, now));
         if (refusal !== undefined) throwRefusal(refusal);
         return queueMessage(tx, deps, {
           kind: 'otp',
@@ -286,7 +312,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
           secret: input.code,
           expiresAt: new Date(now.getTime() + policy.ttlSeconds * 1000),
           verificationId: null,
-          clientId: input.clientId,
+          clientId: input.caller.clientId,
+          tenant,
           now,
         });
       });
@@ -303,7 +330,10 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
 
     async start(input: StartVerificationInput): Promise<Verification> {
       const phone = toE164(input.to, { country: input.country, field: '/to' });
-      if (input.customerId && (await store.customers.findById(input.customerId)) === undefined) {
+      if (
+        input.customerId &&
+        (await store.customers.findById(input.caller.tenant, input.customerId)) === undefined
+      ) {
         throw new DomainError('customer_not_found');
       }
       await deps.phoneLimiter.consume(phone);
@@ -316,7 +346,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
             purpose: input.purpose ?? 'generic',
             locale: input.locale ?? 'en',
             customerId: input.customerId ?? null,
-            clientId: input.clientId ?? null,
+            caller: input.caller,
           },
           now,
         );
@@ -327,22 +357,22 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       return result;
     },
 
-    async get(id: string, clientId?: string | null): Promise<Verification> {
-      const v = await findVisible(store, id, clientId);
+    async get(id: string, tenant: string): Promise<Verification> {
+      const v = await findVisible(store, id, tenant);
       return view(store, v, clock.now());
     },
 
     /** A new code to the same phone; the checks already made still count. */
-    async resend(id: string, clientId?: string | null): Promise<Verification> {
-      const existing = await findVisible(store, id, clientId);
+    async resend(id: string, tenant: string): Promise<Verification> {
+      const existing = await findVisible(store, id, tenant);
       await deps.phoneLimiter.consume(existing.to);
       const now = clock.now();
       const result = await store.transaction(async (tx) => {
-        const guard = await tx.phoneGuards.lock(existing.to, now);
-        const v = await findVisible(tx, id, clientId);
+        const guards = await tx.phoneGuards.lock(existing.to, tenant, now);
+        const v = await findVisible(tx, id, tenant);
         const status = effectiveStatus(v, now);
         if (status !== 'pending') throwRefusal({ refused: REFUSAL_BY_STATUS[status] });
-        const refusal = lockRefusal(guard, now) ?? (await sendRefusal(tx, v.to, now));
+        const refusal = lockRefusal(guards, now) ?? (await sendRefusal(tx, v.to, tenant, now));
         if (refusal !== undefined) throwRefusal(refusal);
         const code = newCode(v.to);
         const expiresAt = new Date(now.getTime() + policy.ttlSeconds * 1000);
@@ -359,7 +389,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       return result;
     },
 
-    async check(id: string, code: string, clientId?: string | null): Promise<CheckResult> {
+    async check(id: string, code: string, tenant: string): Promise<CheckResult> {
       if (!/^\d{4,10}$/.test(code)) {
         throw new DomainError('invalid_code', {
           details: [{ field: '/code', problem: 'must be 4 to 10 digits' }],
@@ -367,22 +397,25 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       }
       const now = clock.now();
       const outcome = await store.transaction(async (tx): Promise<CheckOutcome> => {
-        const current = await findVisible(tx, id, clientId);
-        const guard = await tx.phoneGuards.lock(current.to, now);
-        const locked = lockRefusal(guard, now);
+        const current = await findVisible(tx, id, tenant);
+        const guards = await tx.phoneGuards.lock(current.to, tenant, now);
+        const locked = lockRefusal(guards, now);
         if (locked !== undefined) return locked;
         const taken = await tx.verifications.takeCheck(id, now);
         if (taken === undefined) return checkRefusal(tx, id, now);
         if (codes.matches(id, code, taken.codeHash)) {
           // finish() only moves a pending row: of two right codes racing, one approves.
           if (!(await tx.verifications.finish(id, 'approved', now))) return checkRefusal(tx, id, now);
-          if (guard.failedChecks !== 0) await tx.phoneGuards.save({ ...guard, failedChecks: 0 }, now);
+          // A success clears the tenant's count; the ceiling across tenants keeps its window.
+          if (guards.tenant.failedChecks !== 0) {
+            await tx.phoneGuards.save({ ...guards.tenant, failedChecks: 0 }, now);
+          }
           await tx.messages.retireQueuedOtps([id], now);
           const approved = { ...taken, status: 'approved' as const, approvedAt: now };
           await onApproved(tx, approved, now);
           return { valid: true, lockedOut: false, verification: await view(tx, approved, now) };
         }
-        const lockedOut = await recordFailure(tx, guard, now);
+        const lockedOut = await recordFailure(tx, guards, now);
         const spent = taken.checks >= taken.maxChecks;
         if (spent) await tx.verifications.finish(id, 'max_attempts_reached', now);
         const after = spent ? { ...taken, status: 'max_attempts_reached' as const } : taken;
@@ -402,8 +435,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
      * A check where only the right code will do (confirm steps): a wrong one is refused with
      * code_incorrect and the attempts left, the last wrong one with max_attempts_reached.
      */
-    async confirm(id: string, code: string, clientId?: string | null): Promise<Verification> {
-      const { valid, verification } = await this.check(id, code, clientId);
+    async confirm(id: string, code: string, tenant: string): Promise<Verification> {
+      const { valid, verification } = await this.check(id, code, tenant);
       if (valid) return verification;
       if (verification.status === 'max_attempts_reached') throw new DomainError('max_attempts_reached');
       throw new DomainError('code_incorrect', {
@@ -413,10 +446,10 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       });
     },
 
-    async cancel(id: string, clientId?: string | null): Promise<Verification> {
+    async cancel(id: string, tenant: string): Promise<Verification> {
       const now = clock.now();
       return store.transaction(async (tx) => {
-        const v = await findVisible(tx, id, clientId);
+        const v = await findVisible(tx, id, tenant);
         const status = effectiveStatus(v, now);
         if (status !== 'pending') throwRefusal({ refused: REFUSAL_BY_STATUS[status] });
         // A check that approved meanwhile wins: answer what really happened.

@@ -2,13 +2,15 @@
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
 import type { Clients } from '../domain/clients.js';
-import type { ApiClient } from '../domain/types.js';
+import type { ApiClient, Caller } from '../domain/types.js';
 import type { Limiter } from '../limits/rate-limits.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated API client; null on routes that need none. */
     client: ApiClient | null;
+    /** The tenant a request without a client acts in (FACES_WITHOUT_AUTH_TENANT). */
+    tenantWithoutAuth: string;
   }
 }
 
@@ -28,4 +30,12 @@ export function requireClient(clients: Clients, clientLimiter: Limiter) {
     await clientLimiter.consume(client.id);
     request.client = client;
   };
+}
+
+/** Who asks: the authenticated client and its tenant, or (a face without authentication) no client. */
+export function callerOf(request: FastifyRequest): Caller {
+  const { client } = request;
+  return client === null
+    ? { clientId: null, tenant: request.tenantWithoutAuth }
+    : { clientId: client.id, tenant: client.tenant };
 }

@@ -3,13 +3,14 @@ import type { ClientRegistryStore } from '../domain/clients.js';
 import type { ClientStore, NewClient } from '../domain/ports.js';
 import type { Database } from './database.js';
 
-const CLIENT = ['id', 'code', 'name', 'active'] as const;
+const CLIENT = ['id', 'code', 'name', 'tenant', 'active'] as const;
 
 function clientRow(c: NewClient) {
   return {
     id: c.id,
     code: c.code,
     name: c.name,
+    tenant: c.tenant,
     key_hash: c.keyHash,
     key_sealed: c.keySealed,
     created_at: c.now,
@@ -20,16 +21,12 @@ function clientRow(c: NewClient) {
 export function clientStore(db: Kysely<Database>): ClientStore {
   return {
     async findByKeyHash(keyHash) {
-      return db
-        .selectFrom('api_clients')
-        .select(['id', 'code', 'name', 'active'])
-        .where('key_hash', '=', keyHash)
-        .executeTakeFirst();
+      return db.selectFrom('api_clients').select(CLIENT).where('key_hash', '=', keyHash).executeTakeFirst();
     },
     async findByCode(code) {
       return db
         .selectFrom('api_clients')
-        .select(['id', 'code', 'name', 'active', 'key_sealed as keySealed'])
+        .select([...CLIENT, 'key_sealed as keySealed'])
         .where('code', '=', code)
         .executeTakeFirst();
     },
@@ -38,9 +35,14 @@ export function clientStore(db: Kysely<Database>): ClientStore {
         .insertInto('api_clients')
         .values(clientRow(c))
         .onConflict((oc) =>
-          oc.column('code').doUpdateSet({ key_hash: c.keyHash, key_sealed: c.keySealed, updated_at: c.now }),
+          oc.column('code').doUpdateSet({
+            key_hash: c.keyHash,
+            key_sealed: c.keySealed,
+            tenant: c.tenant,
+            updated_at: c.now,
+          }),
         )
-        .returning(['id', 'code', 'name', 'active'])
+        .returning(CLIENT)
         .executeTakeFirstOrThrow();
     },
   };

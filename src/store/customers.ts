@@ -14,6 +14,7 @@ export function toCustomer(row: CustomerRow): CustomerRecord {
     phone: row.phone,
     passwordHash: row.password_hash,
     ownerClientId: row.client_id,
+    tenant: row.tenant,
     notes: row.notes,
     active: row.active,
     emirateId: row.emirate_id,
@@ -42,7 +43,7 @@ const COLUMNS: Record<keyof CustomerPatch, keyof CustomersTable> = {
 };
 
 export function customerStore(db: Kysely<Database>): CustomerStore {
-  const selectAll = () => db.selectFrom('customers').selectAll();
+  const selectAll = (tenant: string) => db.selectFrom('customers').selectAll().where('tenant', '=', tenant);
   return {
     async insert(c) {
       const row = await withConstraintErrors(
@@ -51,6 +52,7 @@ export function customerStore(db: Kysely<Database>): CustomerStore {
           .values({
             id: c.id,
             client_id: c.ownerClientId,
+            tenant: c.tenant,
             name_en: c.nameEn,
             name_ar: c.nameAr,
             email: c.email,
@@ -70,31 +72,37 @@ export function customerStore(db: Kysely<Database>): CustomerStore {
       );
       return toCustomer(row);
     },
-    async findById(id) {
-      const row = await selectAll().where('id', '=', id).executeTakeFirst();
+    async findById(tenant, id) {
+      const row = await selectAll(tenant).where('id', '=', id).executeTakeFirst();
       return row && toCustomer(row);
     },
-    async findByNumber(number) {
-      const row = await selectAll().where('number', '=', number).executeTakeFirst();
+    async findByNumber(tenant, number) {
+      const row = await selectAll(tenant).where('number', '=', number).executeTakeFirst();
       return row && toCustomer(row);
     },
-    async findByPhone(phone) {
-      const row = await selectAll().where('phone', '=', phone).executeTakeFirst();
+    async findByPhone(tenant, phone) {
+      const row = await selectAll(tenant).where('phone', '=', phone).executeTakeFirst();
       return row && toCustomer(row);
     },
-    async findByEmail(email) {
-      const row = await selectAll()
+    async findByEmail(tenant, email) {
+      const row = await selectAll(tenant)
         .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
         .executeTakeFirst();
       return row && toCustomer(row);
     },
-    async update(id, patch, now) {
+    async update(tenant, id, patch, now) {
       const values: Record<string, unknown> = { updated_at: now };
       for (const [key, value] of Object.entries(patch)) {
         if (value !== undefined) values[COLUMNS[key as keyof CustomerPatch]] = value;
       }
       const row = await withConstraintErrors(
-        db.updateTable('customers').set(values).where('id', '=', id).returningAll().executeTakeFirst(),
+        db
+          .updateTable('customers')
+          .set(values)
+          .where('id', '=', id)
+          .where('tenant', '=', tenant)
+          .returningAll()
+          .executeTakeFirst(),
       );
       return row && toCustomer(row);
     },
@@ -111,8 +119,8 @@ export function customerStore(db: Kysely<Database>): CustomerStore {
       );
       return result.rows[0]?.old_phone;
     },
-    async list(afterNumber, limit) {
-      const rows = await selectAll()
+    async list(tenant, afterNumber, limit) {
+      const rows = await selectAll(tenant)
         .where('number', '>', afterNumber)
         .orderBy('number')
         .limit(limit)

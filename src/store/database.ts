@@ -26,6 +26,8 @@ export interface ApiClientsTable {
   name: string;
   key_hash: string;
   key_sealed: string | null;
+  /** The organisation whose customers, verifications and messages the client shares. */
+  tenant: string;
   active: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -36,6 +38,8 @@ export interface CustomersTable {
   number: Generated<number>;
   /** The API client that registered the customer. */
   client_id: Generated<string | null>;
+  /** Only clients of this tenant see the customer ('' : registered on a face without authentication). */
+  tenant: string;
   name_en: string;
   name_ar: string | null;
   email: string;
@@ -59,6 +63,7 @@ export interface VerificationsTable {
   locale: string;
   customer_id: string | null;
   client_id: string | null;
+  tenant: string;
   status: string;
   code_hash: string;
   checks: Generated<number>;
@@ -78,9 +83,21 @@ export interface VerificationSendsTable {
   created_at: Timestamp;
 }
 
+/** Failed checks per phone and tenant; the tenant '*' row is the ceiling across tenants, counted per window. */
 export interface PhoneGuardsTable {
   phone: string;
+  tenant: string;
   failed_checks: Generated<number>;
+  locked_until: Timestamp | null;
+  window_started_at: Generated<Date | null>;
+  updated_at: Timestamp;
+}
+
+/** Wrong passwords per customer ('customer:<id>') or unknown identity ('identity:<tenant>:<identity>'). */
+export interface PasswordBudgetsTable {
+  subject: string;
+  failures: Generated<number>;
+  locks: Generated<number>;
   locked_until: Timestamp | null;
   updated_at: Timestamp;
 }
@@ -108,6 +125,7 @@ export interface SmsMessagesTable {
   error_message: string | null;
   verification_id: string | null;
   client_id: string | null;
+  tenant: string;
   /** Set by each claim; an outcome is recorded only under the claim that is still current. */
   claim_id: Generated<string | null>;
   created_at: Timestamp;
@@ -150,6 +168,7 @@ export interface Database {
   verifications: VerificationsTable;
   verification_sends: VerificationSendsTable;
   phone_guards: PhoneGuardsTable;
+  password_budgets: PasswordBudgetsTable;
   sms_messages: SmsMessagesTable;
   sms_message_parts: SmsMessagePartsTable;
   sms_held_receipts: SmsHeldReceiptsTable;

@@ -5,6 +5,7 @@ import { clientStore } from './clients.js';
 import { customerStore } from './customers.js';
 import type { Database } from './database.js';
 import { messageStore } from './messages.js';
+import { passwordBudgetStore } from './password-budgets.js';
 import { phoneGuardStore } from './phone-guards.js';
 import { referenceStore } from './reference.js';
 import { verificationStore } from './verifications.js';
@@ -14,6 +15,7 @@ export function createStore(db: Kysely<Database>): Store {
     customers: customerStore(db),
     verifications: verificationStore(db),
     phoneGuards: phoneGuardStore(db),
+    passwordBudgets: passwordBudgetStore(db),
     messages: messageStore(db),
     clients: clientStore(db),
     reference: referenceStore(db),

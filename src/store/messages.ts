@@ -24,6 +24,7 @@ export function toMessage(row: SmsMessageRow): SmsMessage {
     errorMessage: row.error_message,
     verificationId: row.verification_id,
     clientId: row.client_id,
+    tenant: row.tenant,
     createdAt: row.created_at,
     sendingAt: row.sending_at,
     sentAt: row.sent_at,
@@ -60,6 +61,7 @@ export function messageStore(db: Kysely<Database>): MessageStore {
           error_message: null,
           verification_id: m.verificationId,
           client_id: m.clientId,
+          tenant: m.tenant,
           created_at: m.now,
           sending_at: null,
           sent_at: null,
@@ -86,11 +88,12 @@ export function messageStore(db: Kysely<Database>): MessageStore {
         .where('status', '=', 'queued')
         .execute();
     },
-    async countOtpSince(phone, since) {
+    async countOtpSince(phone, tenant, since) {
       const row = await db
         .selectFrom('sms_messages')
         .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('created_at').as('oldest')])
         .where('recipient', '=', phone)
+        .where('tenant', '=', tenant)
         .where('kind', '=', 'otp')
         .where('created_at', '>', since)
         .executeTakeFirstOrThrow();

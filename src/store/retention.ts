@@ -17,6 +17,7 @@ export interface PurgeCounts {
   messages: number;
   verifications: number;
   phoneGuards: number;
+  passwordBudgets: number;
 }
 
 /** Deletes in batches until a batch comes back short; returns how many rows went. */
@@ -36,7 +37,7 @@ async function count(query: ReturnType<typeof sql<{ id: string }>>, db: Kysely<D
 /**
  * Deletes finished messages (their parts go with them, by cascade, and the sends that name them) and
  * verifications expired and last touched before now - keepDays (never one a customer points at), and
- * phone guards with no failures and no lock in force, idle for a day.
+ * phone guards and password budgets with no lock in force, idle for a day.
  */
 export async function purgeExpired(
   db: Kysely<Database>,
@@ -92,9 +93,10 @@ export async function purgeExpired(
   const phoneGuards = await inBatches(() =>
     count(
       sql<{ id: string }>`
-        DELETE FROM phone_guards WHERE phone IN (
-          SELECT phone FROM phone_guards
-          WHERE failed_checks = 0 AND (locked_until IS NULL OR locked_until <= ${now})
+        DELETE FROM phone_guards WHERE (phone, tenant) IN (
+          SELECT phone, tenant FROM phone_guards
+          -- A ceiling row's failures count only within its window, long over once the row is idle.
+          WHERE (failed_checks = 0 OR tenant = '*') AND (locked_until IS NULL OR locked_until <= ${now})
             AND updated_at < ${idleSince}
           LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
         ) RETURNING phone AS id`,
@@ -102,5 +104,18 @@ export async function purgeExpired(
     ),
   );
 
-  return { messages, verifications, phoneGuards };
+  // A budget with no lock in force, untouched for a day, starts again (unknown identities would pile up).
+  const passwordBudgets = await inBatches(() =>
+    count(
+      sql<{ id: string }>`
+        DELETE FROM password_budgets WHERE subject IN (
+          SELECT subject FROM password_budgets
+          WHERE (locked_until IS NULL OR locked_until <= ${now}) AND updated_at < ${idleSince}
+          LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
+        ) RETURNING subject AS id`,
+      db,
+    ),
+  );
+
+  return { messages, verifications, phoneGuards, passwordBudgets };
 }

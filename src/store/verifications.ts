@@ -17,6 +17,7 @@ export function toVerification(row: VerificationRow): VerificationRecord {
     locale: row.locale as Locale,
     customerId: row.customer_id,
     clientId: row.client_id,
+    tenant: row.tenant,
     status: row.status as VerificationStatus,
     codeHash: row.code_hash,
     checks: row.checks,
@@ -40,6 +41,7 @@ export function verificationStore(db: Kysely<Database>): VerificationStore {
           locale: v.locale,
           customer_id: v.customerId,
           client_id: v.clientId,
+          tenant: v.tenant,
           status: 'pending',
           code_hash: v.codeHash,
           max_checks: v.maxChecks,
@@ -112,15 +114,15 @@ export function verificationStore(db: Kysely<Database>): VerificationStore {
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
-    async cancelPending(phone, purpose, clientId, now) {
-      // Only the same client's: one client starting a code must not cancel another client's.
+    async cancelPending(key, now) {
       const rows = await db
         .updateTable('verifications')
         .set({ status: 'canceled', updated_at: now })
-        .where('phone', '=', phone)
-        .where('purpose', '=', purpose)
+        .where('phone', '=', key.phone)
+        .where('purpose', '=', key.purpose)
         .where('status', '=', 'pending')
-        .where(sql<boolean>`client_id IS NOT DISTINCT FROM ${clientId}`)
+        .where('tenant', '=', key.tenant)
+        .where(sql<boolean>`customer_id IS NOT DISTINCT FROM ${key.customerId}`)
         .returning('id')
         .execute();
       return rows.map((row) => row.id);

@@ -39,6 +39,7 @@ for (const { backend, skip } of backends) {
             await messages.enqueue({
               id,
               kind,
+              tenant: 'test',
               to: '+971501234567',
               bodySealed: 'sealed',
               preview: 'Your code is ••••••',

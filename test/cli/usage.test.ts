@@ -26,7 +26,9 @@ describe('the otpgate CLI, before any database', () => {
       expect(overview.stdout).toContain(name);
     }
     expect(command.status).toBe(0);
-    expect(command.stdout).toContain('Usage: otpgate clients create <code> [--name <name>] [--rotate]');
+    expect(command.stdout).toContain(
+      'Usage: otpgate clients create <code> [--name <name>] [--tenant <tenant>] [--rotate]',
+    );
     expect(command.stdout).toContain('--rotate');
   });
 

@@ -186,7 +186,7 @@ for (const { backend, skip } of backends) {
         RATE_LIMIT_CLIENT_PER_MINUTE: '3',
         RATE_LIMIT_IP_PER_MINUTE: '30',
       });
-      await h.app.clients.upsert(CLIENT.code, CLIENT.key);
+      await h.app.clients.upsert(CLIENT.code, CLIENT.key, 'test');
     });
     afterAll(async () => h?.close());
 

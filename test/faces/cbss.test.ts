@@ -345,7 +345,7 @@ for (const { backend, skip } of backends) {
   describe.skipIf(skip !== false)(`CBSS face with authentication off on ${backend.name}`, () => {
     let h: Harness;
     beforeAll(async () => {
-      h = await startHarness(backend, { FACES_WITHOUT_AUTH: 'cbss' });
+      h = await startHarness(backend, { FACES_WITHOUT_AUTH: 'cbss', FACES_WITHOUT_AUTH_TENANT: 'test' });
     });
     afterAll(async () => h?.close());
 

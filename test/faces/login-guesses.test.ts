@@ -81,7 +81,7 @@ describe('account protection', () => {
   it('lets only the client that registered a customer move its number without the password', async () => {
     const { id } = await register('owner password 1');
     const strangerKey = 'stranger-client-key-0123456789abcdef';
-    await h.app.clients.upsert('stranger', strangerKey);
+    await h.app.clients.upsert('stranger', strangerKey, 'test');
     const headers = (key: string, application: string) => ({
       authorization: `Bearer ${key}`,
       application,

@@ -290,7 +290,7 @@ for (const { backend, skip } of backends) {
       });
 
       const otherKey = 'other-client-key-0123456789abcdef';
-      await h.app.clients.upsert('other', otherKey);
+      await h.app.clients.upsert('other', otherKey, 'test');
       const theirs = await verifyUpdate(customer.id, await h.lastCode(newPhone), {
         ...headers,
         Application: 'other',
@@ -355,7 +355,7 @@ for (const { backend, skip } of backends) {
   describe.skipIf(skip !== false)(`menu.app face without client keys on ${backend.name}`, () => {
     let h: Harness;
     beforeAll(async () => {
-      h = await startHarness(backend, { FACES_WITHOUT_AUTH: 'menuapp' });
+      h = await startHarness(backend, { FACES_WITHOUT_AUTH: 'menuapp', FACES_WITHOUT_AUTH_TENANT: 'test' });
     });
     afterAll(async () => h?.close());
 

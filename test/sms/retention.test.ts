@@ -32,6 +32,7 @@ for (const { backend, skip } of backends) {
           locale: 'en',
           customer_id: null,
           client_id: null,
+          tenant: '',
           status,
           code_hash: 'x',
           max_checks: 5,
@@ -52,6 +53,7 @@ for (const { backend, skip } of backends) {
           kind: 'otp',
           priority: 0,
           recipient: '+971501234567',
+          tenant: '',
           body_sealed: null,
           preview: 'Your code',
           encoding: 'gsm7',
@@ -131,8 +133,8 @@ for (const { backend, skip } of backends) {
 
     it('keeps a finished verification a customer still points at', async () => {
       const pointed = await verification('approved', daysAgo(40));
-      await sql`INSERT INTO customers (id, name_en, email, phone, password_hash, active, pending_verification_id, created_at, updated_at)
-        VALUES (${randomUUID()}, 'A', ${`${randomUUID()}@example.com`}, '+971501234568', 'x', true, ${pointed}, ${NOW}, ${NOW})`.execute(
+      await sql`INSERT INTO customers (id, tenant, name_en, email, phone, password_hash, active, pending_verification_id, created_at, updated_at)
+        VALUES (${randomUUID()}, '', 'A', ${`${randomUUID()}@example.com`}, '+971501234568', 'x', true, ${pointed}, ${NOW}, ${NOW})`.execute(
         db,
       );
       await purgeExpired(db, NOW);
@@ -143,7 +145,7 @@ for (const { backend, skip } of backends) {
       const guard = (phone: string, failed: number, lockedUntil: Date | null, at: Date) =>
         db
           .insertInto('phone_guards')
-          .values({ phone, failed_checks: failed, locked_until: lockedUntil, updated_at: at })
+          .values({ phone, tenant: 't', failed_checks: failed, locked_until: lockedUntil, updated_at: at })
           .execute();
       await guard('+971500000001', 0, null, daysAgo(2));
       await guard('+971500000002', 0, daysAgo(1.5), daysAgo(2));

@@ -30,6 +30,7 @@ export async function enqueueTexts(
       const { encoding, parts } = countParts(message.text);
       await store.messages.enqueue({
         id,
+        tenant: 'test',
         kind: message.kind ?? 'otp',
         to: message.to,
         bodySealed: box.seal(message.text),

@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { languageOf } from '../../http/errors.js';
-import { requireClient } from '../../http/auth.js';
+import { callerOf, requireClient } from '../../http/auth.js';
 import type { FaceContext } from '../context.js';
 import { domainStatus, legacyErrorHandler, sendRefusal } from '../legacy-errors.js';
 import { errorReply, messageIdOf, otpRequestOf, renderOtpText, smsResult } from './map.js';
@@ -22,7 +22,6 @@ export const bitelFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx
   const { domain, config } = ctx;
   // Before the body is read: an unauthenticated caller learns nothing about its input.
   if (ctx.authRequired) app.addHook('onRequest', requireClient(ctx.clients, ctx.limits.client));
-  const clientId = (request: { client: { id: string } | null }) => request.client?.id ?? null;
 
   const refusalBody = (refusal: DomainError, request: FastifyRequest) =>
     errorReply(refusal, languageOf(request));
@@ -49,7 +48,7 @@ export const bitelFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx
         country: NATIONAL_COUNTRY,
         text: renderOtpText(otp.appName, otp.code),
         code: otp.code,
-        clientId: clientId(request),
+        caller: callerOf(request),
       });
       return { result: smsResult(message, config.bitelGatewayNumber), error: null };
     },
@@ -67,7 +66,7 @@ export const bitelFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx
       },
     },
     async (request) => {
-      const message = await domain.message(messageIdOf(request.params.id), clientId(request));
+      const message = await domain.message(messageIdOf(request.params.id), callerOf(request).tenant);
       return { result: smsResult(message, config.bitelGatewayNumber), error: null };
     },
   );

@@ -94,9 +94,9 @@ export const cbssFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx)
       },
     },
     async (request) => {
-      await auth.verifyLogin(signed(request));
+      const caller = await auth.verifyLogin(signed(request));
       const { Identity, Password } = request.body.Content;
-      const customer = await domain.customers.authenticate(Identity, Password);
+      const customer = await domain.customers.authenticate(Identity, Password, caller.tenant);
       const loginSalt = await auth.startSession(request.body.ClientCode, customer.id);
       return reply(request.body.ClientCode, clock.now(), {
         CustomerId: customer.number,
@@ -118,14 +118,14 @@ export const cbssFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx)
       },
     },
     async (request) => {
-      const { customerId, clientId } = await auth.verifySession(signed(request));
+      const { customerId, caller } = await auth.verifySession(signed(request));
       const { Password, NewMobilePhoneNumber } = request.body.Content;
       // A national NewMobilePhoneNumber is read by the domain in the country of the current number.
       await domain.phoneChange.request(customerId, {
         password: Password,
         newPhone: NewMobilePhoneNumber,
         locale: localeOf(languageOf(request.query.Language)),
-        clientId,
+        caller,
       });
       return reply(request.body.ClientCode, clock.now(), null);
     },
@@ -143,8 +143,8 @@ export const cbssFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx)
       },
     },
     async (request) => {
-      const { customerId } = await auth.verifySession(signed(request));
-      await domain.phoneChange.confirm(customerId, request.body.Content.OTP);
+      const { customerId, caller } = await auth.verifySession(signed(request));
+      await domain.phoneChange.confirm(customerId, request.body.Content.OTP, caller.tenant);
       return reply(request.body.ClientCode, clock.now(), null);
     },
   );

@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../../domain/errors.js';
+import type { Caller } from '../../domain/types.js';
 import {
   deleteExpiredCbssSessions,
   insertCbssSession,
@@ -75,22 +76,25 @@ function checkFresh(dateTime: string, now: Date): void {
 }
 
 export function createCbssAuth(
-  ctx: Pick<FaceContext, 'authRequired' | 'clients' | 'limits' | 'clock' | 'db' | 'domain'>,
+  ctx: Pick<FaceContext, 'authRequired' | 'clients' | 'limits' | 'clock' | 'db' | 'domain' | 'config'>,
 ) {
+  /** With authentication off, a ClientCode proves nothing: requests act in FACES_WITHOUT_AUTH_TENANT. */
+  const unsigned: Caller = { clientId: null, tenant: ctx.config.facesWithoutAuthTenant };
+
   /**
    * The client and its key; a client we do not know signs nothing. Its quota is not charged here:
    * anyone may write a ClientCode, so only a verified signature spends it (see chargeClient). Every
    * request, refused or not, has already been charged to its IP (app.ts, onRequest).
    */
-  async function signingClient(clientCode: string): Promise<{ clientId: string; key: string }> {
+  async function signingClient(clientCode: string): Promise<{ caller: Caller; key: string }> {
     const found = await ctx.clients.signingKey(clientCode);
     if (found === undefined) throw new DomainError('signature_invalid');
-    return { clientId: found.client.id, key: found.key };
+    return { caller: { clientId: found.client.id, tenant: found.client.tenant }, key: found.key };
   }
 
   /** After the signature verified, before it is remembered: a throttled request may be sent again as is. */
-  async function chargeClient(clientId: string): Promise<void> {
-    await ctx.limits.client.consume(clientId);
+  async function chargeClient(caller: Caller): Promise<void> {
+    await ctx.limits.client.consume(caller.clientId ?? '');
   }
 
   async function rememberOnce(signature: Buffer, clientCode: string, now: Date): Promise<void> {
@@ -104,9 +108,12 @@ export function createCbssAuth(
   }
 
   /** The customer a request names by Identity: undefined when it names none, null when nobody has it. */
-  async function namedCustomer(identity: string | null | undefined): Promise<string | null | undefined> {
+  async function namedCustomer(
+    identity: string | null | undefined,
+    tenant: string,
+  ): Promise<string | null | undefined> {
     if (typeof identity !== 'string') return undefined;
-    return (await ctx.domain.customers.findByIdentity(identity))?.id ?? null;
+    return (await ctx.domain.customers.findByIdentity(identity, tenant))?.id ?? null;
   }
 
   /** The live session whose salt makes `matches` true, scanning newest first in growing rounds. */
@@ -122,18 +129,19 @@ export function createCbssAuth(
   }
 
   return {
-    /** The login: signed with the client's key alone. */
-    async verifyLogin(request: SignedRequest): Promise<void> {
+    /** The login: signed with the client's key alone. Answers who signed it. */
+    async verifyLogin(request: SignedRequest): Promise<Caller> {
       const now = ctx.clock.now();
       checkFresh(request.dateTime, now);
-      if (!ctx.authRequired) return;
+      if (!ctx.authRequired) return unsigned;
       const given = signatureBytes(request.signature);
-      const { clientId, key } = await signingClient(request.clientCode);
+      const { caller, key } = await signingClient(request.clientCode);
       if (given === undefined || !timingSafeEqual(given, cbssSignature(request.raw, key))) {
         throw new DomainError('signature_invalid');
       }
-      await chargeClient(clientId);
+      await chargeClient(caller);
       await rememberOnce(given, request.clientCode, now);
+      return caller;
     },
 
     /**
@@ -141,11 +149,11 @@ export function createCbssAuth(
      * customer, when one is named) whose login salt makes the signature verify. With authentication
      * off, the newest such session.
      */
-    async verifySession(request: SignedRequest): Promise<{ customerId: string; clientId: string | null }> {
+    async verifySession(request: SignedRequest): Promise<{ customerId: string; caller: Caller }> {
       const now = ctx.clock.now();
       checkFresh(request.dateTime, now);
-      const named = await namedCustomer(request.identity);
       if (!ctx.authRequired) {
+        const named = await namedCustomer(request.identity, unsigned.tenant);
         const [newest] =
           named === null
             ? []
@@ -156,10 +164,11 @@ export function createCbssAuth(
                 limit: 1,
               });
         if (newest === undefined) throw new DomainError('session_expired');
-        return { customerId: newest.customerId, clientId: null };
+        return { customerId: newest.customerId, caller: unsigned };
       }
       const given = signatureBytes(request.signature);
-      const { clientId, key } = await signingClient(request.clientCode);
+      const { caller, key } = await signingClient(request.clientCode);
+      const named = await namedCustomer(request.identity, caller.tenant);
       const signatureWith = saltedSignatures(request.raw, key);
       const session =
         given === undefined || named === null
@@ -169,9 +178,9 @@ export function createCbssAuth(
             );
       // No session told apart from a bad signature: an outsider learns nothing about who is signed in.
       if (given === undefined || session === undefined) throw new DomainError('signature_invalid');
-      await chargeClient(clientId);
+      await chargeClient(caller);
       await rememberOnce(given, request.clientCode, now);
-      return { customerId: session.customerId, clientId };
+      return { customerId: session.customerId, caller };
     },
 
     /** Opens a session for a customer who just proved their password; returns its login salt. */

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
-import { requireClient } from '../../http/auth.js';
+import { callerOf, requireClient } from '../../http/auth.js';
 import { languageOf } from '../../http/errors.js';
 import { canonicalQuery } from '../aspnet.js';
 import type { FaceContext } from '../context.js';
@@ -84,8 +84,6 @@ export const customersFace: FastifyPluginAsyncTypebox<FaceContext> = async (app,
     request.body = withoutNulls(request.body);
   });
 
-  const clientId = (request: FastifyRequest) => request.client?.id ?? null;
-
   // The reference tables are seeded by a migration and never change while the service runs.
   let loaded: Promise<References> | undefined;
   const referenceTables = (): Promise<References> => {
@@ -97,10 +95,10 @@ export const customersFace: FastifyPluginAsyncTypebox<FaceContext> = async (app,
   };
   const nested = async (foreigns: string | undefined) => (wantsForeigns(foreigns) ? referenceTables() : null);
 
-  const customerByNumber = (customerId: string) => {
+  const customerByNumber = (customerId: string, request: FastifyRequest) => {
     const number = Number(customerId);
     if (number < 1 || number > INT32_MAX) throw new DomainError('customer_not_found');
-    return domain.customers.getByNumber(number);
+    return domain.customers.getByNumber(number, callerOf(request).tenant);
   };
 
   app.post(
@@ -133,7 +131,7 @@ export const customersFace: FastifyPluginAsyncTypebox<FaceContext> = async (app,
           ? undefined
           : tables.countryById.get(body.FK_MOBILE_COUNTRY)?.alpha2;
       const { customer, verification } = await domain.customers.register(registerInput(body, phoneCountry), {
-        clientId: clientId(request),
+        caller: callerOf(request),
         locale: languageOf(request),
       });
       return {
@@ -156,13 +154,13 @@ export const customersFace: FastifyPluginAsyncTypebox<FaceContext> = async (app,
       },
     },
     async (request) => {
-      const customer = await customerByNumber(request.query.CUSTOMERId);
+      const customer = await customerByNumber(request.query.CUSTOMERId, request);
       const verification = await domain.verifications.start({
         to: customer.phone,
         purpose: 'signup',
         locale: languageOf(request),
         customerId: customer.id,
-        clientId: clientId(request),
+        caller: callerOf(request),
       });
       return {
         Status: succeeded('otp_sent'),
@@ -185,8 +183,9 @@ export const customersFace: FastifyPluginAsyncTypebox<FaceContext> = async (app,
     },
     async (request) => {
       const { CUSTOMERId, Token, OTP, foreigns } = request.query;
-      const customer = await customerByNumber(CUSTOMERId);
-      const verified = await domain.customers.confirmPhone(customer.id, Token, OTP, clientId(request));
+      const customer = await customerByNumber(CUSTOMERId, request);
+      const { tenant } = callerOf(request);
+      const verified = await domain.customers.confirmPhone(customer.id, Token, OTP, tenant);
       return {
         Status: succeeded('otp_verified'),
         Token,

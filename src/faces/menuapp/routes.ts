@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import { DomainError } from '../../domain/errors.js';
-import { requireClient } from '../../http/auth.js';
+import { callerOf, requireClient } from '../../http/auth.js';
 import { languageOf } from '../../http/errors.js';
 import type { FaceContext } from '../context.js';
 import { legacyErrorHandler } from '../legacy-errors.js';
@@ -88,8 +88,6 @@ export const menuappFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, c
   // Should a reply go out without onSend, the claim is let go rather than left to block its repeats.
   app.addHook('onResponse', async (request) => runs.get(request)?.finish(null));
 
-  const clientId = (request: FastifyRequest) => request.client?.id ?? null;
-
   app.post(
     '/customers/:customer_id/request-phone-number-update',
     {
@@ -108,7 +106,7 @@ export const menuappFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, c
       const { customer } = await domain.phoneChange.requestVouched(request.params.customer_id, {
         newPhone: request.body.phone_number,
         locale: languageOf(request),
-        clientId: clientId(request),
+        caller: callerOf(request),
       });
       return accountReply(customer);
     },
@@ -129,7 +127,11 @@ export const menuappFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, c
     },
     async (request) =>
       accountReply(
-        await domain.phoneChange.confirm(request.params.customer_id, request.body.confirmation_code),
+        await domain.phoneChange.confirm(
+          request.params.customer_id,
+          request.body.confirmation_code,
+          callerOf(request).tenant,
+        ),
       ),
   );
 };

@@ -1,6 +1,7 @@
 /** The native REST API (/v1): validate, call the domain, map. Nothing else lives here. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { requireClient } from '../../http/auth.js';
+import type { FastifyRequest } from 'fastify';
+import { callerOf, requireClient } from '../../http/auth.js';
 import type { FaceContext } from '../context.js';
 import { customerToWire, messageToWire, verificationToWire } from './map.js';
 import {
@@ -30,7 +31,7 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
 ) => {
   // The native API always needs a client: FACES_WITHOUT_AUTH is for legacy drop-in migrations.
   app.addHook('preHandler', requireClient(clients, limits.client));
-  const clientId = (request: { client: { id: string } | null }) => request.client?.id ?? null;
+  const tenantOf = (request: FastifyRequest) => callerOf(request).tenant;
 
   app.post(
     '/customers',
@@ -46,7 +47,7 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     async (request, reply) => {
       const { locale, ...input } = request.body;
       const { customer, verification } = await domain.customers.register(input, {
-        clientId: clientId(request),
+        caller: callerOf(request),
         locale,
       });
       return reply
@@ -68,6 +69,7 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     },
     async (request) => {
       const page = await domain.customers.list(
+        tenantOf(request),
         Number(request.query.cursor ?? 0),
         Number(request.query.limit ?? 20),
       );
@@ -89,7 +91,7 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
         response: { 200: Customer, ...errors },
       },
     },
-    async (request) => customerToWire(await domain.customers.get(request.params.id)),
+    async (request) => customerToWire(await domain.customers.get(request.params.id, tenantOf(request))),
   );
 
   app.patch(
@@ -104,7 +106,8 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
         response: { 200: Customer, ...errors },
       },
     },
-    async (request) => customerToWire(await domain.customers.update(request.params.id, request.body)),
+    async (request) =>
+      customerToWire(await domain.customers.update(request.params.id, tenantOf(request), request.body)),
   );
 
   app.post(
@@ -124,7 +127,7 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
         password: request.body.password,
         newPhone: request.body.newPhone,
         locale: request.body.locale,
-        clientId: clientId(request),
+        caller: callerOf(request),
       });
       return reply
         .status(202)
@@ -144,7 +147,10 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
         response: { 200: Customer, 422: ErrorReply, ...errors },
       },
     },
-    async (request) => customerToWire(await domain.phoneChange.confirm(request.params.id, request.body.code)),
+    async (request) =>
+      customerToWire(
+        await domain.phoneChange.confirm(request.params.id, request.body.code, tenantOf(request)),
+      ),
   );
 
   app.post(
@@ -159,7 +165,7 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
       },
     },
     async (request, reply) => {
-      const verification = await domain.verifications.start({ ...request.body, clientId: clientId(request) });
+      const verification = await domain.verifications.start({ ...request.body, caller: callerOf(request) });
       return reply.status(201).send(verificationToWire(verification));
     },
   );
@@ -176,7 +182,7 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
       },
     },
     async (request) =>
-      verificationToWire(await domain.verifications.get(request.params.id, clientId(request))),
+      verificationToWire(await domain.verifications.get(request.params.id, tenantOf(request))),
   );
 
   app.post(
@@ -195,7 +201,7 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
       const { valid, verification } = await domain.verifications.check(
         request.params.id,
         request.body.code,
-        clientId(request),
+        tenantOf(request),
       );
       return { valid, verification: verificationToWire(verification) };
     },
@@ -213,7 +219,7 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
       },
     },
     async (request) =>
-      verificationToWire(await domain.verifications.resend(request.params.id, clientId(request))),
+      verificationToWire(await domain.verifications.resend(request.params.id, tenantOf(request))),
   );
 
   app.post(
@@ -228,7 +234,7 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
       },
     },
     async (request) =>
-      verificationToWire(await domain.verifications.cancel(request.params.id, clientId(request))),
+      verificationToWire(await domain.verifications.cancel(request.params.id, tenantOf(request))),
   );
 
   app.get(
@@ -242,6 +248,6 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
         response: { 200: Message, ...errors },
       },
     },
-    async (request) => messageToWire(await domain.message(request.params.id, clientId(request))),
+    async (request) => messageToWire(await domain.message(request.params.id, tenantOf(request))),
   );
 };
