@@ -13,6 +13,7 @@ import { ConfigError, type Config } from './config.js';
 import { createClients, type Clients } from './domain/clients.js';
 import { createDomain, type Domain } from './domain/index.js';
 import { systemClock, type Clock } from './domain/ports.js';
+import { refuseControlCharacters } from './http/control-characters.js';
 import { sendNativeError } from './http/errors.js';
 import { registerFaces } from './faces/index.js';
 import type { HttpApp } from './faces/context.js';
@@ -214,6 +215,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   http.addHook('onRequest', async (request) => {
     if (!unmetered.test(request.routeOptions.url ?? '')) await limits.ip.consume(request.ip);
   });
+  // Before registering the faces, so each inherits it and refuses in its own shape.
+  http.addHook('preValidation', refuseControlCharacters);
   if (metrics !== undefined && config.metricsToken !== undefined) {
     registerMetricsEndpoint(http, metrics, config.metricsToken);
   }
