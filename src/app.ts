@@ -93,7 +93,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const clock = options.clock ?? systemClock;
   const logger = createLogger(config.logLevel, options.logStream);
   // Provider URLs and routes are checked before anything is opened: a bad one stops the start at once.
-  const smsPlans = options.providers === undefined ? planSmsProviders(config.smsProviders) : [];
+  const smsPlans =
+    options.providers === undefined
+      ? planSmsProviders(config.smsProviders, { production: config.production })
+      : [];
   const smsNames = (options.providers ?? (smsPlans.length > 0 ? smsPlans : [{ name: 'dev-outbox' }])).map(
     ({ name }) => ({ name }),
   );
@@ -209,11 +212,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
   http.setNotFoundHandler((request, reply) =>
     sendNativeError(Object.assign(new Error('not found'), { statusCode: 404 }), request, reply),
   );
-  // Probes, the metrics scraper and providers' callbacks are not clients: a refused delivery receipt
-  // is lost (Twilio does not retry), so they stay out of the per-IP budget.
-  const unmetered = /^\/(healthz|metrics|webhooks\/)/;
+  // Probes and the metrics scraper are not clients. Providers' callbacks have a budget of their own, far
+  // above the clients' (a refused delivery receipt may be lost: Twilio does not retry).
+  const unmetered = /^\/(healthz|metrics)/;
   http.addHook('onRequest', async (request) => {
-    if (!unmetered.test(request.routeOptions.url ?? '')) await limits.ip.consume(request.ip);
+    const route = request.routeOptions.url ?? '';
+    if (route.startsWith('/webhooks/')) await limits.webhook.consume(request.ip);
+    else if (!unmetered.test(route)) await limits.ip.consume(request.ip);
   });
   // Before registering the faces, so each inherits it and refuses in its own shape.
   http.addHook('preValidation', refuseControlCharacters);

@@ -34,6 +34,22 @@ export interface RateLimitPolicy {
   perClientPerMinute: number;
   /** Verification starts per phone per minute (the durable per-phone send limit is in VerificationPolicy). */
   perPhonePerMinute: number;
+  /**
+   * Provider webhook calls per IP per minute: a budget of their own, far above any provider's receipt rate
+   * (a refused receipt may be lost), but a bound on whoever floods the unauthenticated route.
+   */
+  webhookPerIpPerMinute: number;
+}
+
+/** What a provider webhook may carry: receipts are a few short fields. */
+export interface WebhookLimits {
+  /**
+   * A provider's message id longer than this is refused (400): real ids are under 64 characters, and
+   * PostgreSQL cannot index a value over ~2.7 KB (at most 512 here, 4 bytes a character).
+   */
+  receiptIdMaxLength: number;
+  /** Webhook bodies above this are refused with 413: a receipt is well under 2 KiB. */
+  bodyLimitBytes: number;
 }
 
 export interface Config {
@@ -64,6 +80,7 @@ export interface Config {
   bodyLimitBytes: number;
   verification: VerificationPolicy;
   rateLimits: RateLimitPolicy;
+  webhooks: WebhookLimits;
   /** Legacy faces whose client authentication is switched off, for a drop-in migration (FACES_WITHOUT_AUTH). */
   facesWithoutAuth: ReadonlySet<string>;
   /** Comma-separated provider URLs in failover order; empty means the dev outbox file. */
@@ -294,6 +311,11 @@ export function loadConfig(env: Env = process.env): Config {
       perIpPerMinute: integer(env, 'RATE_LIMIT_IP_PER_MINUTE', 600, 1, 1_000_000),
       perClientPerMinute: integer(env, 'RATE_LIMIT_CLIENT_PER_MINUTE', 6000, 1, 10_000_000),
       perPhonePerMinute: integer(env, 'RATE_LIMIT_PHONE_PER_MINUTE', 10, 1, 10_000),
+      webhookPerIpPerMinute: integer(env, 'RATE_LIMIT_WEBHOOK_PER_MINUTE', 6000, 1, 10_000_000),
+    },
+    webhooks: {
+      receiptIdMaxLength: integer(env, 'WEBHOOK_RECEIPT_ID_MAX_LENGTH', 256, 16, 512),
+      bodyLimitBytes: integer(env, 'WEBHOOK_BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
     },
     facesWithoutAuth: parseFacesWithoutAuth(env.FACES_WITHOUT_AUTH),
     smsProviders,
