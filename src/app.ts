@@ -204,6 +204,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
+    requestTimeout: config.httpTimeouts.requestMs,
+    keepAliveTimeout: config.httpTimeouts.keepAliveMs,
+    http: {
+      headersTimeout: config.httpTimeouts.headersMs,
+      connectionsCheckingInterval: config.httpTimeouts.checkIntervalMs,
+    },
     // Unknown fields are refused (400), not silently dropped; types are not coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
