@@ -13,6 +13,8 @@ import { ConfigError, type Config } from './config.js';
 import { createClients, type Clients } from './domain/clients.js';
 import { createDomain, type Domain } from './domain/index.js';
 import { systemClock, type Clock } from './domain/ports.js';
+import { createSecretBox } from './domain/secret-box.js';
+import { holdsTheDatabaseSecret } from './domain/secret-check.js';
 import { refuseControlCharacters } from './http/control-characters.js';
 import { sendNativeError } from './http/errors.js';
 import { registerFaces } from './faces/index.js';
@@ -32,6 +34,7 @@ import type { SmsProvider } from './sms/provider.js';
 import { openDatabase, migrateToLatest, type OpenedDatabase } from './store/connect.js';
 import { createStore } from './store/index.js';
 import { outboxQueue } from './store/outbox-queue.js';
+import { secretCheckStore } from './store/secret-check.js';
 import { purgeExpired } from './store/retention.js';
 
 /** How often the retention purge runs. */
@@ -88,6 +91,15 @@ function smsRouter<P extends { name: string }>(config: Config, providers: readon
   }
 }
 
+async function refuseAnotherSecret(database: OpenedDatabase, owned: boolean, secret: Buffer): Promise<void> {
+  if (await holdsTheDatabaseSecret(secretCheckStore(database.db), createSecretBox(secret))) return;
+  if (owned) await database.db.destroy();
+  throw new ConfigError(
+    'CODE_SECRET',
+    'is not the secret this database was set up with: every node (and the CLI) must share one CODE_SECRET',
+  );
+}
+
 export async function buildApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
@@ -106,6 +118,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const database =
     options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   await migrateToLatest(database.db);
+  // Before any row is read or sealed: a node with another CODE_SECRET would re-seal the bootstrap key.
+  await refuseAnotherSecret(database, options.database === undefined, config.codeSecret);
   const store = createStore(database.db);
 
   const redis =

@@ -8,6 +8,7 @@ import * as smsParts from './2026_11_23_20_sms_parts.js';
 import * as undeliveredAt from './2026_11_23_30_undelivered_at.js';
 import * as customerOwner from './2026_11_23_31_customer_owner.js';
 import * as outboxClaims from './2026_11_23_40_outbox_claims.js';
+import * as secretCheck from './2026_12_02_10_secret_check.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_00_initial': initial,
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_23_30_undelivered_at': undeliveredAt,
   '2026_11_23_31_customer_owner': customerOwner,
   '2026_11_23_40_outbox_claims': outboxClaims,
+  '2026_12_02_10_secret_check': secretCheck,
 };
