@@ -13,6 +13,9 @@ import { ConfigError, type Config } from './config.js';
 import { createClients, type Clients } from './domain/clients.js';
 import { createDomain, type Domain } from './domain/index.js';
 import { systemClock, type Clock } from './domain/ports.js';
+import { createSecretBox } from './domain/secret-box.js';
+import { holdsTheDatabaseSecret } from './domain/secret-check.js';
+import { refuseControlCharacters } from './http/control-characters.js';
 import { sendNativeError } from './http/errors.js';
 import { registerFaces } from './faces/index.js';
 import type { HttpApp } from './faces/context.js';
@@ -31,6 +34,7 @@ import type { SmsProvider } from './sms/provider.js';
 import { openDatabase, migrateToLatest, type OpenedDatabase } from './store/connect.js';
 import { createStore } from './store/index.js';
 import { outboxQueue } from './store/outbox-queue.js';
+import { secretCheckStore } from './store/secret-check.js';
 import { purgeExpired } from './store/retention.js';
 
 /** How often the retention purge runs. */
@@ -87,12 +91,24 @@ function smsRouter<P extends { name: string }>(config: Config, providers: readon
   }
 }
 
+async function refuseAnotherSecret(database: OpenedDatabase, owned: boolean, secret: Buffer): Promise<void> {
+  if (await holdsTheDatabaseSecret(secretCheckStore(database.db), createSecretBox(secret))) return;
+  if (owned) await database.db.destroy();
+  throw new ConfigError(
+    'CODE_SECRET',
+    'is not the secret this database was set up with: every node (and the CLI) must share one CODE_SECRET',
+  );
+}
+
 export async function buildApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = createLogger(config.logLevel, options.logStream);
   // Provider URLs and routes are checked before anything is opened: a bad one stops the start at once.
-  const smsPlans = options.providers === undefined ? planSmsProviders(config.smsProviders) : [];
+  const smsPlans =
+    options.providers === undefined
+      ? planSmsProviders(config.smsProviders, { production: config.production })
+      : [];
   const smsNames = (options.providers ?? (smsPlans.length > 0 ? smsPlans : [{ name: 'dev-outbox' }])).map(
     ({ name }) => ({ name }),
   );
@@ -102,6 +118,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const database =
     options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   await migrateToLatest(database.db);
+  // Before any row is read or sealed: a node with another CODE_SECRET would re-seal the bootstrap key.
+  await refuseAnotherSecret(database, options.database === undefined, config.codeSecret);
   const store = createStore(database.db);
 
   const redis =
@@ -201,6 +219,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
+    requestTimeout: config.httpTimeouts.requestMs,
+    keepAliveTimeout: config.httpTimeouts.keepAliveMs,
+    http: {
+      headersTimeout: config.httpTimeouts.headersMs,
+      connectionsCheckingInterval: config.httpTimeouts.checkIntervalMs,
+    },
     // Unknown fields are refused (400), not silently dropped; types are not coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -210,12 +234,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
   http.setNotFoundHandler((request, reply) =>
     sendNativeError(Object.assign(new Error('not found'), { statusCode: 404 }), request, reply),
   );
-  // Probes, the metrics scraper and providers' callbacks are not clients: a refused delivery receipt
-  // is lost (Twilio does not retry), so they stay out of the per-IP budget.
-  const unmetered = /^\/(healthz|metrics|webhooks\/)/;
+  // Probes and the metrics scraper are not clients. Providers' callbacks have a budget of their own, far
+  // above the clients' (a refused delivery receipt may be lost: Twilio does not retry).
+  const unmetered = /^\/(healthz|metrics)/;
   http.addHook('onRequest', async (request) => {
-    if (!unmetered.test(request.routeOptions.url ?? '')) await limits.ip.consume(request.ip);
+    const route = request.routeOptions.url ?? '';
+    if (route.startsWith('/webhooks/')) await limits.webhook.consume(request.ip);
+    else if (!unmetered.test(route)) await limits.ip.consume(request.ip);
   });
+  // Before registering the faces, so each inherits it and refuses in its own shape.
+  http.addHook('preValidation', refuseControlCharacters);
   if (metrics !== undefined && config.metricsToken !== undefined) {
     registerMetricsEndpoint(http, metrics, config.metricsToken);
   }

@@ -21,6 +21,37 @@ export interface RateLimitPolicy {
   perClientPerMinute: number;
   /** Verification starts per phone per minute (the durable per-phone send limit is in VerificationPolicy). */
   perPhonePerMinute: number;
+  /**
+   * Provider webhook calls per IP per minute: a budget of their own, far above any provider's receipt rate
+   * (a refused receipt may be lost), but a bound on whoever floods the unauthenticated route.
+   */
+  webhookPerIpPerMinute: number;
+}
+
+/** Slow clients hold a socket each: these bound how long one may take (Node's http.Server settings). */
+export interface HttpTimeouts {
+  /** The whole request (headers and body) must arrive within this: a trickled body is cut off. */
+  requestMs: number;
+  /** The headers must arrive within this (slowloris); never above requestMs. */
+  headersMs: number;
+  /** An idle keep-alive connection is closed after this; above a load balancer's idle timeout (AWS ALB: 60 s). */
+  keepAliveMs: number;
+  /**
+   * How often Node looks for requests past their timeout (its default, 30 s, would let a slow body live up
+   * to twice the timeout): a tenth of the shortest timeout, within [50 ms, 1 s].
+   */
+  checkIntervalMs: number;
+}
+
+/** What a provider webhook may carry: receipts are a few short fields. */
+export interface WebhookLimits {
+  /**
+   * A provider's message id longer than this is refused (400): real ids are under 64 characters, and
+   * PostgreSQL cannot index a value over ~2.7 KB (at most 512 here, 4 bytes a character).
+   */
+  receiptIdMaxLength: number;
+  /** Webhook bodies above this are refused with 413: a receipt is well under 2 KiB. */
+  bodyLimitBytes: number;
 }
 
 export interface Config {
@@ -53,6 +84,8 @@ export interface Config {
   verification: VerificationPolicy;
   passwords: PasswordPolicy;
   rateLimits: RateLimitPolicy;
+  httpTimeouts: HttpTimeouts;
+  webhooks: WebhookLimits;
   /** Legacy faces whose client authentication is switched off, for a drop-in migration (FACES_WITHOUT_AUTH). */
   facesWithoutAuth: ReadonlySet<string>;
   /**
@@ -219,6 +252,24 @@ function parseFacesWithoutAuth(raw: string | undefined): ReadonlySet<string> {
   return new Set(faces);
 }
 
+function parseHttpTimeouts(env: Env): HttpTimeouts {
+  const requestMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000);
+  // Node's own default is 60 s; a proxy sends headers at once, and an OTP request's headers are small.
+  const headersMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', Math.min(10_000, requestMs), 100, 600_000);
+  if (headersMs > requestMs) {
+    throw new ConfigError(
+      'HTTP_HEADERS_TIMEOUT_MS',
+      `must not exceed HTTP_REQUEST_TIMEOUT_MS (${requestMs})`,
+    );
+  }
+  return {
+    requestMs,
+    headersMs,
+    keepAliveMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 600_000),
+    checkIntervalMs: Math.min(1000, Math.max(50, Math.floor(headersMs / 10))),
+  };
+}
+
 /** In development a missing secret is generated once into the data dir, so codes survive restarts. */
 function resolveCodeSecret(env: Env, production: boolean, dataDir: string): Buffer {
   const raw = env.CODE_SECRET;
@@ -312,6 +363,12 @@ export function loadConfig(env: Env = process.env): Config {
       perIpPerMinute: integer(env, 'RATE_LIMIT_IP_PER_MINUTE', 600, 1, 1_000_000),
       perClientPerMinute: integer(env, 'RATE_LIMIT_CLIENT_PER_MINUTE', 6000, 1, 10_000_000),
       perPhonePerMinute: integer(env, 'RATE_LIMIT_PHONE_PER_MINUTE', 10, 1, 10_000),
+      webhookPerIpPerMinute: integer(env, 'RATE_LIMIT_WEBHOOK_PER_MINUTE', 6000, 1, 10_000_000),
+    },
+    httpTimeouts: parseHttpTimeouts(env),
+    webhooks: {
+      receiptIdMaxLength: integer(env, 'WEBHOOK_RECEIPT_ID_MAX_LENGTH', 256, 16, 512),
+      bodyLimitBytes: integer(env, 'WEBHOOK_BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
     },
     facesWithoutAuth: parseFacesWithoutAuth(env.FACES_WITHOUT_AUTH),
     facesWithoutAuthTenant: parseTenant(env.FACES_WITHOUT_AUTH_TENANT),

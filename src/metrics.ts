@@ -160,6 +160,7 @@ export function createMetrics(options: { logger: MetricsLogger }) {
     countRateLimits(limits: RateLimits): RateLimits {
       return {
         ip: countRefusals(limits.ip, 'ip'),
+        webhook: countRefusals(limits.webhook, 'webhook'),
         client: countRefusals(limits.client, 'client'),
         phone: countRefusals(limits.phone, 'phone'),
       };

@@ -6,6 +6,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DomainError } from './errors.js';
 import type { Clock, NewClient, Store } from './ports.js';
 import type { SecretBox } from './secret-box.js';
+import { holdsTheDatabaseSecret, type SecretCheckStore } from './secret-check.js';
 import type { ApiClient } from './types.js';
 
 export function hashClientKey(key: string): string {
@@ -93,7 +94,7 @@ export interface ClientListing extends ApiClient {
  * The operator's side of client storage (the CLI). The server never lists or disables clients, so this
  * stays out of Store. insert returns undefined when the code is taken; the others when no client has it.
  */
-export interface ClientRegistryStore {
+export interface ClientRegistryStore extends SecretCheckStore {
   insert(client: NewClient): Promise<ApiClient | undefined>;
   replaceKey(
     code: string,
@@ -102,8 +103,6 @@ export interface ClientRegistryStore {
   ): Promise<ApiClient | undefined>;
   setActive(code: string, active: boolean, now: Date): Promise<ApiClient | undefined>;
   list(): Promise<ClientListing[]>;
-  /** Any one sealed key, to check that this process holds the secret the others were sealed with. */
-  anySealedKey(): Promise<string | undefined>;
 }
 
 /**
@@ -155,18 +154,11 @@ export function createClientRegistry(deps: { store: ClientRegistryStore; box: Se
     },
 
     /**
-     * False when the stored keys were sealed under another server secret: a key sealed here would then be
-     * unreadable to the server's signing faces (CBSS). True when there is nothing to compare with.
+     * False when the database belongs to another server secret (the same check the server makes at start):
+     * a key sealed here would then be unreadable to the server's signing faces (CBSS).
      */
-    async sealsLikeTheServer(): Promise<boolean> {
-      const sealed = await deps.store.anySealedKey();
-      if (sealed === undefined) return true;
-      try {
-        deps.box.open(sealed);
-        return true;
-      } catch {
-        return false;
-      }
+    sealsLikeTheServer(): Promise<boolean> {
+      return holdsTheDatabaseSecret(deps.store, deps.box);
     },
   };
 }

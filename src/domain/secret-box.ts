@@ -2,17 +2,28 @@
  * Seals short secrets at rest with AES-256-GCM under a key derived from the server secret:
  * an outbox text that carries a code until it is sent, a legacy client's signing key.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { deriveKey } from './codes.js';
 
 export interface SecretBox {
   seal(plain: string): string;
   open(sealed: string): string;
+  /**
+   * A value that names the secret without revealing it (an HMAC of a fixed label under a key of its own):
+   * two boxes seal alike exactly when their check values are equal.
+   */
+  checkValue(): string;
 }
+
+const CHECK_LABEL = 'otpgate secret check v1';
 
 export function createSecretBox(secret: Buffer): SecretBox {
   const key = deriveKey(secret, 'secret-box');
+  const check = createHmac('sha256', deriveKey(secret, 'secret-check'))
+    .update(CHECK_LABEL, 'utf8')
+    .digest('base64url');
   return {
+    checkValue: () => check,
     seal(plain) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);

@@ -19,6 +19,8 @@ export interface Limiter {
 
 export interface RateLimits {
   ip: Limiter;
+  /** Provider webhooks, per IP: kept apart so a flood of them does not spend the API clients' budget. */
+  webhook: Limiter;
   client: Limiter;
   phone: PhoneRateLimiter;
 }
@@ -55,6 +57,7 @@ export function createRateLimits(policy: RateLimitPolicy, redis?: Redis, keyPref
   };
   return {
     ip: make('ip', policy.perIpPerMinute),
+    webhook: make('webhook', policy.webhookPerIpPerMinute),
     client: make('client', policy.perClientPerMinute),
     phone: make('phone', policy.perPhonePerMinute),
   };

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ClientRegistryStore } from '../domain/clients.js';
 import type { ClientStore, NewClient } from '../domain/ports.js';
 import type { Database } from './database.js';
+import { secretCheckStore } from './secret-check.js';
 
 const CLIENT = ['id', 'code', 'name', 'tenant', 'active'] as const;
 
@@ -50,6 +51,7 @@ export function clientStore(db: Kysely<Database>): ClientStore {
 
 export function clientRegistryStore(db: Kysely<Database>): ClientRegistryStore {
   return {
+    ...secretCheckStore(db),
     async insert(c) {
       return db
         .insertInto('api_clients')
@@ -80,15 +82,6 @@ export function clientRegistryStore(db: Kysely<Database>): ClientRegistryStore {
         .select([...CLIENT, 'created_at as createdAt', 'updated_at as updatedAt'])
         .orderBy('code')
         .execute();
-    },
-    async anySealedKey() {
-      const row = await db
-        .selectFrom('api_clients')
-        .select('key_sealed')
-        .where('key_sealed', 'is not', null)
-        .limit(1)
-        .executeTakeFirst();
-      return row?.key_sealed ?? undefined;
     },
   };
 }

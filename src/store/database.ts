@@ -163,6 +163,7 @@ export interface SmsHeldReceiptsTable {
 export interface Database {
   countries: CountriesTable;
   emirates: EmiratesTable;
+  secret_check: SecretCheckTable;
   api_clients: ApiClientsTable;
   customers: CustomersTable;
   verifications: VerificationsTable;
@@ -178,3 +179,10 @@ export type CustomerRow = Selectable<CustomersTable>;
 export type NewCustomerRow = Insertable<CustomersTable>;
 export type VerificationRow = Selectable<VerificationsTable>;
 export type SmsMessageRow = Selectable<SmsMessagesTable>;
+
+/** One row (id 1): the check value of the CODE_SECRET the database was first started with. */
+export interface SecretCheckTable {
+  id: number;
+  value: string;
+  created_at: Generated<Date>;
+}

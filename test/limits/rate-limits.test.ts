@@ -7,7 +7,12 @@ import { backends } from '../support/database.js';
 import { AUTH, startHarness, uniquePhone } from '../support/harness.js';
 
 const redisUrl = process.env.TEST_REDIS_URL || undefined;
-const policy = { perIpPerMinute: 3, perClientPerMinute: 1000, perPhonePerMinute: 2 };
+const policy = {
+  perIpPerMinute: 3,
+  perClientPerMinute: 1000,
+  perPhonePerMinute: 2,
+  webhookPerIpPerMinute: 1000,
+};
 
 const stores = [
   { name: 'memory', skip: false as const },

@@ -28,6 +28,7 @@ describe('Vonage provider', () => {
       baseUrl: vonage.baseUrl,
       timeoutMs: 2_000,
       signatureMethod: 'md5hash',
+      acceptUnsignedReceipts: false,
       ...overrides,
     };
   }
@@ -174,8 +175,16 @@ describe('Vonage provider', () => {
   });
 
   describe('delivery receipts', () => {
-    it('accepts an unsigned receipt when no signature secret is configured', async () => {
+    it('refuses an unsigned receipt when no signature secret is configured', async () => {
       await start();
+      const { providerRef } = await provider.send(otpMessage('+447700900123'));
+
+      expect(await vonage.sendDeliveryReceipt(providerRef, 'failed')).toBe(403);
+      expect(webhook.received[0]?.error?.code).toBe('unauthorized');
+    });
+
+    it('accepts an unsigned receipt when the operator said unsigned_receipts=accept', async () => {
+      await start({}, { acceptUnsignedReceipts: true });
       const { providerRef } = await provider.send(otpMessage('+447700900123'));
 
       const status = await vonage.sendDeliveryReceipt(providerRef, 'delivered');
@@ -215,7 +224,7 @@ describe('Vonage provider', () => {
     });
 
     it('maps an expired message to undelivered with its err-code, and makes no receipt for "unknown"', async () => {
-      await start();
+      await start({}, { acceptUnsignedReceipts: true });
       const { providerRef } = await provider.send(otpMessage('+447700900123'));
 
       await vonage.sendDeliveryReceipt(providerRef, 'expired', { errCode: '2' });
@@ -281,7 +290,14 @@ describe('parseVonageUrl', () => {
       timeoutMs: 10_000,
       signatureSecret: SIGNATURE_SECRET,
       signatureMethod: 'sha256',
+      acceptUnsignedReceipts: false,
     });
+  });
+
+  it('takes unsigned receipts only when the URL says unsigned_receipts=accept', () => {
+    const url = `vonage://${API_KEY}:${API_SECRET}@?from=OTPGATE`;
+    expect(parseVonageUrl(url).acceptUnsignedReceipts).toBe(false);
+    expect(parseVonageUrl(`${url}&unsigned_receipts=accept`).acceptUnsignedReceipts).toBe(true);
   });
 
   it("defaults to Vonage's API and MD5-hash signatures, and drops the '+' of a numeric sender", () => {
@@ -302,6 +318,16 @@ describe('parseVonageUrl', () => {
       'an unknown method',
       `vonage://${API_KEY}:${API_SECRET}@?from=OTPGATE&signature_method=crc32`,
       /signature_method/,
+    ],
+    [
+      'both a secret and unsigned receipts',
+      `vonage://${API_KEY}:${API_SECRET}@?from=OTPGATE&signature_secret=x&unsigned_receipts=accept`,
+      /not both/,
+    ],
+    [
+      'unsigned receipts set to anything but accept',
+      `vonage://${API_KEY}:${API_SECRET}@?from=OTPGATE&unsigned_receipts=yes`,
+      /unsigned_receipts/,
     ],
     [
       'a misspelt parameter',

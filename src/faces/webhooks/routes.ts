@@ -1,13 +1,15 @@
 /**
  * Provider webhooks: `POST|GET /webhooks/sms/{provider}`. The provider module verifies the signature and reads
  * the receipts; this face only builds the request it signed (the public URL, as the provider called it), answers
- * 403 when the signature does not verify, and records the receipts before it answers 204.
+ * 403 when the signature does not verify, 400 for an id the store cannot hold, and records the receipts
+ * before it answers 204.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { DomainError } from '../../domain/errors.js';
-import { SmsError, type WebhookRequest } from '../../sms/provider.js';
+import { firstControlCharacter } from '../../http/control-characters.js';
+import { SmsError, type DeliveryReceipt, type WebhookRequest } from '../../sms/provider.js';
 import type { FaceContext } from '../context.js';
 import { ErrorReply } from '../native/schemas.js';
 import { acceptFormBodies } from './form-body.js';
@@ -23,7 +25,14 @@ const schema = {
   tags: ['webhooks'],
   summary: "A provider's delivery receipt (signed by the provider; no API key)",
   params: ProviderParams,
-  response: { 204: Type.Null(), 400: ErrorReply, 403: ErrorReply, 404: ErrorReply },
+  response: {
+    204: Type.Null(),
+    400: ErrorReply,
+    403: ErrorReply,
+    404: ErrorReply,
+    413: ErrorReply,
+    429: ErrorReply,
+  },
 };
 
 function queryFields(query: unknown): Record<string, string | undefined> {
@@ -34,6 +43,26 @@ function queryFields(query: unknown): Record<string, string | undefined> {
     if (typeof first === 'string') fields[name] = first;
   }
   return fields;
+}
+
+/** A provider's id goes into an indexed column: an overlong one or one with control characters is refused. */
+function checkedReceipt(receipt: DeliveryReceipt, maxLength: number): DeliveryReceipt {
+  const fields = [
+    { field: 'providerRef', value: receipt.providerRef },
+    { field: 'errorCode', value: receipt.errorCode ?? '' },
+  ];
+  for (const { field, value } of fields) {
+    const problem =
+      value.length > maxLength
+        ? `is longer than ${maxLength} characters`
+        : firstControlCharacter(value, false) === undefined
+          ? undefined
+          : 'holds a control character';
+    if (problem !== undefined) {
+      throw new DomainError('invalid_request', { details: [{ field, problem }] });
+    }
+  }
+  return receipt;
 }
 
 export const webhooksFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, { config, smsWebhooks }) => {
@@ -63,15 +92,17 @@ export const webhooksFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, 
       request.log.warn({ provider: provider.name, code: error.code }, 'sms webhook refused');
       throw new DomainError(error.code === 'unauthorized' ? 'forbidden' : 'invalid_request');
     }
-    for (const receipt of receipts) await smsWebhooks.recorder.record(receipt);
+    const checked = receipts.map((receipt) => checkedReceipt(receipt, config.webhooks.receiptIdMaxLength));
+    for (const receipt of checked) await smsWebhooks.recorder.record(receipt);
   }
 
-  app.post('/:provider', { schema }, async (request, reply) => {
+  const options = { schema, bodyLimit: config.webhooks.bodyLimitBytes };
+  app.post('/:provider', options, async (request, reply) => {
     await receive(request, request.params.provider);
     return reply.status(204).send(null);
   });
   // Vonage sends receipts as GET with the fields in the query when the dashboard says so.
-  app.get('/:provider', { schema }, async (request, reply) => {
+  app.get('/:provider', options, async (request, reply) => {
     await receive(request, request.params.provider);
     return reply.status(204).send(null);
   });

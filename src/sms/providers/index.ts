@@ -41,11 +41,18 @@ export function webhookPath(name: string): string {
   return `/webhooks/sms/${name}`;
 }
 
+export interface PlanOptions {
+  /** NODE_ENV=production: webhooks that could be forged refuse to start. */
+  production?: boolean;
+  /** Reads an HTTP gateway's config file (tests hand one in). */
+  readFile?: (path: string) => string;
+}
+
 function plan(
   url: string,
   kind: ProviderPlan['kind'],
   name: string,
-  readFile: ((path: string) => string) | undefined,
+  { production = false, readFile }: PlanOptions,
 ): ProviderPlan['create'] {
   switch (kind) {
     case 'smpp': {
@@ -59,6 +66,11 @@ function plan(
     }
     case 'vonage': {
       const config = parseVonageUrl(url);
+      if (production && config.signatureSecret === undefined) {
+        throw new Error(
+          'vonage URL: signature_secret is required when NODE_ENV=production (unsigned receipts can be forged)',
+        );
+      }
       return ({ publicUrl, now }) =>
         createVonageProvider(config, { name, now, statusCallbackUrl: `${publicUrl}${webhookPath(name)}` });
     }
@@ -71,10 +83,7 @@ function plan(
 }
 
 /** Checks every URL and names every instance; throws ConfigError naming the entry at fault. */
-export function planSmsProviders(
-  urls: readonly string[],
-  readFile?: (path: string) => string,
-): ProviderPlan[] {
+export function planSmsProviders(urls: readonly string[], options: PlanOptions = {}): ProviderPlan[] {
   const seen = new Map<string, number>();
   const names = new Set<string>();
   return urls.map((entry, index) => {
@@ -101,7 +110,7 @@ export function planSmsProviders(
     if (names.has(name)) throw new ConfigError(VARIABLE, `${where}: name "${name}" is used twice`);
     names.add(name);
     try {
-      return { name, kind, create: plan(url, kind, name, readFile) };
+      return { name, kind, create: plan(url, kind, name, options) };
     } catch (error) {
       const problem = error instanceof Error ? error.message : String(error);
       throw new ConfigError(VARIABLE, `${where} (${name}): ${problem}`);

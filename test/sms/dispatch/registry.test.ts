@@ -61,6 +61,29 @@ describe('SMS_PROVIDERS', () => {
     );
   });
 
+  it('refuses to start in production with a Vonage provider whose receipts are not signed', async () => {
+    const error = configError(() => planSmsProviders([TWILIO, VONAGE], { production: true }));
+    expect(error.message).toMatch(
+      /SMS_PROVIDERS entry 2 \(vonage\): .*signature_secret is required when NODE_ENV=production/,
+    );
+    expect(error.message).not.toContain('vonage-secret');
+    expect(() => planSmsProviders([`${VONAGE}&unsigned_receipts=accept`], { production: true })).toThrow(
+      ConfigError,
+    );
+    expect(
+      planSmsProviders([`${VONAGE}&signature_secret=receipt-secret`], { production: true }),
+    ).toHaveLength(1);
+    await expect(
+      buildApp({
+        config: loadConfig({
+          NODE_ENV: 'production',
+          CODE_SECRET: 'test-secret-that-is-long-enough-0123456789',
+          SMS_PROVIDERS: VONAGE,
+        }),
+      }),
+    ).rejects.toThrow(ConfigError);
+  });
+
   it('refuses two providers with the same name', () => {
     expect(configError(() => planSmsProviders([`${SMPP}#main`, `${TWILIO}#main`])).message).toContain(
       'used twice',

@@ -1,6 +1,7 @@
 /**
- * `vonage://api_key:api_secret@?from=OTPGATE`, with optional `base=`, `timeout_ms=`, and for signed delivery
- * receipts `signature_secret=` and `signature_method=` (as chosen in the Vonage dashboard).
+ * `vonage://api_key:api_secret@?from=OTPGATE&signature_secret=...`, with optional `base=`, `timeout_ms=` and
+ * `signature_method=` (as chosen in the Vonage dashboard). Receipts must be signed; outside production,
+ * `unsigned_receipts=accept` takes them unsigned (an account without signing, a local test).
  */
 import { DEFAULT_PROVIDER_TIMEOUT_MS } from '../http-transport.js';
 import { splitProviderUrl } from '../provider-url.js';
@@ -18,12 +19,24 @@ export interface VonageConfig {
   from: string;
   baseUrl: string;
   timeoutMs: number;
-  /** When set, delivery receipts must carry a valid `sig`; when unset, unsigned receipts are accepted. */
+  /** Delivery receipts must carry a valid `sig` made with this secret. */
   signatureSecret?: string;
   signatureMethod: VonageSignatureMethod;
+  /**
+   * Without a secret, receipts are refused (anyone could forge one and fail a sent message) unless the
+   * operator said `unsigned_receipts=accept`; production refuses to start without a secret at all.
+   */
+  acceptUnsignedReceipts: boolean;
 }
 
-const KNOWN_PARAMETERS = ['from', 'base', 'timeout_ms', 'signature_secret', 'signature_method'] as const;
+const KNOWN_PARAMETERS = [
+  'from',
+  'base',
+  'timeout_ms',
+  'signature_secret',
+  'signature_method',
+  'unsigned_receipts',
+] as const;
 // Vonage SMS API "from": a number (digits) or an alphanumeric sender id of at most 11 characters.
 const NUMERIC_SENDER = /^[0-9]{1,15}$/;
 const ALPHANUMERIC_SENDER = /^[A-Za-z0-9 ]{1,11}$/;
@@ -55,13 +68,23 @@ export function parseVonageUrl(url: string): VonageConfig {
     throw new Error(`vonage URL: 'signature_method' must be one of ${VONAGE_SIGNATURE_METHODS.join(', ')}`);
   }
 
+  const signatureSecret = params.optional('signature_secret');
+  const unsignedReceipts = params.optional('unsigned_receipts');
+  if (unsignedReceipts !== undefined && unsignedReceipts !== 'accept') {
+    throw new Error("vonage URL: 'unsigned_receipts' can only be 'accept'");
+  }
+  if (unsignedReceipts !== undefined && signatureSecret !== undefined) {
+    throw new Error("vonage URL: give 'signature_secret' or 'unsigned_receipts=accept', not both");
+  }
+
   return {
     apiKey: parts.username,
     apiSecret: parts.password,
     from,
     baseUrl: params.httpBase('base', VONAGE_API_BASE),
     timeoutMs: params.positiveInteger('timeout_ms', DEFAULT_PROVIDER_TIMEOUT_MS),
-    signatureSecret: params.optional('signature_secret'),
+    signatureSecret,
     signatureMethod,
+    acceptUnsignedReceipts: unsignedReceipts === 'accept',
   };
 }

@@ -20,7 +20,13 @@ export interface DeliveryReceiptContext {
   providerName: string;
   signatureSecret: string | undefined;
   signatureMethod: VonageSignatureMethod;
+  acceptUnsignedReceipts: boolean;
   now: () => Date;
+}
+
+function isAuthentic(fields: WebhookFields, context: DeliveryReceiptContext): boolean {
+  if (context.signatureSecret === undefined) return context.acceptUnsignedReceipts;
+  return isVonageSignatureValid(fields, context.signatureSecret, context.signatureMethod);
 }
 
 function receiptFields(request: WebhookRequest): WebhookFields {
@@ -37,12 +43,9 @@ export function parseVonageDeliveryReceipt(
   context: DeliveryReceiptContext,
 ): DeliveryReceipt[] {
   const fields = receiptFields(request);
-  // Unsigned receipts are trusted only when no secret is configured. Replays are not refused: a receipt
-  // repeats a status the message already reached, so replaying one changes nothing.
-  if (
-    context.signatureSecret !== undefined &&
-    !isVonageSignatureValid(fields, context.signatureSecret, context.signatureMethod)
-  ) {
+  // A forged receipt could fail a sent message. Replays are not refused: a receipt repeats a status the
+  // message already reached, so replaying one changes nothing.
+  if (!isAuthentic(fields, context)) {
     throw new SmsError('unauthorized', 'vonage: delivery receipt signature does not verify');
   }
 

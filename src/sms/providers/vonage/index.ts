@@ -1,4 +1,4 @@
-/** Vonage (Nexmo) SMS API: one POST per message, one reply entry per part, receipts by (optionally signed) webhook. */
+/** Vonage (Nexmo) SMS API: one POST per message, one reply entry per part, receipts by signed webhook. */
 import { encodingOf } from '../../encoding.js';
 import type { OutgoingSms, SendResult, SmsProvider } from '../../provider.js';
 import {
@@ -84,6 +84,7 @@ export function createVonageProvider(config: VonageConfig, deps: VonageDeps = {}
         providerName: name,
         signatureSecret: config.signatureSecret,
         signatureMethod: config.signatureMethod,
+        acceptUnsignedReceipts: config.acceptUnsignedReceipts,
         now,
       });
     },
