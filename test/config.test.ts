@@ -32,6 +32,8 @@ describe('configuration', () => {
     [{ CODE_LENGTH: '12' }, 'CODE_LENGTH'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ BOOTSTRAP_CLIENT: 'nocolon' }, 'BOOTSTRAP_CLIENT'],
+    [{ BOOTSTRAP_CLIENT: 'app:key-0123456789abcdef:bad tenant' }, 'BOOTSTRAP_CLIENT'],
+    [{ FACES_WITHOUT_AUTH_TENANT: 'no/slash' }, 'FACES_WITHOUT_AUTH_TENANT'],
     [{ TEST_NUMBERS: '+15005550006:12' }, 'TEST_NUMBERS'],
     [{ FACES_WITHOUT_AUTH: 'native' }, 'FACES_WITHOUT_AUTH'],
     [{ WEBOTP_DOMAIN: 'a..com' }, 'WEBOTP_DOMAIN'],
@@ -39,6 +41,20 @@ describe('configuration', () => {
   ])('refuses %j with a message naming %s', (env, name) => {
     expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(name);
+  });
+
+  it('reads BOOTSTRAP_CLIENT as code:key, a tenant of its own, or code:key:tenant', () => {
+    const key = 'key-0123456789abcdef';
+    expect(loadConfig({ DATA_DIR: dataDir(), BOOTSTRAP_CLIENT: `app:${key}` }).bootstrapClient).toEqual({
+      code: 'app',
+      key,
+      tenant: 'app',
+    });
+    expect(loadConfig({ DATA_DIR: dataDir(), BOOTSTRAP_CLIENT: `app:${key}:acme` }).bootstrapClient).toEqual({
+      code: 'app',
+      key,
+      tenant: 'acme',
+    });
   });
 
   it('refuses a code-secret file too short to key the codes', () => {

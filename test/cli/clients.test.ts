@@ -77,6 +77,20 @@ for (const { backend, skip } of backends) {
       expect(listed.stdout).not.toMatch(/v1\.[\w-]+\./);
     });
 
+    it('--tenant puts a new client in a tenant with others, and list shows it', async () => {
+      const created = await cli('clients', 'create', 'backoffice', '--tenant', 'shop');
+      expect(created.status).toBe(0);
+      expect(created.stderr).toContain('in tenant "shop"');
+      const listed = await cli('clients', 'list', '--json');
+      const rows = JSON.parse(listed.stdout) as { code: string; tenant: string }[];
+      expect(rows.map(({ code, tenant }) => ({ code, tenant }))).toEqual([
+        { code: 'backoffice', tenant: 'shop' },
+        { code: 'shop', tenant: 'shop' },
+      ]);
+      const refused = await cli('clients', 'create', 'kiosk', '--tenant', 'not a name');
+      expect(refused.status).toBe(2);
+    });
+
     it('enable lets the current key in again, and refuses a code no client has', async () => {
       const enabled = await cli('clients', 'enable', 'shop');
       expect(enabled.status).toBe(0);
