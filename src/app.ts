@@ -100,7 +100,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   // Storage first: nothing answers before the schema is current.
   const database =
-    options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+    options.database ??
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      timeouts: {
+        statementMs: config.databaseStatementTimeoutMs,
+        connectMs: config.databaseConnectTimeoutMs,
+      },
+    }));
   await migrateToLatest(database.db);
   const store = createStore(database.db);
 

@@ -42,6 +42,13 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /**
+   * PostgreSQL only: the longest a statement may run before the server cancels it (and the request answers
+   * 503), and how long a connection may take to open, so that an outage or a partition is answered, not waited
+   * out. OTP statements take milliseconds; a migration that needs longer sets its own (SET LOCAL).
+   */
+  databaseStatementTimeoutMs: number;
+  databaseConnectTimeoutMs: number;
   redisUrl: string | undefined;
   bootstrapClient: { code: string; key: string } | undefined;
   /** Server secret keying the code HMAC and sealing stored secrets. */
@@ -270,6 +277,8 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     dataDir,
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseStatementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 600_000),
+    databaseConnectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     bootstrapClient: parseBootstrapClient(env.BOOTSTRAP_CLIENT),
     codeSecret: resolveCodeSecret(env, production, dataDir),
