@@ -50,6 +50,8 @@ export interface Config {
   databaseStatementTimeoutMs: number;
   databaseConnectTimeoutMs: number;
   redisUrl: string | undefined;
+  /** Longest wait for Redis per command before the rate limits fall back to this node's memory. */
+  redisCommandTimeoutMs: number;
   bootstrapClient: { code: string; key: string } | undefined;
   /** Server secret keying the code HMAC and sealing stored secrets. */
   codeSecret: Buffer;
@@ -280,6 +282,8 @@ export function loadConfig(env: Env = process.env): Config {
     databaseStatementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 600_000),
     databaseConnectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    // A rate-limit check costs well under a millisecond on a healthy Redis: half a second means it is not one.
+    redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 500, 10, 60_000),
     bootstrapClient: parseBootstrapClient(env.BOOTSTRAP_CLIENT),
     codeSecret: resolveCodeSecret(env, production, dataDir),
     logLevel: env.LOG_LEVEL || 'info',
