@@ -7,7 +7,6 @@ import swagger from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
-import { Redis } from 'ioredis';
 import type { DestinationStream, Logger } from 'pino';
 import { ConfigError, type Config } from './config.js';
 import { createClients, type Clients } from './domain/clients.js';
@@ -19,8 +18,9 @@ import { refuseControlCharacters } from './http/control-characters.js';
 import { sendNativeError } from './http/errors.js';
 import { registerFaces } from './faces/index.js';
 import type { HttpApp } from './faces/context.js';
-import { HealthReply } from './faces/native/schemas.js';
+import { ErrorReply, HealthReply } from './faces/native/schemas.js';
 import { createRateLimits } from './limits/rate-limits.js';
+import { connectRedis } from './limits/redis.js';
 import { createLogger } from './logger.js';
 import { registerMetricsEndpoint } from './http/metrics-endpoint.js';
 import { createMetrics } from './metrics.js';
@@ -116,7 +116,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   // Storage first: nothing answers before the schema is current.
   const database =
-    options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+    options.database ??
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      timeouts: {
+        statementMs: config.databaseStatementTimeoutMs,
+        connectMs: config.databaseConnectTimeoutMs,
+      },
+    }));
   await migrateToLatest(database.db);
   // Before any row is read or sealed: a node with another CODE_SECRET would re-seal the bootstrap key.
   await refuseAnotherSecret(database, options.database === undefined, config.codeSecret);
@@ -125,15 +133,18 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const redis =
     config.redisUrl === undefined
       ? undefined
-      : new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
-  redis?.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+      : connectRedis(config.redisUrl, {
+          commandTimeoutMs: config.redisCommandTimeoutMs,
+          logger: logger.child({ component: 'redis' }),
+          clock,
+        });
   // Metrics only when METRICS_TOKEN guards them: prom-client's process collectors cannot be stopped once
   // started, and there is nothing to count for nobody.
   const metrics =
     config.metricsToken === undefined
       ? undefined
       : createMetrics({ logger: logger.child({ component: 'metrics' }) });
-  const rateLimits = createRateLimits(config.rateLimits, redis);
+  const rateLimits = createRateLimits(config.rateLimits, redis?.client);
   const limits = metrics === undefined ? rateLimits : metrics.countRateLimits(rateLimits);
 
   // Services.
@@ -267,12 +278,19 @@ export async function buildApp(options: AppOptions): Promise<App> {
       schema: {
         tags: ['health'],
         summary: 'Ready once the schema is migrated and the database answers',
-        response: { 200: HealthReply },
+        description:
+          '503 while the database cannot be reached. Redis away is not unready: rate limits then count ' +
+          'per node, so the reply stays 200 and says `redis: "unavailable"`.',
+        response: { 200: HealthReply, 503: ErrorReply },
       },
     },
     async () => {
       await sql`select 1`.execute(database.db);
-      return { status: 'ok' as const, database: database.driver };
+      return {
+        status: 'ok' as const,
+        database: database.driver,
+        ...(redis === undefined ? {} : { redis: redis.status() }),
+      };
     },
   );
   await registerFaces(
@@ -305,7 +323,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await dispatcher.stop();
       await Promise.all(providers.map((provider) => provider.close()));
       await receipts.settled();
-      redis?.disconnect();
+      redis?.close();
       if (options.database === undefined) await database.db.destroy();
     },
   };

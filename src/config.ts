@@ -60,7 +60,16 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /**
+   * PostgreSQL only: the longest a statement may run before the server cancels it (and the request answers
+   * 503), and how long a connection may take to open, so that an outage or a partition is answered, not waited
+   * out. OTP statements take milliseconds; a migration that needs longer sets its own (SET LOCAL).
+   */
+  databaseStatementTimeoutMs: number;
+  databaseConnectTimeoutMs: number;
   redisUrl: string | undefined;
+  /** Longest wait for Redis per command before the rate limits fall back to this node's memory. */
+  redisCommandTimeoutMs: number;
   /** BOOTSTRAP_CLIENT: code:key or code:key:tenant (the tenant defaults to the code). */
   bootstrapClient: { code: string; key: string; tenant: string } | undefined;
   /** Server secret keying the code HMAC and sealing stored secrets. */
@@ -324,7 +333,11 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     dataDir,
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseStatementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 600_000),
+    databaseConnectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    // A rate-limit check costs well under a millisecond on a healthy Redis: half a second means it is not one.
+    redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 500, 10, 60_000),
     bootstrapClient: parseBootstrapClient(env.BOOTSTRAP_CLIENT),
     codeSecret: resolveCodeSecret(env, production, dataDir),
     logLevel: env.LOG_LEVEL || 'info',

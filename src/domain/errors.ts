@@ -122,10 +122,11 @@ export const ERRORS = {
   },
   rate_limited: { status: 429, en: 'Too many requests: try again later.', ar: 'طلبات كثيرة: حاول لاحقًا.' },
   internal_error: { status: 500, en: 'Something went wrong on our side.', ar: 'حدث خطأ من جانبنا.' },
+  // Its storage cannot be reached or did not answer in time: the request was fine, retry after Retry-After.
   unavailable: {
     status: 503,
-    en: 'The service is starting or unavailable.',
-    ar: 'الخدمة قيد التشغيل أو غير متاحة.',
+    en: 'The service is unavailable for a moment: try again shortly.',
+    ar: 'الخدمة غير متاحة مؤقتًا: حاول مرة أخرى بعد قليل.',
   },
 } as const satisfies Record<string, { status: number; en: string; ar: string }>;
 
@@ -140,7 +141,7 @@ export interface ErrorDetail {
 export class DomainError extends Error {
   readonly code: ErrorCode;
   readonly details: ErrorDetail[] | undefined;
-  /** Seconds until a retry can succeed (for 429s). */
+  /** Seconds until a retry can succeed (for 429s and 503s). */
   readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, options: { details?: ErrorDetail[]; retryAfterSeconds?: number } = {}) {

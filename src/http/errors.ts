@@ -5,6 +5,10 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, errorMessage, type ErrorDetail, type Language } from '../domain/errors.js';
+import { databaseFault } from '../store/errors.js';
+
+/** About one connect timeout: by then the pool has tried the database again. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 export function languageOf(request: FastifyRequest): Language {
   const header = request.headers['accept-language'];
@@ -37,9 +41,15 @@ function validationDetails(errors: AjvError[], context: string | undefined): Err
   });
 }
 
-/** Any thrown value -> the DomainError it means (unknown errors become internal_error). */
+/**
+ * Any thrown value -> the DomainError it means: a database that cannot be reached or answer in time is
+ * `unavailable` (503, retry soon), other unknown errors are internal_error.
+ */
 export function toDomainError(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
+  if (databaseFault(error) !== undefined) {
+    return new DomainError('unavailable', { retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS });
+  }
   const fastifyError = error as Partial<FastifyError> & {
     validation?: AjvError[];
     validationContext?: string;
@@ -86,7 +96,10 @@ export function sendNativeError(error: unknown, request: FastifyRequest, reply: 
 
 export function logAndTranslate(error: unknown, request: FastifyRequest): DomainError {
   const domainError = toDomainError(error);
-  if (domainError.status >= 500) request.log.error({ err: error }, 'request failed');
+  const fault = databaseFault(error);
+  // An outage fails every request the same way: one line each says so, a stack trace each would bury the log.
+  if (fault !== undefined) request.log.warn({ errorCode: domainError.code, fault }, 'database unavailable');
+  else if (domainError.status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ errorCode: domainError.code }, 'request refused');
   return domainError;
 }

@@ -46,11 +46,13 @@ export function createRateLimits(policy: RateLimitPolicy, redis?: Redis, keyPref
   const make = (name: string, points: number): Limiter => {
     const options = { keyPrefix: `${keyPrefix}:rl:${name}`, points, duration: 60 };
     if (redis === undefined) return limiter(new RateLimiterMemory(options));
-    // If Redis is unreachable, each node falls back to its own memory counters rather than failing open.
+    // If Redis is unreachable, each node falls back to its own memory counters rather than failing open,
+    // at once while it is disconnected rather than after a command's timeout.
     return limiter(
       new RateLimiterRedis({
         ...options,
         storeClient: redis,
+        rejectIfRedisNotReady: true,
         insuranceLimiter: new RateLimiterMemory(options),
       }),
     );

@@ -89,6 +89,13 @@ function asSmsError(caught: unknown): SmsError {
     : new SmsError('unavailable', caught instanceof Error ? caught.message : String(caught));
 }
 
+/**
+ * The longest pause between claims while they keep failing (the database is away): long enough not to press
+ * on it, short enough that queued OTPs go out soon after it returns. A message queued on this node wakes it
+ * sooner.
+ */
+const MAX_CLAIM_BACKOFF_MS = 10_000;
+
 /** Kept free at the end of a lease for recording the outcome (a database round trip or two). */
 const RECORD_MARGIN_MS = 2_000;
 
@@ -401,17 +408,37 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     });
   }
 
+  /** Claims that failed in a row: each doubles the pause before the next, up to MAX_CLAIM_BACKOFF_MS. */
+  let claimFailures = 0;
+
+  function claimFailed(error: unknown): number {
+    claimFailures++;
+    const backoff = Math.min(MAX_CLAIM_BACKOFF_MS, options.pollMs * 2 ** claimFailures);
+    // The first failure says why; an outage repeats it every few seconds, so the rest go to debug.
+    if (claimFailures === 1) {
+      logger.warn(
+        { err: error, retryInMs: backoff },
+        'sms dispatcher could not claim messages; backing off until it can',
+      );
+    } else logger.debug({ failures: claimFailures, retryInMs: backoff }, 'sms dispatcher still cannot claim');
+    return backoff;
+  }
+
   async function runLoop(): Promise<void> {
     while (running) {
       wakeRequested = false;
       let claimed = 0;
+      let backoff: number | undefined;
       try {
         claimed = (await claimAndStart()).length;
+        if (claimFailures > 0) logger.info({ failures: claimFailures }, 'sms dispatcher claims again');
+        claimFailures = 0;
       } catch (error) {
-        logger.error({ err: error }, 'sms dispatcher could not claim messages');
+        backoff = claimFailed(error);
       }
       if (!running) break;
-      if (inFlight.size >= concurrency) await pause(undefined);
+      if (backoff !== undefined) await pause(backoff);
+      else if (inFlight.size >= concurrency) await pause(undefined);
       else if (claimed === 0 && !wakeRequested) await pause(options.pollMs);
     }
   }

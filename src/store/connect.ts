@@ -3,7 +3,7 @@ import { Migrator, type Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { migrations } from './migrations/index.js';
 import { openPglite } from './pglite.js';
-import { openPostgres } from './postgres.js';
+import { openPostgres, type PostgresTimeouts } from './postgres.js';
 
 export type DriverName = 'pglite' | 'postgres';
 
@@ -16,9 +16,11 @@ export async function openDatabase(options: {
   databaseUrl: string | undefined;
   /** PGlite's directory; undefined keeps PGlite in memory. */
   dataDir: string | undefined;
+  /** PostgreSQL only (PGlite runs in-process); none for operator commands, whose migrations may run long. */
+  timeouts?: PostgresTimeouts;
 }): Promise<OpenedDatabase> {
   if (options.databaseUrl !== undefined) {
-    return { db: openPostgres(options.databaseUrl), driver: 'postgres' };
+    return { db: openPostgres(options.databaseUrl, undefined, options.timeouts), driver: 'postgres' };
   }
   return { db: await openPglite(options.dataDir), driver: 'pglite' };
 }

@@ -45,3 +45,51 @@ export async function withConstraintErrors<T>(work: Promise<T>): Promise<T> {
     throw translateConstraintError(error);
   }
 }
+
+/** Socket errors of a database that cannot be reached (refused, reset, gone, not resolvable just now). */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+
+/**
+ * SQLSTATEs of a server that cannot answer now: 57014 is statement_timeout (or a cancel), 57P01-57P03 a server
+ * shutting down or starting, 53300 too many connections. Class 08 (connection exception) is checked apart.
+ */
+const UNAVAILABLE_STATES = new Set(['57014', '57P01', '57P02', '57P03', '53300']);
+
+/** node-postgres says these in words only: a dropped connection, its own timeouts, a client it gave up. */
+const UNREACHABLE_MESSAGES = [
+  /^Connection terminated/,
+  /^timeout exceeded when trying to connect$/,
+  /^Query read timeout$/,
+  /is not queryable$/,
+];
+
+/**
+ * What a database fault is called, when `error` says the database cannot be reached or cannot answer in time
+ * (the request was fine and may succeed in a moment); undefined for any other error.
+ */
+export function databaseFault(error: unknown, depth = 0): string | undefined {
+  if (typeof error !== 'object' || error === null || depth > 3) return undefined;
+  const { code, message = '' } = error as PgError;
+  if (code !== undefined && (UNREACHABLE_CODES.has(code) || UNAVAILABLE_STATES.has(code))) return code;
+  if (code !== undefined && /^08[0-9A-Z]{3}$/.test(code)) return code;
+  if (UNREACHABLE_MESSAGES.some((pattern) => pattern.test(message))) return message;
+  // Every address refused (localhost is ::1 and 127.0.0.1), or a timeout that carries the reason as its cause.
+  const nested = [
+    ...(error instanceof AggregateError ? error.errors : []),
+    (error as { cause?: unknown }).cause,
+  ];
+  for (const inner of nested) {
+    const fault = databaseFault(inner, depth + 1);
+    if (fault !== undefined) return fault;
+  }
+  return undefined;
+}

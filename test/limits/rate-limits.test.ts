@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
@@ -26,17 +27,20 @@ for (const store of stores) {
     `rate limits in ${store.name}${store.skip ? ` — ${store.skip}` : ''}`,
     () => {
       const connections: Redis[] = [];
-      const connect = () => {
+      // Until a connection is ready the limits count in memory (no request waits for Redis): wait for it.
+      const connect = async () => {
         const redis = new Redis(redisUrl!);
         connections.push(redis);
+        if (redis.status !== 'ready') await once(redis, 'ready');
         return redis;
       };
       afterAll(() => connections.forEach((redis) => redis.disconnect()));
       const prefix = `otpgate-test-${randomBytes(4).toString('hex')}`;
-      const make = () => createRateLimits(policy, store.name === 'redis' ? connect() : undefined, prefix);
+      const make = async () =>
+        createRateLimits(policy, store.name === 'redis' ? await connect() : undefined, prefix);
 
       it('refuses the request past the limit with rate_limited and a retry delay', async () => {
-        const limits = make();
+        const limits = await make();
         const phone = uniquePhone();
         await limits.phone.consume(phone);
         await limits.phone.consume(phone);
@@ -48,8 +52,8 @@ for (const store of stores) {
       });
 
       it.skipIf(store.name !== 'redis')('shares one count between two nodes', async () => {
-        const nodeA = make();
-        const nodeB = make();
+        const nodeA = await make();
+        const nodeB = await make();
         const key = `10.0.0.${Math.floor(Math.random() * 250)}`;
         await nodeA.ip.consume(key);
         await nodeB.ip.consume(key);
@@ -71,6 +75,12 @@ for (const store of stores)
         ...(store.name === 'redis' ? { REDIS_URL: redisUrl! } : {}),
       });
       harnesses.push(h);
+      // Counted in Redis, not in the memory the limits fall back to before it is connected.
+      const deadline = Date.now() + 15_000;
+      while (store.name === 'redis' && (await h.app.http.inject('/healthz')).json().redis !== 'ok') {
+        if (Date.now() > deadline) throw new Error('Redis not connected after 15 s');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       const ip = `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
       const statuses: number[] = [];
       let retryAfter: string | string[] | undefined;

@@ -32,6 +32,7 @@ const BITEL_ERROR_CODES: Record<number, string> = {
   413: 'InvalidRequest',
   415: 'InvalidRequest',
   429: 'TooManyRequests',
+  503: 'ServiceUnavailable',
 };
 
 export interface OtpRequest {

@@ -108,4 +108,5 @@ export const REFUSALS = {
   415: EmptyReply,
   422: EmptyReply,
   429: EmptyReply,
+  503: EmptyReply,
 };

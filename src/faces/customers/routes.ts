@@ -35,7 +35,14 @@ import {
 
 const tags = ['CUSTOMERS (legacy)'];
 /** Statuses a refusal keeps (see refusalStatus); everything else the client is told answers 200. */
-const refusals = <T>(schema: T) => ({ 401: schema, 413: schema, 415: schema, 429: schema, 500: schema });
+const refusals = <T>(schema: T) => ({
+  401: schema,
+  413: schema,
+  415: schema,
+  429: schema,
+  500: schema,
+  503: schema,
+});
 
 /** The query names this API takes, in their documented casing. */
 const QUERY_NAMES = ['foreigns', 'CUSTOMERId', 'Token', 'OTP'];

@@ -30,6 +30,7 @@ const refusals = {
   409: ErrorReply,
   422: ErrorReply,
   429: ErrorReply,
+  503: ErrorReply,
 };
 
 type Run = Extract<ReplayStart, { run: true }>;

@@ -22,7 +22,14 @@ import {
   Verification,
 } from './schemas.js';
 
-const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 409: ErrorReply, 429: ErrorReply };
+const errors = {
+  400: ErrorReply,
+  401: ErrorReply,
+  404: ErrorReply,
+  409: ErrorReply,
+  429: ErrorReply,
+  503: ErrorReply,
+};
 const security = [{ bearer: [] }];
 
 export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (

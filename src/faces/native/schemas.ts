@@ -196,4 +196,12 @@ export const PhoneChangeBody = Type.Object(
 export const PhoneChangeReply = Type.Object({ customer: Customer, verification: Verification });
 export const RegisterReply = Type.Object({ customer: Customer, verification: Verification });
 
-export const HealthReply = Type.Object({ status: Type.Literal('ok'), database: Type.String() });
+export const HealthReply = Type.Object({
+  status: Type.Literal('ok'),
+  database: Type.String(),
+  redis: Type.Optional(
+    Type.Union([Type.Literal('ok'), Type.Literal('unavailable')], {
+      description: 'Only with REDIS_URL; while unavailable, rate limits count in each node’s memory',
+    }),
+  ),
+});
