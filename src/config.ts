@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { WEB_OTP_HOST } from './sms/templates.js';
+import { parseTemplateOverrides, WEB_OTP_HOST, type TemplateOverrides } from './domain/templates.js';
 import { readPriceTable, type PriceTable } from './sms/pricing.js';
 import { isClientCode } from './domain/clients.js';
 import type { PasswordPolicy, VerificationPolicy } from './domain/policies.js';
@@ -77,6 +77,8 @@ export interface Config {
   logLevel: string;
   /** Name put in SMS texts ({appName}). */
   appName: string;
+  /** SMS_TEMPLATES: the operator's own texts per purpose or notice and locale (JSON), over the defaults. */
+  smsTemplates: TemplateOverrides;
   /** WebOTP / SMS Retriever domain: adds the "@domain #code" line to every OTP text. */
   webOtpDomain: string | undefined;
   /** Public base URL of this service (provider webhooks point at it). */
@@ -237,6 +239,15 @@ function parseTrustProxy(raw: string | undefined): boolean | string {
 
 const LEGACY_FACES = ['customers', 'cbss', 'menuapp', 'bitel'];
 
+function parseSmsTemplates(raw: string | undefined): TemplateOverrides {
+  if (raw === undefined || raw.trim() === '') return {};
+  try {
+    return parseTemplateOverrides(raw);
+  } catch (error) {
+    throw new ConfigError('SMS_TEMPLATES', error instanceof Error ? error.message : String(error));
+  }
+}
+
 function parseTenant(raw: string | undefined): string {
   if (raw === undefined || raw === '') return UNNAMED_TENANT;
   if (!isClientCode(raw)) {
@@ -342,6 +353,7 @@ export function loadConfig(env: Env = process.env): Config {
     codeSecret: resolveCodeSecret(env, production, dataDir),
     logLevel: env.LOG_LEVEL || 'info',
     appName: env.APP_NAME || 'otpgate',
+    smsTemplates: parseSmsTemplates(env.SMS_TEMPLATES),
     webOtpDomain,
     publicUrl: (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/$/, ''),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),

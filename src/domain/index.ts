@@ -1,39 +1,50 @@
 /** Wires the domain once: every face gets the same services. */
-import type { Config } from '../config.js';
 import { createCodeHasher } from './codes.js';
 import { createCustomers } from './customers.js';
 import { createPasswordBudget } from './password-budget.js';
 import { applyPhoneChange, createPhoneChange } from './phone-change.js';
-import type { Clock, DomainEvents, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
-import { createSecretBox } from './secret-box.js';
-import type { TemplateOverrides } from '../sms/templates.js';
+import type { Clock, DomainEvents, MessageCosts, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
+import type { PasswordPolicy, VerificationPolicy } from './policies.js';
+import type { SecretBox } from './secret-box.js';
+import type { TemplateOverrides } from './templates.js';
 import { DomainError } from './errors.js';
 import { createVerifications, type ApprovalEffect, type MessageTexts } from './verifications.js';
 
+/** What the domain takes from the configuration (config.ts fills it; the domain never reads it). */
+export interface DomainSettings {
+  verification: VerificationPolicy;
+  passwords: PasswordPolicy;
+  /** Keys the code hashes and seals stored secrets. */
+  codeSecret: Buffer;
+  appName: string;
+  webOtpDomain: string | undefined;
+  smsTemplates: TemplateOverrides;
+}
+
 export interface DomainDeps {
-  config: Pick<
-    Config,
-    'verification' | 'passwords' | 'codeSecret' | 'appName' | 'webOtpDomain' | 'smsPrices' | 'smsCurrency'
-  >;
+  config: DomainSettings;
   store: Store;
   clock: Clock;
+  /** Seals stored secrets (texts in the outbox): the dispatcher opens them with the same box. */
+  box: SecretBox;
   phoneLimiter: PhoneRateLimiter;
   outbox: OutboxSignal;
-  templateOverrides?: TemplateOverrides;
+  /** Parts and price of a text: the SMS side knows encodings and prices. */
+  costs: MessageCosts;
   /** Told what happened (metrics); nobody by default. */
   events?: DomainEvents;
 }
 
 export function createDomain(deps: DomainDeps) {
   const { store, clock, config } = deps;
-  const box = createSecretBox(config.codeSecret);
+  const { box } = deps;
   const texts: MessageTexts = {
     appName: config.appName,
     webOtpDomain: config.webOtpDomain,
-    overrides: deps.templateOverrides,
+    overrides: config.smsTemplates,
   };
-  const pricing = { table: config.smsPrices, currency: config.smsCurrency };
-  const switchPhone = applyPhoneChange({ box, texts, pricing });
+  const { costs } = deps;
+  const switchPhone = applyPhoneChange({ box, texts, costs });
 
   const onApproved: ApprovalEffect = async (tx, verification, now) => {
     if (verification.purpose === 'phone_change') return switchPhone(tx, verification, now);
@@ -56,7 +67,7 @@ export function createDomain(deps: DomainDeps) {
       phoneLimiter: deps.phoneLimiter,
       outbox: deps.outbox,
       texts,
-      pricing,
+      costs,
       events: deps.events,
     },
     onApproved,
@@ -76,7 +87,7 @@ export function createDomain(deps: DomainDeps) {
     phoneLimiter: deps.phoneLimiter,
     outbox: deps.outbox,
     texts,
-    pricing,
+    costs,
     customers,
     verifications,
     passwords,

@@ -1,10 +1,7 @@
 /** Queues an SMS in the outbox, in the caller's transaction: the message and its cause commit together. */
 import { randomUUID } from 'node:crypto';
-import { countParts } from '../sms/encoding.js';
-import { priceOf, type PriceTable } from '../sms/pricing.js';
-import { countryOf } from './phones.js';
 import type { SecretBox } from './secret-box.js';
-import type { Store } from './ports.js';
+import type { MessageCosts, Store } from './ports.js';
 import type { MessageKind } from './types.js';
 
 export interface QueueMessageInput {
@@ -20,16 +17,10 @@ export interface QueueMessageInput {
   now: Date;
 }
 
-/** How queued messages get their estimated price; the provider's reported price replaces it once sent. */
-export interface SmsPricing {
-  table: PriceTable;
-  currency: string;
-}
-
 export interface OutboxDeps {
   box: SecretBox;
-  /** Absent: messages go unpriced. */
-  pricing?: SmsPricing;
+  /** Parts and estimated price of each text. */
+  costs: MessageCosts;
 }
 
 export function maskSecret(text: string, secret: string | undefined): string {
@@ -38,12 +29,11 @@ export function maskSecret(text: string, secret: string | undefined): string {
 
 export async function queueMessage(
   tx: Store,
-  { box, pricing }: OutboxDeps,
+  { box, costs }: OutboxDeps,
   input: QueueMessageInput,
 ): Promise<string> {
   const id = randomUUID();
-  const { encoding, parts } = countParts(input.text);
-  const price = pricing && priceOf(pricing.table, parts, { country: countryOf(input.to) });
+  const { encoding, parts, price } = costs.costOf(input.text, input.to);
   await tx.messages.enqueue({
     id,
     kind: input.kind,
@@ -53,8 +43,8 @@ export async function queueMessage(
     preview: maskSecret(input.text, input.secret),
     encoding,
     parts,
-    price: price ?? null,
-    currency: price === undefined ? null : (pricing?.currency ?? null),
+    price: price?.amount ?? null,
+    currency: price?.currency ?? null,
     expiresAt: input.expiresAt,
     verificationId: input.verificationId,
     clientId: input.clientId,

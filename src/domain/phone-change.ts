@@ -4,12 +4,12 @@
  * number told by SMS that it was replaced.
  */
 import { DomainError } from './errors.js';
-import { queueMessage, type SmsPricing } from './outbox.js';
+import { queueMessage } from './outbox.js';
 import type { PasswordBudgets } from './password-budget.js';
 import { countryOf, toE164 } from './phones.js';
-import type { Clock, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
+import type { Clock, MessageCosts, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
 import type { SecretBox } from './secret-box.js';
-import { renderNoticeText } from '../sms/templates.js';
+import { renderNoticeText } from './templates.js';
 import type { Caller, Customer, Locale, Verification, VerificationRecord } from './types.js';
 import { toPublicCustomer, type Customers } from './customers.js';
 import type { MessageTexts, Verifications } from './verifications.js';
@@ -24,12 +24,12 @@ export interface PhoneChangeDeps {
   phoneLimiter: PhoneRateLimiter;
   outbox: OutboxSignal;
   texts: MessageTexts;
-  /** Prices the notice to the old number (SMS_PRICES). */
-  pricing?: SmsPricing;
+  /** Parts and price of the notice to the old number. */
+  costs: MessageCosts;
 }
 
 /** The approval effect of a phone_change verification: switch the number, tell the old one. */
-export function applyPhoneChange(deps: Pick<PhoneChangeDeps, 'box' | 'texts' | 'pricing'>) {
+export function applyPhoneChange(deps: Pick<PhoneChangeDeps, 'box' | 'texts' | 'costs'>) {
   return async (tx: Store, verification: VerificationRecord, now: Date): Promise<void> => {
     if (verification.customerId === null) return;
     // Only the change this code was sent for: one statement re-tests it under the row lock, so a

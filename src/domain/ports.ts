@@ -223,6 +223,17 @@ export interface PhoneRateLimiter {
   consume(phone: string): Promise<void>;
 }
 
+/**
+ * What a text costs, as the SMS side reckons it: its encoding and parts, and the estimated price of them all
+ * (SMS_PRICES; undefined when unpriced). The provider's reported price replaces the estimate once sent.
+ */
+export interface MessageCosts {
+  costOf(
+    text: string,
+    to: string,
+  ): { encoding: 'gsm7' | 'ucs2'; parts: number; price: { amount: number; currency: string } | undefined };
+}
+
 /** Tells the dispatcher that messages were queued, so it need not wait for its next poll. */
 export interface OutboxSignal {
   messagesQueued(): void;

@@ -4,15 +4,16 @@
  * requests queue on it and cannot exceed a limit.
  */
 import { randomUUID } from 'node:crypto';
-import { renderOtpText, type TemplateOverrides } from '../sms/templates.js';
+import { renderOtpText, type TemplateOverrides } from './templates.js';
 import { generateCode, type CodeHasher } from './codes.js';
 import { DomainError, type ErrorCode } from './errors.js';
-import { queueMessage, type SmsPricing } from './outbox.js';
+import { queueMessage } from './outbox.js';
 import { toE164 } from './phones.js';
 import {
   ignoredDomainEvents,
   type Clock,
   type DomainEvents,
+  type MessageCosts,
   type OutboxSignal,
   type PhoneGuard,
   type PhoneGuardStore,
@@ -38,8 +39,8 @@ export interface VerificationDeps {
   phoneLimiter: PhoneRateLimiter;
   outbox: OutboxSignal;
   texts: MessageTexts;
-  /** Prices every queued message (SMS_PRICES); absent: messages go unpriced. */
-  pricing?: SmsPricing;
+  /** Parts and price of every queued text. */
+  costs: MessageCosts;
   /** Told what happened (metrics); nobody by default. */
   events?: DomainEvents;
 }
@@ -297,7 +298,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
      * lock, lock-out and send window as a verification's code.
      */
     async sendClientOtp(input: { to: string; country?: string; text: string; code: string; caller: Caller }) {
-      const phone = toE164(input.to, { country: input.country, field: '/PhoneNumber' });
+      const phone = toE164(input.to, { country: input.country, field: '/to' });
       await deps.phoneLimiter.consume(phone);
       const now = clock.now();
       const { tenant } = input.caller;

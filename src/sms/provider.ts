@@ -3,8 +3,9 @@
  * a factory gets its parsed config handed in and returns this object. The dispatcher decides
  * what to do from SmsError.code, never from provider-specific strings.
  */
+import type { MessageKind } from '../domain/types.js';
 
-export type MessageKind = 'otp' | 'notice';
+export type { MessageKind };
 
 /** What the dispatcher hands a provider: one logical message (the provider splits it into parts). */
 export interface OutgoingSms {

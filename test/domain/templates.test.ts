@@ -11,7 +11,7 @@ import {
   renderOtpText,
   type Locale,
   type OtpPurpose,
-} from '../../src/sms/templates.js';
+} from '../../src/domain/templates.js';
 
 // Reference values for the part budget: a 7-letter app name, a 6-digit code and a short domain.
 const APP_NAME = 'Example';

@@ -1,14 +1,15 @@
 /**
- * The texts otpgate sends: one OTP text per purpose and locale, and the notices. Operators may override any of
- * them (parseTemplateOverrides validates an override set once, at start).
+ * The texts otpgate sends: one OTP text per purpose and locale, and the notices. The domain decides them;
+ * operators may override any of them (SMS_TEMPLATES, validated once at start by parseTemplateOverrides).
  */
+import { LOCALES, PURPOSES, type Locale, type Purpose } from './types.js';
 
-export type Locale = 'en' | 'ar' | 'fa';
-export type OtpPurpose = 'signup' | 'login' | 'phone_change' | 'generic';
+/** An OTP text is one per purpose of a verification. */
+export type OtpPurpose = Purpose;
 export type NoticeKind = 'phone_replaced';
 
-export const LOCALES: readonly Locale[] = ['en', 'ar', 'fa'];
-export const OTP_PURPOSES: readonly OtpPurpose[] = ['signup', 'login', 'phone_change', 'generic'];
+export { LOCALES, type Locale };
+export const OTP_PURPOSES: readonly OtpPurpose[] = PURPOSES;
 export const NOTICE_KINDS: readonly NoticeKind[] = ['phone_replaced'];
 
 export interface TemplateOverrides {
