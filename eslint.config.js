@@ -1,8 +1,18 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The walls between the parts (docs/architecture.md), checked on every `npm test`: an import across one
+ * fails the lint, not a review.
+ */
+const outside = (names) => names.flatMap((name) => [`**/${name}/*`, `**/${name}/**`]);
+const wall = (files, groups, message) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { patterns: [{ group: groups, message }] }] },
+});
+
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'data', 'coverage'] },
+  { ignores: ['node_modules', 'dist', 'data', 'coverage', 'admin/dist'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -12,4 +22,34 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
+  wall(
+    ['src/domain/**/*.ts'],
+    [
+      ...outside(['faces', 'store', 'sms', 'http', 'limits', 'cli']),
+      '**/config.js',
+      '**/app.js',
+      '**/metrics.js',
+      'fastify',
+      '@fastify/*',
+      'kysely',
+      'pg',
+      '@electric-sql/*',
+      'ioredis',
+      'rate-limiter-flexible',
+      'undici',
+      'smpp',
+      'pino',
+    ],
+    'The domain owns the rules and knows nothing of HTTP, SQL, providers or the configuration: reach the outside through a port in domain/ports.ts.',
+  ),
+  wall(
+    ['src/sms/**/*.ts'],
+    [...outside(['faces', 'cli'])],
+    'The SMS side knows no face: faces reach it through the domain (and the webhook face through its port).',
+  ),
+  wall(
+    ['src/store/**/*.ts'],
+    [...outside(['faces', 'http', 'limits', 'cli'])],
+    'The store implements the ports of the domain and the outbox with SQL only: no faces or HTTP.',
+  ),
 );
