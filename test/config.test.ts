@@ -34,6 +34,7 @@ describe('configuration', () => {
     [{ BOOTSTRAP_CLIENT: 'nocolon' }, 'BOOTSTRAP_CLIENT'],
     [{ BOOTSTRAP_CLIENT: 'app:key-0123456789abcdef:bad tenant' }, 'BOOTSTRAP_CLIENT'],
     [{ FACES_WITHOUT_AUTH_TENANT: 'no/slash' }, 'FACES_WITHOUT_AUTH_TENANT'],
+    [{ SMS_TEMPLATES: '{"otp":{"login":{"en":"no code here"}}}' }, 'SMS_TEMPLATES'],
     [{ TEST_NUMBERS: '+15005550006:12' }, 'TEST_NUMBERS'],
     [{ FACES_WITHOUT_AUTH: 'native' }, 'FACES_WITHOUT_AUTH'],
     [{ WEBOTP_DOMAIN: 'a..com' }, 'WEBOTP_DOMAIN'],
