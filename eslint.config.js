@@ -43,6 +43,11 @@ export default tseslint.config(
     'The domain owns the rules and knows nothing of HTTP, SQL, providers or the configuration: reach the outside through a port in domain/ports.ts.',
   ),
   wall(
+    ['src/faces/**/*.ts'],
+    [...outside(['store', 'cli']), 'kysely', 'pg', '@electric-sql/*'],
+    'A face translates onto the domain and holds no state: what it needs stored is a domain service behind a port.',
+  ),
+  wall(
     ['src/sms/**/*.ts'],
     [...outside(['faces', 'cli'])],
     'The SMS side knows no face: faces reach it through the domain (and the webhook face through its port).',

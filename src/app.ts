@@ -172,7 +172,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
       limits,
       config,
       clock,
-      db: database.db,
       smsWebhooks: { providers: sms.providers, recorder: sms.receipts },
     },
     config.facesWithoutAuth,

@@ -50,7 +50,7 @@ describe('the start command', () => {
     delete env.REDIS_URL;
     delete env.NODE_ENV;
     // What `npm start` runs.
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: 'ignore' });
+    child = spawn(process.execPath, ['dist/server.js'], { env, stdio: 'ignore' });
     const base = `http://127.0.0.1:${port}`;
 
     const health = await waitForHealth(base, child, 45_000);

@@ -1,6 +1,8 @@
 /** Wires the domain once: every face gets the same services. */
 import { createCodeHasher } from './codes.js';
 import { createCustomers } from './customers.js';
+import { createIdempotency } from './idempotency.js';
+import { createLoginSessions } from './login-sessions.js';
 import { createPasswordBudget } from './password-budget.js';
 import { applyPhoneChange, createPhoneChange } from './phone-change.js';
 import type { Clock, DomainEvents, MessageCosts, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
@@ -105,6 +107,12 @@ export function createDomain(deps: DomainDeps) {
       return message;
     },
     reference: store.reference,
+    idempotency: createIdempotency({ store: store.requestClaims, clock }),
+    loginSessions: createLoginSessions({
+      sessions: store.loginSessions,
+      usedTokens: store.usedTokens,
+      clock,
+    }),
   };
 }
 

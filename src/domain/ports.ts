@@ -214,8 +214,67 @@ export interface Store {
   messages: MessageStore;
   clients: ClientStore;
   reference: ReferenceStore;
+  requestClaims: RequestClaimStore;
+  loginSessions: LoginSessionStore;
+  usedTokens: UsedTokenStore;
   /** Runs the work in one transaction; the store handed to it is bound to that transaction. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
+}
+
+/** One reply kept for replay: what the first run of a request answered. */
+export interface StoredReply {
+  statusCode: number;
+  contentType: string;
+  body: string;
+}
+
+/** A client's request id, within the scope that keeps clients apart. */
+export interface RequestKey {
+  scope: string;
+  requestId: string;
+}
+
+/** Request ids claimed for one run, with their first reply (X-Request-ID, Idempotency-Key). */
+export interface RequestClaimStore {
+  /**
+   * Claims the id for one run: true when there was no record, or only one older than `expiredBefore`, or
+   * an unfinished claim older than `abandonedBefore` (its node died). Of concurrent claims, one wins.
+   */
+  claim(
+    key: RequestKey & { fingerprint: string },
+    at: { now: Date; expiredBefore: Date; abandonedBefore: Date },
+  ): Promise<boolean>;
+  /** The claim of an id (its reply null while the first run goes on), unless older than `expiredBefore`. */
+  find(
+    key: RequestKey,
+    expiredBefore: Date,
+  ): Promise<{ fingerprint: string; reply: StoredReply | null } | undefined>;
+  complete(key: RequestKey, reply: StoredReply, now: Date): Promise<void>;
+  /** Forgets an unfinished claim, so that a retry with the same id runs. */
+  release(key: RequestKey): Promise<void>;
+  purge(expiredBefore: Date): Promise<void>;
+}
+
+/** A signed-in customer's session: the salt its client signs that customer's requests with. */
+export interface LoginSession {
+  customerId: string;
+  loginSalt: string;
+}
+
+export interface LoginSessionStore {
+  insert(
+    session: LoginSession & { id: string; clientCode: string; now: Date; expiresAt: Date },
+  ): Promise<void>;
+  /** A client's unexpired sessions, newest first, of one customer when one is named. */
+  live(query: { clientCode: string; customerId?: string; now: Date; limit: number }): Promise<LoginSession[]>;
+  deleteExpired(now: Date): Promise<void>;
+}
+
+/** Signatures (or any one-time token) already accepted, until they could no longer be fresh. */
+export interface UsedTokenStore {
+  /** Records the token as used; false when it already was (atomically: of two replays, one is first). */
+  remember(used: { token: string; scope: string; expiresAt: Date }): Promise<boolean>;
+  forgetExpired(now: Date): Promise<void>;
 }
 
 /** Per-phone request-rate limit (a burst guard in front of the durable send limit). */

@@ -7,9 +7,7 @@ import type { RateLimits } from '../limits/rate-limits.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, RawServerDefault } from 'fastify';
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database } from '../store/database.js';
 import type { SmsProvider } from '../sms/provider.js';
 import type { ReceiptRecorder } from '../sms/receipts.js';
 
@@ -25,8 +23,6 @@ export interface FaceContext {
   limits: RateLimits;
   config: Config;
   clock: Clock;
-  /** For faces that keep state of their own (idempotency records, login sessions): their own query files take it. */
-  db: Kysely<Database>;
   smsWebhooks: SmsWebhookTargets;
   /** False when the deployment switched this face's client authentication off (FACES_WITHOUT_AUTH). */
   authRequired: boolean;

@@ -1,9 +1,12 @@
 /** The Store the domain works on, bound to the database or to one transaction. */
 import type { Kysely } from 'kysely';
 import type { Store } from '../domain/ports.js';
+import { usedTokenStore } from './cbss-signatures.js';
+import { loginSessionStore } from './cbss-sessions.js';
 import { clientStore } from './clients.js';
 import { customerStore } from './customers.js';
 import type { Database } from './database.js';
+import { requestClaimStore } from './menuapp-requests.js';
 import { messageStore } from './messages.js';
 import { passwordBudgetStore } from './password-budgets.js';
 import { phoneGuardStore } from './phone-guards.js';
@@ -19,6 +22,9 @@ export function createStore(db: Kysely<Database>): Store {
     messages: messageStore(db),
     clients: clientStore(db),
     reference: referenceStore(db),
+    requestClaims: requestClaimStore(db),
+    loginSessions: loginSessionStore(db),
+    usedTokens: usedTokenStore(db),
     async transaction(work) {
       // Already inside one: join it (Kysely does not nest transactions).
       if (db.isTransaction) return work(this);

@@ -1,8 +1,9 @@
 /**
- * Queries of menuapp_requests: the first reply to each (client, X-Request-ID), so a repeated request
- * is answered from here and runs once. SQL only; the rules are in faces/menuapp/request-replay.ts.
+ * Queries of menuapp_requests: the first reply to each (scope, request id), so a repeated request is
+ * answered from here and runs once. SQL only; the rules are in domain/idempotency.ts.
  */
 import type { ColumnType, Kysely } from 'kysely';
+import type { RequestClaimStore } from '../domain/ports.js';
 import type { Database } from './database.js';
 
 type Timestamp = ColumnType<Date, Date, Date>;
@@ -19,35 +20,10 @@ interface MenuappRequestsTable {
   completed_at: Timestamp | null;
 }
 
-export interface StoredReply {
-  statusCode: number;
-  contentType: string;
-  body: string;
-}
-
-export interface RequestRecord {
-  fingerprint: string;
-  /** Null while the first request is still running. */
-  reply: StoredReply | null;
-}
-
-export interface RequestKey {
-  scope: string;
-  requestId: string;
-}
-
-export function menuappRequests(database: Kysely<Database>) {
+export function requestClaimStore(database: Kysely<Database>): RequestClaimStore {
   const db = database.withTables<{ menuapp_requests: MenuappRequestsTable }>();
   return {
-    /**
-     * Claims the request id for one run: true when there was no record, or only one older than
-     * `expiredBefore`, or an unfinished claim older than `abandonedBefore` (its node died). Of
-     * concurrent claims, the database lets exactly one through.
-     */
-    async claim(
-      key: RequestKey & { fingerprint: string },
-      at: { now: Date; expiredBefore: Date; abandonedBefore: Date },
-    ): Promise<boolean> {
+    async claim(key, at) {
       const claimed = await db
         .insertInto('menuapp_requests')
         .values({
@@ -86,8 +62,7 @@ export function menuappRequests(database: Kysely<Database>) {
       return claimed !== undefined;
     },
 
-    /** The record of a request id, unless it is older than `expiredBefore`. */
-    async find(key: RequestKey, expiredBefore: Date): Promise<RequestRecord | undefined> {
+    async find(key, expiredBefore) {
       const found = await db
         .selectFrom('menuapp_requests')
         .select(['fingerprint', 'status_code', 'content_type', 'body'])
@@ -106,7 +81,7 @@ export function menuappRequests(database: Kysely<Database>) {
       };
     },
 
-    async complete(key: RequestKey, reply: StoredReply, now: Date): Promise<void> {
+    async complete(key, reply, now) {
       await db
         .updateTable('menuapp_requests')
         .set({
@@ -120,8 +95,7 @@ export function menuappRequests(database: Kysely<Database>) {
         .execute();
     },
 
-    /** Forgets an unfinished claim, so that a retry with the same id runs. */
-    async release(key: RequestKey): Promise<void> {
+    async release(key) {
       await db
         .deleteFrom('menuapp_requests')
         .where('client_scope', '=', key.scope)
@@ -130,10 +104,8 @@ export function menuappRequests(database: Kysely<Database>) {
         .execute();
     },
 
-    async purge(expiredBefore: Date): Promise<void> {
+    async purge(expiredBefore) {
       await db.deleteFrom('menuapp_requests').where('claimed_at', '<', expiredBefore).execute();
     },
   };
 }
-
-export type MenuappRequests = ReturnType<typeof menuappRequests>;

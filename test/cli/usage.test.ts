@@ -63,7 +63,7 @@ describe('the otpgate CLI, before any database', () => {
     expect(verbose.stderr).toMatch(/^\s+at /m);
   });
 
-  it('runs from bin/otpgate.js, which loads the TypeScript through tsx itself', async () => {
+  it('runs from bin/otpgate.js, the compiled CLI', async () => {
     const run = await runCli(['help'], env, ['bin/otpgate.js']);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('Usage: otpgate <command> [options]');

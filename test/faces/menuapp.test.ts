@@ -10,7 +10,8 @@ import {
   uniquePhone,
   type Harness,
 } from '../support/harness.js';
-import { createRequestReplay } from '../../src/faces/menuapp/request-replay.js';
+import { createIdempotency } from '../../src/domain/idempotency.js';
+import { requestClaimStore } from '../../src/store/menuapp-requests.js';
 import { shapeMismatches } from '../support/contract.js';
 
 const fixture = <T>(name: string) =>
@@ -316,8 +317,8 @@ for (const { backend, skip } of backends) {
     });
 
     it("makes a repeat on another node wait for the first reply, and lets a dead node's claim go after a minute", async () => {
-      const nodeA = createRequestReplay({ db: h.app.database.db, clock: h.clock });
-      const nodeB = createRequestReplay({ db: h.app.database.db, clock: h.clock });
+      const nodeA = createIdempotency({ store: requestClaimStore(h.app.database.db), clock: h.clock });
+      const nodeB = createIdempotency({ store: requestClaimStore(h.app.database.db), clock: h.clock });
       const key = { scope: 'nodes-test', requestId: randomUUID() };
       const first = await nodeA.start(key, 'f'.repeat(64));
       expect(first.run).toBe(true);

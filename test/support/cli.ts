@@ -1,5 +1,5 @@
 /**
- * The operator CLI as operators run it, a process of its own (`node --import tsx src/cli/main.ts`), on a
+ * The operator CLI as operators run it, a process of its own (`node dist/cli/main.js`, built by `npm test`), on a
  * database the test process can also read: PGlite in a temporary DATA_DIR, or a database of its own on the
  * PostgreSQL server.
  */
@@ -21,7 +21,7 @@ export interface CliRun {
 }
 
 /** What `npm run cli` runs; bin/otpgate.js is the other way in. */
-export const CLI_ENTRY = ['--import', 'tsx', 'src/cli/main.ts'];
+export const CLI_ENTRY = ['dist/cli/main.js'];
 
 /** Only the variables given, so nothing from the outer shell (a DATABASE_URL) reaches the CLI. */
 export function runCli(args: readonly string[], env: Record<string, string>, entry = CLI_ENTRY) {

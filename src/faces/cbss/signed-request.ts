@@ -4,34 +4,15 @@
  * the DateTime within 5 minutes of our clock; each signature accepted once. When the deployment
  * switched the face's authentication off, signatures are not checked.
  */
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../../domain/errors.js';
 import type { Caller } from '../../domain/types.js';
-import {
-  deleteExpiredCbssSessions,
-  insertCbssSession,
-  liveCbssSessions,
-  type CbssSession,
-} from '../../store/cbss-sessions.js';
-import { forgetExpiredCbssSignatures, rememberCbssSignature } from '../../store/cbss-signatures.js';
 import type { FaceContext } from '../context.js';
 
 /** How far a request's DateTime may be from our clock, either way. */
 export const CLOCK_SKEW_MS = 5 * 60_000;
 /** A DateTime up to 5 minutes ahead stays fresh for 10 minutes; one more covers clock drift between nodes. */
 export const SIGNATURE_MEMORY_MS = 2 * CLOCK_SKEW_MS + 60_000;
-/** A login salt signs its session's requests for this long. */
-export const LOGIN_SALT_TTL_MS = 30 * 60_000;
-/**
- * A request that names no Identity is matched against its client's live sessions, newest first, this
- * many at first and ten times more each round until none is left: a valid request usually signs with a
- * recent session, and an old one is still found. No count refuses a valid request; what bounds the scan
- * is time: sessions expire after LOGIN_SALT_TTL_MS, and only a verified login (charged to the client's
- * quota) opens one, so a client has at most 30 × RATE_LIMIT_CLIENT_PER_MINUTE live sessions per node.
- * Each costs a copy of a hash state and 32 bytes of salt, not a rehash of the body.
- */
-export const SESSION_SCAN_FIRST = 100;
-
 export interface SignedRequest {
   /** The body exactly as received: the signature covers these bytes. */
   raw: Buffer;
@@ -76,8 +57,9 @@ function checkFresh(dateTime: string, now: Date): void {
 }
 
 export function createCbssAuth(
-  ctx: Pick<FaceContext, 'authRequired' | 'clients' | 'limits' | 'clock' | 'db' | 'domain' | 'config'>,
+  ctx: Pick<FaceContext, 'authRequired' | 'clients' | 'limits' | 'clock' | 'domain' | 'config'>,
 ) {
+  const sessions = ctx.domain.loginSessions;
   /** With authentication off, a ClientCode proves nothing: requests act in FACES_WITHOUT_AUTH_TENANT. */
   const unsigned: Caller = { clientId: null, tenant: ctx.config.facesWithoutAuthTenant };
 
@@ -97,15 +79,8 @@ export function createCbssAuth(
     await ctx.limits.client.consume(caller.clientId ?? '');
   }
 
-  async function rememberOnce(signature: Buffer, clientCode: string, now: Date): Promise<void> {
-    await forgetExpiredCbssSignatures(ctx.db, now);
-    const first = await rememberCbssSignature(ctx.db, {
-      signature: signature.toString('hex'),
-      clientCode,
-      expiresAt: new Date(now.getTime() + SIGNATURE_MEMORY_MS),
-    });
-    if (!first) throw new DomainError('request_replayed');
-  }
+  const rememberOnce = (signature: Buffer, clientCode: string) =>
+    sessions.useOnce(signature.toString('hex'), clientCode, SIGNATURE_MEMORY_MS);
 
   /** The customer a request names by Identity: undefined when it names none, null when nobody has it. */
   async function namedCustomer(
@@ -114,18 +89,6 @@ export function createCbssAuth(
   ): Promise<string | null | undefined> {
     if (typeof identity !== 'string') return undefined;
     return (await ctx.domain.customers.findByIdentity(identity, tenant))?.id ?? null;
-  }
-
-  /** The live session whose salt makes `matches` true, scanning newest first in growing rounds. */
-  async function findSession(
-    query: { clientCode: string; customerId: string | undefined; now: Date },
-    matches: (session: CbssSession) => boolean,
-  ): Promise<CbssSession | undefined> {
-    for (let limit = SESSION_SCAN_FIRST; ; limit *= 10) {
-      const sessions = await liveCbssSessions(ctx.db, { ...query, limit });
-      const found = sessions.find(matches);
-      if (found !== undefined || sessions.length < limit) return found;
-    }
   }
 
   return {
@@ -140,7 +103,7 @@ export function createCbssAuth(
         throw new DomainError('signature_invalid');
       }
       await chargeClient(caller);
-      await rememberOnce(given, request.clientCode, now);
+      await rememberOnce(given, request.clientCode);
       return caller;
     },
 
@@ -154,15 +117,7 @@ export function createCbssAuth(
       checkFresh(request.dateTime, now);
       if (!ctx.authRequired) {
         const named = await namedCustomer(request.identity, unsigned.tenant);
-        const [newest] =
-          named === null
-            ? []
-            : await liveCbssSessions(ctx.db, {
-                clientCode: request.clientCode,
-                customerId: named,
-                now,
-                limit: 1,
-              });
+        const newest = named === null ? undefined : await sessions.newest(request.clientCode, named);
         if (newest === undefined) throw new DomainError('session_expired');
         return { customerId: newest.customerId, caller: unsigned };
       }
@@ -173,31 +128,18 @@ export function createCbssAuth(
       const session =
         given === undefined || named === null
           ? undefined
-          : await findSession({ clientCode: request.clientCode, customerId: named, now }, (candidate) =>
+          : await sessions.find({ clientCode: request.clientCode, customerId: named }, (candidate) =>
               timingSafeEqual(given, signatureWith(candidate.loginSalt)),
             );
       // No session told apart from a bad signature: an outsider learns nothing about who is signed in.
       if (given === undefined || session === undefined) throw new DomainError('signature_invalid');
       await chargeClient(caller);
-      await rememberOnce(given, request.clientCode, now);
+      await rememberOnce(given, request.clientCode);
       return { customerId: session.customerId, caller };
     },
 
     /** Opens a session for a customer who just proved their password; returns its login salt. */
-    async startSession(clientCode: string, customerId: string): Promise<string> {
-      const now = ctx.clock.now();
-      const loginSalt = randomBytes(16).toString('hex');
-      await deleteExpiredCbssSessions(ctx.db, now);
-      await insertCbssSession(ctx.db, {
-        id: randomUUID(),
-        clientCode,
-        customerId,
-        loginSalt,
-        now,
-        expiresAt: new Date(now.getTime() + LOGIN_SALT_TTL_MS),
-      });
-      return loginSalt;
-    },
+    startSession: (clientCode: string, customerId: string) => sessions.open(clientCode, customerId),
   };
 }
 

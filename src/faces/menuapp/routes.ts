@@ -11,7 +11,7 @@ import { languageOf } from '../../http/errors.js';
 import type { FaceContext } from '../context.js';
 import { legacyErrorHandler } from '../legacy-errors.js';
 import { accountReply, refusalReply, refusalStatus } from './map.js';
-import { createRequestReplay, fingerprintOf, type ReplayStart } from './request-replay.js';
+import { fingerprintOf, type ReplayStart } from '../../domain/idempotency.js';
 import {
   AccountReply,
   ConfirmationCodeBody,
@@ -38,7 +38,7 @@ type Run = Extract<ReplayStart, { run: true }>;
 export const menuappFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx) => {
   const { domain } = ctx;
   const security = ctx.authRequired ? [{ bearer: [] }] : [];
-  const replay = createRequestReplay({ db: ctx.db, clock: ctx.clock });
+  const replay = domain.idempotency;
   const runs = new WeakMap<FastifyRequest, Run>();
 
   app.setErrorHandler(

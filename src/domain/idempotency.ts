@@ -1,14 +1,12 @@
 /**
- * X-Request-ID: the first reply to a client's request id is kept for a day and replayed byte for byte
- * to every repeat, which runs nothing. A repeat that arrives while the first still runs waits for it.
+ * Request idempotency (menu.app's X-Request-ID; the native Idempotency-Key next): the first reply to a
+ * client's request id is kept for a day and replayed byte for byte to every repeat, which runs nothing.
+ * A repeat that arrives while the first still runs waits for it; the same id on another request is refused.
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kysely } from 'kysely';
-import { DomainError } from '../../domain/errors.js';
-import type { Clock } from '../../domain/ports.js';
-import type { Database } from '../../store/database.js';
-import { menuappRequests, type RequestKey, type StoredReply } from '../../store/menuapp-requests.js';
+import { DomainError } from './errors.js';
+import type { Clock, RequestClaimStore, RequestKey, StoredReply } from './ports.js';
 
 /** How long a reply is replayed: clients retry within minutes; a day outlasts any outage they ride out. */
 const KEEP_MS = 24 * 3600 * 1000;
@@ -19,6 +17,8 @@ const WAIT_MS = 10_000;
 const POLL_MS = 50;
 /** Replays older than KEEP_MS are deleted at most this often per node. */
 const PURGE_EVERY_MS = 3600 * 1000;
+
+export type { RequestKey, StoredReply };
 
 export type ReplayStart =
   { run: true; finish(reply: StoredReply | null): Promise<void> } | { run: false; reply: StoredReply };
@@ -31,8 +31,8 @@ export function fingerprintOf(method: string, url: string, body: unknown): strin
     .digest('hex');
 }
 
-export function createRequestReplay(deps: { db: Kysely<Database>; clock: Clock }) {
-  const store = menuappRequests(deps.db);
+export function createIdempotency(deps: { store: RequestClaimStore; clock: Clock }) {
+  const { store } = deps;
   /** First requests running on this node, so repeats here wait on them instead of polling. */
   const running = new Map<string, Promise<void>>();
   let purgedAt = 0;
@@ -127,4 +127,4 @@ export function createRequestReplay(deps: { db: Kysely<Database>; clock: Clock }
   };
 }
 
-export type RequestReplay = ReturnType<typeof createRequestReplay>;
+export type Idempotency = ReturnType<typeof createIdempotency>;
