@@ -10,7 +10,7 @@ import type { SecretBox } from '../domain/secret-box.js';
 import { countryOf } from '../domain/phones.js';
 import type { ClaimedMessage, OutboxQueue } from '../store/outbox-queue.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { SmsError, type Price, type SmsErrorCode, type SmsProvider } from './provider.js';
+import { SmsError, type Price, type SendResult, type SmsErrorCode, type SmsProvider } from './provider.js';
 
 export interface DispatcherLogger {
   debug(object: object, message: string): void;
@@ -99,16 +99,23 @@ const MAX_CLAIM_BACKOFF_MS = 10_000;
 /** Kept free at the end of a lease for recording the outcome (a database round trip or two). */
 const RECORD_MARGIN_MS = 2_000;
 
-/** An attempt that took longer than its share of the lease: an outage of that provider, for this message. */
-function withinMs<T>(ms: number, provider: string, work: Promise<T>): Promise<T> {
+const TIMED_OUT = Symbol('timed out');
+/** A provider that gave no answer, even after the lease was extended for it: the message is left to its lease. */
+const IN_DOUBT = Symbol('in doubt');
+/** How long an aborted provider has to say that it gave up (it only has to notice the signal). */
+const ABORT_GRACE_MS = 1_000;
+
+/** The work's value (or its error), or TIMED_OUT once `ms` passed first. */
+async function settleWithin<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new SmsError('unavailable', `${provider} took longer than ${ms} ms`)),
-      ms,
-    );
-  });
-  return Promise.race([work, timedOut]).finally(() => clearTimeout(timer));
+  const timedOut = new Promise<typeof TIMED_OUT>(
+    (resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), ms)),
+  );
+  try {
+    return await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The outcome of a message every provider on its route skipped (open circuits) until it expired. */
@@ -170,7 +177,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   function backoffMs(attempts: number, error: SmsError): number {
     const rule = retry[retryClass(error.code)];
     const exponential = Math.min(rule.maxBackoffMs, rule.baseBackoffMs * 2 ** Math.max(0, attempts - 1));
-    // Full jitter: retries from many messages do not arrive at the provider in step.
+    // Equal jitter (half fixed, half random): retries from many messages do not arrive at the provider in
+    // step, and none comes back sooner than half its backoff.
     const jittered = Math.round(exponential / 2 + Math.random() * (exponential / 2));
     return Math.max(jittered, error.retryAfterMs ?? 0);
   }
@@ -257,6 +265,37 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return true;
   }
 
+  /**
+   * One provider's try, bounded: at attemptTimeoutMs the send is aborted. A provider that had handed nothing
+   * over gives up at once, and the next provider may send; one that had (an SMPP submit on the wire) is
+   * waited for, the lease extended once for it, so that the message is never failed over blind and sent
+   * twice. No answer even then: IN_DOUBT.
+   */
+  async function attempt(
+    provider: SmsProvider,
+    message: ClaimedMessage,
+    text: string,
+  ): Promise<SendResult | typeof IN_DOUBT> {
+    const controller = new AbortController();
+    const sending = provider.send(
+      { id: message.id, to: message.to, text, kind: message.kind },
+      { signal: controller.signal },
+    );
+    const answered = await settleWithin(sending, attemptTimeoutMs);
+    if (answered !== TIMED_OUT) return answered;
+    logger.debug({ messageId: message.id, provider: provider.name }, 'sms attempt timed out: aborted');
+    controller.abort();
+    const gaveUp = await settleWithin(sending, ABORT_GRACE_MS);
+    if (gaveUp !== TIMED_OUT) return gaveUp;
+    if (!(await stillOurs(message, false))) {
+      sending.catch(() => undefined);
+      return IN_DOUBT;
+    }
+    const late = await settleWithin(sending, leaseMs - RECORD_MARGIN_MS);
+    if (late === TIMED_OUT) sending.catch(() => undefined);
+    return late === TIMED_OUT ? IN_DOUBT : late;
+  }
+
   async function sendOne(message: ClaimedMessage, progress: SendProgress): Promise<void> {
     const at = clock.now();
     if (message.expiresAt !== null && message.expiresAt <= at) {
@@ -287,13 +326,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         breaker?.release();
         return;
       }
-      let result: Awaited<ReturnType<SmsProvider['send']>>;
+      let result: SendResult | typeof IN_DOUBT;
       try {
-        result = await withinMs(
-          attemptTimeoutMs,
-          provider.name,
-          provider.send({ id: message.id, to: message.to, text, kind: message.kind }),
-        );
+        result = await attempt(provider, message, text);
       } catch (caught) {
         const error = asSmsError(caught);
         lastError = error;
@@ -320,6 +355,14 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           'sms provider failed',
         );
         continue;
+      }
+      if (result === IN_DOUBT) {
+        breaker?.failure();
+        logger.warn(
+          { messageId: message.id, provider: provider.name },
+          'sms provider gave no answer after the message was handed over: left to its lease, not failed over',
+        );
+        return;
       }
       breaker?.success();
       progress.acceptedBy = provider.name;

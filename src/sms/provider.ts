@@ -60,13 +60,22 @@ export interface WebhookRequest {
   query: Record<string, string | undefined>;
 }
 
+export interface SendOptions {
+  signal?: AbortSignal;
+}
+
 export interface SmsProvider {
   /** Unique instance name, e.g. "smpp-1" or "twilio"; recorded on each message. */
   readonly name: string;
   /** Module kind: 'smpp' | 'twilio' | 'vonage' | 'http' | 'dev-outbox'. */
   readonly kind: string;
-  /** Send one message; resolves once the provider accepted it, or throws SmsError. */
-  send(message: OutgoingSms): Promise<SendResult>;
+  /**
+   * Send one message; resolves once the provider accepted it, or throws SmsError. When `signal` aborts (the
+   * dispatcher gave up waiting), a provider that has handed nothing over yet stops and throws 'unavailable',
+   * so another may send the message; one that already put the message on the wire finishes and tells the
+   * outcome, so the message is never sent twice on a guess.
+   */
+  send(message: OutgoingSms, options?: SendOptions): Promise<SendResult>;
   /** Providers that push receipts over their own connection (SMPP deliver_sm) report them here. */
   /** The listener's promise rejects when the receipt was not recorded: the provider then asks for it again. */
   onReceipt?(listener: (receipt: DeliveryReceipt) => void | Promise<void>): void;

@@ -148,6 +148,8 @@ export interface TestSmppServer {
   sendReceipt(request: ReceiptRequest): Promise<number>;
   /** Resolves as soon as check() holds (re-checked on every server event); rejects after timeoutMs. */
   waitFor(check: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+  /** Answers every submit_sm held while answerSubmits was false, as accepted, late. */
+  answerHeld(): void;
   /** Cuts every client connection at once, without unbind. */
   dropConnections(): void;
   close(): Promise<void>;
@@ -265,6 +267,8 @@ export async function startSmppServer(options: SmppServerOptions): Promise<TestS
   const binds: BindAttempt[] = [];
   const submits: SubmittedPart[] = [];
   const unanswered: SubmittedPart[] = [];
+  /** The acceptances of held submits, for answerHeld. */
+  const held: Array<() => void> = [];
   const messages: ReceivedMessage[] = [];
   const stats: SmppServerStats = {
     binds: 0,
@@ -441,6 +445,7 @@ export async function startSmppServer(options: SmppServerOptions): Promise<TestS
     const part = describeSubmit(pdu, systemId);
     if (!behaviour.answerSubmits) {
       unanswered.push(part);
+      held.push(() => accept(session, pdu, part));
       changed();
       return;
     }
@@ -457,6 +462,10 @@ export async function startSmppServer(options: SmppServerOptions): Promise<TestS
       changed();
       return;
     }
+    accept(session, pdu, part);
+  }
+
+  function accept(session: Session, pdu: Pdu, part: SubmittedPart): void {
     const numeric = nextId++;
     part.messageId = formatId(numeric, behaviour.idFormat);
     numericIdOf.set(part.messageId, numeric);
@@ -515,6 +524,11 @@ export async function startSmppServer(options: SmppServerOptions): Promise<TestS
     binds,
     submits,
     unanswered,
+    answerHeld() {
+      // Answered, they are submits like any other: no longer unanswered.
+      unanswered.splice(0);
+      for (const answer of held.splice(0)) answer();
+    },
     messages,
     stats,
     url(params = {}, account = {}) {

@@ -22,12 +22,14 @@ export interface ProviderHttpReply {
 }
 
 export interface ProviderHttpTransport {
-  send(req: ProviderHttpRequest): Promise<ProviderHttpReply>;
+  /** `abort`: the dispatcher's signal; the request is cancelled with it (see SmsProvider.send). */
+  send(req: ProviderHttpRequest, abort?: AbortSignal): Promise<ProviderHttpReply>;
   /** POST form fields to a JSON API, as Twilio and Vonage take them. */
   postForm(
     url: string,
     fields: Record<string, string>,
     headers?: Record<string, string>,
+    abort?: AbortSignal,
   ): Promise<ProviderHttpReply>;
   close(): Promise<void>;
 }
@@ -45,8 +47,11 @@ export function createProviderHttpTransport(label: string, timeoutMs: number): P
   // One pool per provider instance, so close() releases exactly its sockets.
   const agent = new Agent({ connect: { timeout: timeoutMs } });
   const transport: ProviderHttpTransport = {
-    async send(req) {
-      const signal = AbortSignal.timeout(timeoutMs);
+    async send(req, abort) {
+      const timeout = AbortSignal.timeout(timeoutMs);
+      // An aborted request is closed at once: a gateway that had not answered must not count it as sent.
+      // (One that accepted it and lost its reply may still send it: no client can prevent that.)
+      const signal = abort === undefined ? timeout : AbortSignal.any([timeout, abort]);
       try {
         const reply = await request(req.url, {
           method: req.method,
@@ -58,21 +63,28 @@ export function createProviderHttpTransport(label: string, timeoutMs: number): P
         const text = await reply.body.text();
         return { status: reply.statusCode, headers: reply.headers, text };
       } catch (error) {
-        const reason = signal.aborted ? `no reply within ${timeoutMs} ms` : describeFailure(error);
+        const reason = abort?.aborted
+          ? 'given up by the dispatcher'
+          : timeout.aborted
+            ? `no reply within ${timeoutMs} ms`
+            : describeFailure(error);
         throw new SmsError('unavailable', `${label}: ${reason}`, { cause: error });
       }
     },
-    postForm(url, fields, headers = {}) {
-      return transport.send({
-        method: 'POST',
-        url,
-        headers: {
-          accept: 'application/json',
-          'content-type': 'application/x-www-form-urlencoded',
-          ...headers,
+    postForm(url, fields, headers = {}, abort) {
+      return transport.send(
+        {
+          method: 'POST',
+          url,
+          headers: {
+            accept: 'application/json',
+            'content-type': 'application/x-www-form-urlencoded',
+            ...headers,
+          },
+          body: new URLSearchParams(fields).toString(),
         },
-        body: new URLSearchParams(fields).toString(),
-      });
+        abort,
+      );
     },
     close: () => agent.close(),
   };

@@ -42,16 +42,19 @@ export function createHttpGatewayProvider(
     name,
     kind: 'http',
 
-    async send(message) {
+    async send(message, options) {
       const values = placeholderValues(config, message);
-      const reply = await transport.send({
-        method: config.method,
-        url: fillTemplate(config.url, values, 'url'),
-        headers: config.headers,
-        ...(config.bodyTemplate === undefined
-          ? {}
-          : { body: fillTemplate(config.bodyTemplate, values, config.bodyEscaping) }),
-      });
+      const reply = await transport.send(
+        {
+          method: config.method,
+          url: fillTemplate(config.url, values, 'url'),
+          headers: config.headers,
+          ...(config.bodyTemplate === undefined
+            ? {}
+            : { body: fillTemplate(config.bodyTemplate, values, config.bodyEscaping) }),
+        },
+        options?.signal,
+      );
       const failed = failedSuccessCondition(config.success, reply);
       if (failed !== undefined) throw gatewayReplyError(name, reply, failed, now());
       return {

@@ -4,7 +4,13 @@
  */
 import { randomInt } from 'node:crypto';
 import type { PduFields } from 'smpp';
-import { SmsError, type OutgoingSms, type SendResult, type SmsProvider } from '../../provider.js';
+import {
+  SmsError,
+  type OutgoingSms,
+  type SendOptions,
+  type SendResult,
+  type SmsProvider,
+} from '../../provider.js';
 import type { SmppConfig } from './config.js';
 import { ESME_RINVBNDSTS, ESME_ROK, smsErrorOfStatus } from './errors.js';
 import { delay, SubmitWindow, TokenBucket } from './flow.js';
@@ -36,6 +42,41 @@ function asSmsError(error: unknown): SmsError {
     : new SmsError('unavailable', `SMPP send failed: ${String(error)}`, { cause: error });
 }
 
+/**
+ * Waits for a step before the wire (the bind, a window slot, a token) unless the send is aborted first:
+ * nothing is submitted then, so the message may go through another provider. `undo` gives back what the
+ * step yields should it come after the abort (a window slot).
+ */
+function unlessAborted<T>(
+  step: Promise<T>,
+  signal: AbortSignal | undefined,
+  undo?: (value: T) => void,
+): Promise<T> {
+  if (signal === undefined) return step;
+  if (signal.aborted) {
+    void step.then(undo, () => undefined);
+    return Promise.reject(new SmsError('unavailable', 'SMPP: given up before the submit was written'));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      void step.then(undo, () => undefined);
+      reject(new SmsError('unavailable', 'SMPP: given up before the submit was written'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    step.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) undo?.(value);
+        else resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 export function createSmppProvider(config: SmppConfig, deps: SmppProviderDeps = {}): SmsProvider {
   const name = deps.name ?? 'smpp';
   const logger = deps.logger ?? silentLogger;
@@ -50,13 +91,18 @@ export function createSmppProvider(config: SmppConfig, deps: SmppProviderDeps = 
    * One submit_sm, waiting for the bind, a window slot and a token. A throttled part is retried here, in place,
    * a few times: retrying the whole message would resend the parts the SMSC already accepted.
    */
-  async function submitPart(fields: PduFields, messageId: string, onWire: () => void): Promise<KnownPart> {
+  async function submitPart(
+    fields: PduFields,
+    messageId: string,
+    onWire: () => void,
+    signal: AbortSignal | undefined,
+  ): Promise<KnownPart> {
     for (let attempt = 0; ; attempt++) {
-      await session.whenBound(config.bindWaitMs);
-      const release = await window.acquire();
+      await unlessAborted(session.whenBound(config.bindWaitMs), signal);
+      const release = await unlessAborted(window.acquire(), signal, (slot) => slot());
       let error: SmsError;
       try {
-        await delay(bucket?.reserve() ?? 0);
+        await unlessAborted(delay(bucket?.reserve() ?? 0), signal);
         let accepted: KnownPart | undefined;
         const responded = session.request('submit_sm', fields, config.submitTimeoutMs, (response) => {
           // Remember the id before the next PDU is read: its receipt can follow in the same TCP segment.
@@ -77,7 +123,7 @@ export function createSmppProvider(config: SmppConfig, deps: SmppProviderDeps = 
     }
   }
 
-  async function send(message: OutgoingSms): Promise<SendResult> {
+  async function send(message: OutgoingSms, options?: SendOptions): Promise<SendResult> {
     const plan = planSubmits(message, config, () => (concatenationRef = (concatenationRef + 1) & 0xff));
     const outcomes: Array<Promise<PartOutcome>> = [];
     const accepted: KnownPart[] = [];
@@ -87,7 +133,9 @@ export function createSmppProvider(config: SmppConfig, deps: SmppProviderDeps = 
       if (failed) break;
       let onWire: () => void = () => {};
       const wired = new Promise<void>((resolve) => (onWire = resolve));
-      const outcome = submitPart(fields, message.id, onWire).then(
+      // Only the first part may be given up: once one is on the wire the message stays here to its end.
+      const signal = outcomes.length === 0 ? options?.signal : undefined;
+      const outcome = submitPart(fields, message.id, onWire, signal).then(
         (part): PartOutcome => {
           accepted.push(part);
           return { ok: true, ref: part.ref };

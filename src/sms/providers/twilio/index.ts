@@ -64,9 +64,9 @@ export function createTwilioProvider(config: TwilioConfig, deps: TwilioDeps = {}
     name,
     kind: 'twilio',
 
-    async send(message) {
+    async send(message, options) {
       const form = createMessageForm(config, message, deps.statusCallbackUrl);
-      const reply = await transport.postForm(endpoint, { ...form }, { authorization });
+      const reply = await transport.postForm(endpoint, { ...form }, { authorization }, options?.signal);
       if (!isSuccessStatus(reply.status)) throw twilioReplyError(reply, now());
       const resource = readMessageResource(parseJson(reply.text));
       if (resource === undefined) throw unreadableReplyError(name, reply, 'a Message resource');

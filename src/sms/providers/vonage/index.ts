@@ -65,9 +65,9 @@ export function createVonageProvider(config: VonageConfig, deps: VonageDeps = {}
     name,
     kind: 'vonage',
 
-    async send(message) {
+    async send(message, options) {
       const form = sendForm(config, message, deps.statusCallbackUrl);
-      const reply = await transport.postForm(`${config.baseUrl}/sms/json`, { ...form });
+      const reply = await transport.postForm(`${config.baseUrl}/sms/json`, { ...form }, {}, options?.signal);
       if (!isSuccessStatus(reply.status)) {
         throw replyError(errorCodeForHttpStatus(reply.status), `${name}: HTTP ${reply.status}`, reply, now());
       }

@@ -1,0 +1,73 @@
+/**
+ * A timed-out attempt is aborted, and never makes a duplicate: a message already on the wire to one SMSC
+ * waits there for its answer instead of failing over; a message not yet written is never written, and the
+ * next provider sends it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends } from '../../support/database.js';
+import { startHarness, uniquePhone, type Harness } from '../../support/harness.js';
+import { startSmppServer, type TestSmppServer } from '../../support/smpp-server.js';
+import { QUICK } from '../smpp/helpers.js';
+import { eventually, queueText, statusBecomes } from './helpers.js';
+
+const ACCOUNT = { systemId: 'otpgate', password: 'secret' };
+
+for (const { backend, skip } of backends) {
+  describe.skipIf(skip !== false)(`a timed-out SMS attempt on ${backend.name}`, () => {
+    let first: TestSmppServer;
+    let second: TestSmppServer;
+    let h: Harness;
+    beforeAll(async () => {
+      first = await startSmppServer({ ...ACCOUNT, receiptMode: 'none', answerSubmits: false });
+      second = await startSmppServer({ ...ACCOUNT, receiptMode: 'none' });
+      // A 5 s lease gives each attempt 3 s; the first SMSC waits long for its answers and takes one at a time.
+      const slow = { ...QUICK, submit_timeout_ms: 20_000, window: 1 };
+      h = await startHarness(backend, {
+        SMS_PROVIDERS: `${first.url(slow)},${second.url(QUICK)}`,
+        SMS_LEASE_SECONDS: '5',
+      });
+    });
+    afterAll(async () => {
+      await h?.close();
+      await first?.close();
+      await second?.close();
+    });
+
+    const to = (server: TestSmppServer, phone: string) =>
+      [...server.unanswered, ...server.submits].filter((part) => `+${part.destination}` === phone);
+    const aborted = (id: string) =>
+      h.logs.some((line) => line.includes('sms attempt timed out') && line.includes(id));
+
+    it('keeps a message already submitted with its SMSC past the timeout, and sends the one behind it elsewhere, once each', async () => {
+      const phones = [uniquePhone(), uniquePhone()];
+      const ids = await Promise.all(
+        phones.map((phone, n) =>
+          queueText(h, { to: phone, text: `Your code is ${n}11111`, expiresInMinutes: 10 }),
+        ),
+      );
+      const drained = h.app.dispatcher.drain();
+
+      // Both attempts time out: one message's submit is on the wire, unanswered; the other waits for the
+      // first SMSC's only window slot.
+      await eventually(async () => ids.every(aborted), 'both attempts to time out', 20_000);
+      const wired = phones.findIndex((phone) => to(first, phone).length === 1);
+      expect(wired).toBeGreaterThanOrEqual(0);
+      const [onWire, behind] = wired === 0 ? phones : [...phones].reverse();
+      const [written, waiting] = wired === 0 ? ids : [...ids].reverse();
+      const sentElsewhere = await statusBecomes(h, waiting ?? '', 'sent', 20_000);
+      expect(sentElsewhere.provider).toBe('smpp-2');
+
+      // The late answer to the first submit still counts: that message is sent, by the first SMSC only.
+      first.answerHeld();
+      const late = await statusBecomes(h, written ?? '', 'sent', 20_000);
+      expect(late.provider).toBe('smpp-1');
+      await drained;
+
+      expect(to(first, onWire ?? '')).toHaveLength(1);
+      expect(to(second, onWire ?? '')).toHaveLength(0);
+      // The message that was never written to the first SMSC is never written there, even once its window frees.
+      expect(to(first, behind ?? '')).toHaveLength(0);
+      expect(to(second, behind ?? '')).toHaveLength(1);
+    });
+  });
+}
