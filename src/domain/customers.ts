@@ -7,7 +7,7 @@ import type { PasswordBudgets } from './password-budget.js';
 import { hashPassword } from './passwords.js';
 import { toE164 } from './phones.js';
 import type { Clock, CustomerPatch, PhoneRateLimiter, Store } from './ports.js';
-import type { Caller, Customer, CustomerRecord, Locale, Verification } from './types.js';
+import type { Caller, Country, Customer, CustomerRecord, Locale, Verification } from './types.js';
 import type { Verifications } from './verifications.js';
 
 /** Field limits of the CUSTOMERS system, which our legacy face must keep. */
@@ -60,7 +60,7 @@ function lengthProblems(input: Partial<RegisterCustomerInput>): ErrorDetail[] {
 }
 
 /** The COUNTRIES id (ISO 3166 numeric) of the country a number belongs to. */
-function countryIdOf(e164: string): number | null {
+export function countryIdOf(e164: string): number | null {
   const alpha2 = parsePhoneNumberWithError(e164).country;
   const numeric = alpha2 === undefined ? undefined : countries.alpha2ToNumeric(alpha2);
   return numeric === undefined ? null : Number(numeric);
@@ -80,6 +80,39 @@ export function createCustomers(deps: {
   guessLimiter: PhoneRateLimiter;
 }) {
   const { store, clock } = deps;
+
+  // The reference tables are seeded by a migration and never change while the service runs.
+  let references: Promise<{ countries: Map<number, Country>; emirates: Set<number> }> | undefined;
+  const referenceTables = () => {
+    references ??= Promise.all([store.reference.countries(), store.reference.emirates()]).then(
+      ([countries, emirates]) => ({
+        countries: new Map(countries.map((country) => [country.id, country])),
+        emirates: new Set(emirates.map((emirate) => emirate.id)),
+      }),
+    );
+    references.catch(() => (references = undefined));
+    return references;
+  };
+
+  /**
+   * A country and an emirate must exist (whichever face names them), and a number in national form is
+   * read in the mobile country's country; answers that country's alpha-2, if any.
+   */
+  async function referenceProblems(
+    input: Pick<RegisterCustomerInput, 'mobileCountryId' | 'emirateId'>,
+  ): Promise<{ details: ErrorDetail[]; mobileCountry: string | undefined }> {
+    const details: ErrorDetail[] = [];
+    if (input.mobileCountryId == null && input.emirateId == null) return { details, mobileCountry: undefined };
+    const tables = await referenceTables();
+    const country = input.mobileCountryId == null ? undefined : tables.countries.get(input.mobileCountryId);
+    if (input.mobileCountryId != null && country === undefined) {
+      details.push({ field: '/mobileCountryId', problem: 'is not a country id (ISO 3166 numeric)' });
+    }
+    if (input.emirateId != null && !tables.emirates.has(input.emirateId)) {
+      details.push({ field: '/emirateId', problem: 'is not an emirate id' });
+    }
+    return { details, mobileCountry: country?.alpha2 };
+  }
 
   /** The tenant's customer; another tenant's answers exactly like one that does not exist. */
   async function findRecord(id: string, tenant: string): Promise<CustomerRecord> {
@@ -140,10 +173,14 @@ export function createCustomers(deps: {
       input: RegisterCustomerInput,
       context: { caller: Caller; locale?: Locale },
     ): Promise<{ customer: Customer; verification: Verification }> {
+      const references = await referenceProblems(input);
+      if (references.details.length > 0) {
+        throw new DomainError('invalid_reference', { details: references.details });
+      }
       const details = lengthProblems(input);
       let phone: string | undefined;
       try {
-        phone = toE164(input.phone, { country: input.phoneCountry });
+        phone = toE164(input.phone, { country: input.phoneCountry ?? references.mobileCountry });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         details.push(...(error.details ?? []));
@@ -235,6 +272,10 @@ export function createCustomers(deps: {
     },
 
     async update(id: string, tenant: string, input: UpdateCustomerInput): Promise<Customer> {
+      const references = await referenceProblems(input);
+      if (references.details.length > 0) {
+        throw new DomainError('invalid_reference', { details: references.details });
+      }
       const details = lengthProblems(input);
       if (details.length > 0) throw new DomainError('invalid_request', { details });
       const patch: CustomerPatch = { ...input };

@@ -11,7 +11,7 @@ import type { Clock, MessageCosts, OutboxSignal, PhoneRateLimiter, Store } from 
 import type { SecretBox } from './secret-box.js';
 import { renderNoticeText } from './templates.js';
 import type { Caller, Customer, Locale, Verification, VerificationRecord } from './types.js';
-import { toPublicCustomer, type Customers } from './customers.js';
+import { countryIdOf, toPublicCustomer, type Customers } from './customers.js';
 import type { MessageTexts, Verifications } from './verifications.js';
 
 /** A notice about a changed number is still worth sending a day later; a code is not. */
@@ -37,7 +37,7 @@ export function applyPhoneChange(deps: Pick<PhoneChangeDeps, 'box' | 'texts' | '
     const oldPhone = await tx.customers.switchPhone(
       verification.customerId,
       verification.id,
-      verification.to,
+      { e164: verification.to, countryId: countryIdOf(verification.to) },
       now,
     );
     if (oldPhone === undefined) return;

@@ -87,7 +87,12 @@ export interface CustomerStore {
    * Switches to the number a phone change verified, only while that change is still the pending one
    * (a newer request wins); answers the number it replaced, or undefined when nothing was switched.
    */
-  switchPhone(id: string, verificationId: string, phone: string, now: Date): Promise<string | undefined>;
+  switchPhone(
+    id: string,
+    verificationId: string,
+    phone: { e164: string; countryId: number | null },
+    now: Date,
+  ): Promise<string | undefined>;
   /** A tenant's customers in registration order, after the given number. */
   list(tenant: string, afterNumber: number, limit: number): Promise<CustomerRecord[]>;
 }

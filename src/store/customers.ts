@@ -106,12 +106,13 @@ export function customerStore(db: Kysely<Database>): CustomerStore {
       );
       return row && toCustomer(row);
     },
-    async switchPhone(id, verificationId, phone, now) {
+    async switchPhone(id, verificationId, { e164: phone, countryId }, now) {
       // Locks the row, then switches only if this change is still the pending one.
       const result = await withConstraintErrors(
         sql<{ old_phone: string }>`
           UPDATE customers AS c
-          SET phone = ${phone}, phone_verified = true, pending_phone = NULL, pending_verification_id = NULL,
+          SET phone = ${phone}, mobile_country_id = ${countryId}, phone_verified = true,
+              pending_phone = NULL, pending_verification_id = NULL,
               updated_at = ${now}
           FROM (SELECT id, phone AS old_phone FROM customers WHERE id = ${id} FOR UPDATE) AS old
           WHERE c.id = old.id AND c.pending_verification_id = ${verificationId}

@@ -2,7 +2,6 @@
  * Domain <-> the CUSTOMERS API: customers as CUSTOMERS rows, the reference tables in their
  * documented casing, and every outcome in the `{Status, Token, DATA}` envelope.
  */
-import countries from 'i18n-iso-countries';
 import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import type { RegisterCustomerInput } from '../../domain/customers.js';
 import { ERRORS, type DomainError, type ErrorCode } from '../../domain/errors.js';
@@ -41,24 +40,19 @@ export const emirateRow = (emirate: Emirate) => ({
   EMIRATE_NAME_EN: emirate.nameEn,
 });
 
-/** The number as the API speaks it: national digits plus the COUNTRY_ID of the country they belong to. */
-function nationalNumber(customer: Customer): { mobileNo: string; countryId: number | null } {
+/** The number as the API speaks it: national digits, with FK_MOBILE_COUNTRY the country they belong to. */
+function nationalNumber(customer: Customer): string {
   try {
-    const parsed = parsePhoneNumberWithError(customer.phone);
-    const numeric = parsed.country === undefined ? undefined : countries.alpha2ToNumeric(parsed.country);
-    // After a phone change the stored country may be the old number's: the number itself decides.
-    return {
-      mobileNo: parsed.nationalNumber,
-      countryId: numeric === undefined ? customer.mobileCountryId : Number(numeric),
-    };
+    return parsePhoneNumberWithError(customer.phone).nationalNumber;
   } catch {
-    return { mobileNo: customer.phone, countryId: customer.mobileCountryId };
+    return customer.phone;
   }
 }
 
 /** A customer as a CUSTOMERS row; `nested` (foreigns=true) adds its country and emirate objects. */
 export function customerRow(customer: Customer, nested: References | null) {
-  const { mobileNo, countryId } = nationalNumber(customer);
+  const mobileNo = nationalNumber(customer);
+  const countryId = customer.mobileCountryId;
   const country = countryId === null ? undefined : nested?.countryById.get(countryId);
   const emirate = customer.emirateId === null ? undefined : nested?.emirateById.get(customer.emirateId);
   return {
@@ -112,14 +106,13 @@ export function customerBodyFromForm(text: string): Record<string, unknown> {
   return converted;
 }
 
-/** The posted CUSTOMERS object as a registration; `phoneCountry` is FK_MOBILE_COUNTRY's alpha-2. */
-export function registerInput(body: CustomerBody, phoneCountry: string | undefined): RegisterCustomerInput {
+/** The posted CUSTOMERS object as a registration (a national MOBILE_NO is read in FK_MOBILE_COUNTRY's country). */
+export function registerInput(body: CustomerBody): RegisterCustomerInput {
   return {
     nameEn: body.CUSTOMER_NAME_EN,
     nameAr: body.CUSTOMER_NAME_AR ?? null,
     email: body.EMAIL,
     phone: body.MOBILE_NO,
-    phoneCountry,
     password: body.LOGIN_PASSWORD,
     notes: body.NOTES ?? null,
     active: body.ACTIVE ?? true,
@@ -157,6 +150,8 @@ const WIRE_FIELD: Record<string, string> = {
   phone: 'MOBILE_NO',
   password: 'LOGIN_PASSWORD',
   notes: 'NOTES',
+  mobileCountryId: 'FK_MOBILE_COUNTRY',
+  emirateId: 'FK_EMIRATE',
   code: 'OTP',
   '': 'body',
 };

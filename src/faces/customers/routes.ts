@@ -122,29 +122,15 @@ export const customersFace: FastifyPluginAsyncTypebox<FaceContext> = async (app,
     },
     async (request) => {
       const { body } = request;
-      const tables = await referenceTables();
-      if (body.FK_MOBILE_COUNTRY !== undefined && !tables.countryById.has(body.FK_MOBILE_COUNTRY)) {
-        throw new DomainError('invalid_reference', {
-          details: [{ field: '/FK_MOBILE_COUNTRY', problem: 'is not a COUNTRY_ID' }],
-        });
-      }
-      if (body.FK_EMIRATE !== undefined && !tables.emirateById.has(body.FK_EMIRATE)) {
-        throw new DomainError('invalid_reference', {
-          details: [{ field: '/FK_EMIRATE', problem: 'is not an EMIRATE_ID' }],
-        });
-      }
-      const phoneCountry =
-        body.FK_MOBILE_COUNTRY === undefined
-          ? undefined
-          : tables.countryById.get(body.FK_MOBILE_COUNTRY)?.alpha2;
-      const { customer, verification } = await domain.customers.register(registerInput(body, phoneCountry), {
+      // The domain checks FK_MOBILE_COUNTRY and FK_EMIRATE, and reads a national MOBILE_NO in that country.
+      const { customer, verification } = await domain.customers.register(registerInput(body), {
         caller: callerOf(request),
         locale: languageOf(request),
       });
       return {
         Status: succeeded('customer_added'),
         Token: verification.id,
-        DATA: [customerRow(customer, wantsForeigns(request.query.foreigns) ? tables : null)],
+        DATA: [customerRow(customer, await nested(request.query.foreigns))],
       };
     },
   );
