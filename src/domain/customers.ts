@@ -102,7 +102,8 @@ export function createCustomers(deps: {
     input: Pick<RegisterCustomerInput, 'mobileCountryId' | 'emirateId'>,
   ): Promise<{ details: ErrorDetail[]; mobileCountry: string | undefined }> {
     const details: ErrorDetail[] = [];
-    if (input.mobileCountryId == null && input.emirateId == null) return { details, mobileCountry: undefined };
+    if (input.mobileCountryId == null && input.emirateId == null)
+      return { details, mobileCountry: undefined };
     const tables = await referenceTables();
     const country = input.mobileCountryId == null ? undefined : tables.countries.get(input.mobileCountryId);
     if (input.mobileCountryId != null && country === undefined) {
