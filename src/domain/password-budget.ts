@@ -8,7 +8,13 @@
 import { DomainError } from './errors.js';
 import { passwordMatches } from './passwords.js';
 import type { PasswordPolicy } from './policies.js';
-import type { Clock, PasswordBudget, Store } from './ports.js';
+import type { Clock, PasswordBudget, PasswordBudgetStore } from './ports.js';
+
+/** What the budget needs of the store: its budgets, in a transaction. */
+export interface PasswordBudgetStorage {
+  passwordBudgets: PasswordBudgetStore;
+  transaction<T>(work: (tx: { passwordBudgets: PasswordBudgetStore }) => Promise<T>): Promise<T>;
+}
 
 const secondsUntil = (later: Date, now: Date) =>
   Math.max(1, Math.ceil((later.getTime() - now.getTime()) / 1000));
@@ -20,7 +26,11 @@ const subjectKey = (subject: PasswordSubject) =>
     ? `customer:${subject.customerId}`
     : `identity:${subject.tenant}:${subject.unknownIdentity}`;
 
-export function createPasswordBudget(deps: { store: Store; clock: Clock; policy: PasswordPolicy }) {
+export function createPasswordBudget(deps: {
+  store: PasswordBudgetStorage;
+  clock: Clock;
+  policy: PasswordPolicy;
+}) {
   const { store, clock, policy } = deps;
 
   /** The budget after one more wrong password: at the limit, a lock twice as long as the last one. */

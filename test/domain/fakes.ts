@@ -1,0 +1,101 @@
+/** In-memory fakes of the domain's ports: the rules run on them without HTTP or SQL. */
+import type {
+  LoginSession,
+  LoginSessionStore,
+  PasswordBudget,
+  PasswordBudgetStore,
+  RequestClaimStore,
+  StoredReply,
+  UsedTokenStore,
+} from '../../src/domain/ports.js';
+
+export class FakeClock {
+  constructor(private current = new Date('2026-12-01T10:00:00Z')) {}
+  now = () => new Date(this.current);
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+/** Budgets in a map; a transaction runs its work as it is (one caller at a time in these tests). */
+export function fakePasswordBudgets() {
+  const rows = new Map<string, PasswordBudget>();
+  const passwordBudgets: PasswordBudgetStore = {
+    async lock(subject) {
+      const row = rows.get(subject) ?? { failures: 0, locks: 0, lockedUntil: null };
+      rows.set(subject, row);
+      return { ...row };
+    },
+    async save(subject, budget) {
+      rows.set(subject, { ...budget });
+    },
+  };
+  return {
+    rows,
+    passwordBudgets,
+    transaction: <T>(work: (tx: { passwordBudgets: PasswordBudgetStore }) => Promise<T>) =>
+      work({ passwordBudgets }),
+  };
+}
+
+export function fakeLoginSessions() {
+  const rows: (LoginSession & { clientCode: string; createdAt: Date; expiresAt: Date })[] = [];
+  const sessions: LoginSessionStore = {
+    async insert(session) {
+      rows.push({ ...session, createdAt: session.now });
+    },
+    async live(query) {
+      return rows
+        .filter((row) => row.clientCode === query.clientCode && row.expiresAt > query.now)
+        .filter((row) => query.customerId === undefined || row.customerId === query.customerId)
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+        .slice(0, query.limit)
+        .map(({ customerId, loginSalt }) => ({ customerId, loginSalt }));
+    },
+    async deleteExpired(now) {
+      for (let i = rows.length - 1; i >= 0; i--) if ((rows[i]?.expiresAt ?? now) <= now) rows.splice(i, 1);
+    },
+  };
+  const used = new Map<string, Date>();
+  const usedTokens: UsedTokenStore = {
+    async remember({ token, expiresAt }) {
+      if (used.has(token)) return false;
+      used.set(token, expiresAt);
+      return true;
+    },
+    async forgetExpired(now) {
+      for (const [token, expiresAt] of used) if (expiresAt <= now) used.delete(token);
+    },
+  };
+  return { rows, sessions, usedTokens };
+}
+
+export function fakeRequestClaims(): RequestClaimStore {
+  const claims = new Map<string, { fingerprint: string; reply: StoredReply | null; claimedAt: Date }>();
+  const keyOf = (key: { scope: string; requestId: string }) => `${key.scope}\n${key.requestId}`;
+  return {
+    async claim(key, at) {
+      const found = claims.get(keyOf(key));
+      const free =
+        found === undefined ||
+        found.claimedAt < at.expiredBefore ||
+        (found.reply === null && found.claimedAt < at.abandonedBefore);
+      if (free) claims.set(keyOf(key), { fingerprint: key.fingerprint, reply: null, claimedAt: at.now });
+      return free;
+    },
+    async find(key, expiredBefore) {
+      const found = claims.get(keyOf(key));
+      return found === undefined || found.claimedAt < expiredBefore ? undefined : found;
+    },
+    async complete(key, reply) {
+      const found = claims.get(keyOf(key));
+      if (found !== undefined) found.reply = reply;
+    },
+    async release(key) {
+      if (claims.get(keyOf(key))?.reply === null) claims.delete(keyOf(key));
+    },
+    async purge(expiredBefore) {
+      for (const [key, claim] of claims) if (claim.claimedAt < expiredBefore) claims.delete(key);
+    },
+  };
+}
