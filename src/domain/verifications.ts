@@ -143,6 +143,18 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     return { refused: 'too_many_sends', retryAfterSeconds: secondsBetween(frees, now) };
   }
 
+  /** Every text with a code passes here, under the phone's guards: refused while locked or the window is full. */
+  async function admitSend(
+    tx: Store,
+    guards: Guards,
+    phone: string,
+    tenant: string,
+    now: Date,
+  ): Promise<void> {
+    const refusal = lockRefusal(guards, now) ?? (await sendRefusal(tx, phone, tenant, now));
+    if (refusal !== undefined) throwRefusal(refusal);
+  }
+
   async function sendCode(
     tx: Store,
     v: VerificationRecord,
@@ -209,9 +221,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     now: Date,
   ): Promise<StartedVerification> {
     const { tenant } = input.caller;
-    const guards = await tx.phoneGuards.lock(input.phone, tenant, now);
-    const refusal = lockRefusal(guards, now) ?? (await sendRefusal(tx, input.phone, tenant, now));
-    if (refusal !== undefined) throwRefusal(refusal);
+    await admitSend(tx, await tx.phoneGuards.lock(input.phone, tenant, now), input.phone, tenant, now);
     // One live code per phone, purpose, tenant and customer: a new verification retires the older ones,
     // and their texts still in the queue (a dead code is never sent). Another customer's stays alive.
     const retired = await tx.verifications.cancelPending(
@@ -303,9 +313,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       const now = clock.now();
       const { tenant } = input.caller;
       const messageId = await store.transaction(async (tx) => {
-        const guards = await tx.phoneGuards.lock(phone, tenant, now);
-        const refusal = lockRefusal(guards, now) ?? (await sendRefusal(tx, phone, tenant, now));
-        if (refusal !== undefined) throwRefusal(refusal);
+        await admitSend(tx, await tx.phoneGuards.lock(phone, tenant, now), phone, tenant, now);
         return queueMessage(tx, deps, {
           kind: 'otp',
           to: phone,
@@ -373,8 +381,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         const v = await findVisible(tx, id, tenant);
         const status = effectiveStatus(v, now);
         if (status !== 'pending') throwRefusal({ refused: REFUSAL_BY_STATUS[status] });
-        const refusal = lockRefusal(guards, now) ?? (await sendRefusal(tx, v.to, tenant, now));
-        if (refusal !== undefined) throwRefusal(refusal);
+        await admitSend(tx, guards, v.to, tenant, now);
         const code = newCode(v.to);
         const expiresAt = new Date(now.getTime() + policy.ttlSeconds * 1000);
         // The guard lock serializes this with checks and cancels; replaceCode re-tests pending anyway.

@@ -14,12 +14,12 @@ import { DomainError } from '../domain/errors.js';
 import type { Clock } from '../domain/ports.js';
 import { languageOf } from '../http/errors.js';
 import { canonicalQuery } from './aspnet.js';
-import { languageOf as cbssLanguageOf, refusal as cbssRefusal } from './cbss/map.js';
+import { languageOf as cbssLanguageOf, refusalBody as cbssRefusal } from './cbss/map.js';
 import { CBSS_PATHS } from './cbss/schemas.js';
-import { refused as customersRefusal } from './customers/map.js';
+import { refusalBody as customersRefusal } from './customers/map.js';
 import { CUSTOMERS_PATHS } from './customers/schemas.js';
 import { sendRefusal } from './legacy-errors.js';
-import { refusalReply as menuappRefusal } from './menuapp/map.js';
+import { refusalBody as menuappRefusal } from './menuapp/map.js';
 
 const PREFIX = '/api';
 

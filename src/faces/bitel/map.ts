@@ -98,7 +98,7 @@ export function smsResult(message: SmsMessage, gatewayNumber: string) {
 /** The domain's names for the request's fields -> Bitel's. */
 const WIRE_FIELD: Record<string, string> = { '/to': '/PhoneNumber', '/code': '/Code' };
 
-export function errorReply(error: DomainError, language: Language) {
+export function refusalBody(error: DomainError, language: Language) {
   const details = (error.details ?? []).map((detail) => {
     const field = detail.field === undefined ? '' : (WIRE_FIELD[detail.field] ?? detail.field);
     return `${field} ${detail.problem}`.trim();

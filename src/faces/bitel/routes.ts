@@ -9,7 +9,7 @@ import { languageOf } from '../../http/errors.js';
 import { callerOf, requireClient } from '../../http/auth.js';
 import type { FaceContext } from '../context.js';
 import { domainStatus, legacyErrorHandler, sendRefusal } from '../legacy-errors.js';
-import { errorReply, messageIdOf, otpRequestOf, renderOtpText, smsResult } from './map.js';
+import { refusalBody as bitelRefusal, messageIdOf, otpRequestOf, renderOtpText, smsResult } from './map.js';
 import { ErrorReply, OtpBody, SmsIdParams, SmsReply } from './schemas.js';
 
 const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 429: ErrorReply, 503: ErrorReply };
@@ -24,7 +24,7 @@ export const bitelFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx
   if (ctx.authRequired) app.addHook('onRequest', requireClient(ctx.clients, ctx.limits.client));
 
   const refusalBody = (refusal: DomainError, request: FastifyRequest) =>
-    errorReply(refusal, languageOf(request));
+    bitelRefusal(refusal, languageOf(request));
   app.setErrorHandler(legacyErrorHandler(domainStatus, refusalBody));
   app.setNotFoundHandler((request, reply) =>
     sendRefusal(new DomainError('not_found'), request, reply, domainStatus, refusalBody),

@@ -21,7 +21,7 @@ export function reply<T>(clientCode: string | null, now: Date, content: T) {
 }
 
 /** The error's message first, then one per detail (a field's problem, in English). */
-export function refusal(error: DomainError, language: Language, clientCode: string | null, now: Date) {
+export function refusalBody(error: DomainError, language: Language, clientCode: string | null, now: Date) {
   const details = (error.details ?? []).map((detail) => ({
     Code: error.code,
     Text: detail.field === undefined ? detail.problem : `${detail.field}: ${detail.problem}`,

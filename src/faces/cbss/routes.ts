@@ -8,7 +8,7 @@ import { apiNotFound } from '../api-not-found.js';
 import { canonicalQuery } from '../aspnet.js';
 import type { FaceContext } from '../context.js';
 import { domainStatus, legacyErrorHandler } from '../legacy-errors.js';
-import { clientCodeOf, languageOf, localeOf, refusal, reply } from './map.js';
+import { clientCodeOf, languageOf, localeOf, refusalBody, reply } from './map.js';
 import {
   CBSS_PATHS,
   CbssQuery,
@@ -50,7 +50,7 @@ export const cbssFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx)
   app.setErrorHandler(
     legacyErrorHandler(domainStatus, (error, request) =>
       // The query is read again: a refusal may come before the onRequest hook below canonicalised it.
-      refusal(
+      refusalBody(
         error,
         languageOf(canonicalQuery(request.query, QUERY_NAMES).Language),
         clientCodeOf(request.body),

@@ -185,7 +185,7 @@ export function refusalStatus(error: DomainError): number {
   return [401, 413, 415, 429].includes(error.status) || error.status >= 500 ? error.status : 200;
 }
 
-export function refused(error: DomainError) {
+export function refusalBody(error: DomainError) {
   const problems = (error.details ?? []).map((detail) => ({
     field: detail.field === undefined ? undefined : wireField(detail.field),
     problem: detail.problem,

@@ -17,7 +17,7 @@ import {
   emirateRow,
   references,
   refusalStatus,
-  refused,
+  refusalBody,
   registerInput,
   succeeded,
   type References,
@@ -80,7 +80,7 @@ export const customersFace: FastifyPluginAsyncTypebox<FaceContext> = async (app,
     (_request, body, done) => done(null, customerBodyFromForm(body.toString())),
   );
 
-  app.setErrorHandler(legacyErrorHandler(refusalStatus, refused));
+  app.setErrorHandler(legacyErrorHandler(refusalStatus, refusalBody));
 
   app.addHook('onRequest', async (request) => {
     // ASP.NET binds query parameters whatever their case (customerid=, CustomerID=): so do we.

@@ -89,7 +89,7 @@ export function refusalStatus(error: DomainError): number {
   return invalidValue ? 422 : error.status;
 }
 
-export function refusalReply(error: DomainError, language: Language) {
+export function refusalBody(error: DomainError, language: Language) {
   const message = ERRORS[error.code][language];
   const errors: Record<string, string[]> = {};
   for (const detail of error.details ?? []) {

@@ -10,7 +10,7 @@ import { callerOf, requireClient } from '../../http/auth.js';
 import { languageOf } from '../../http/errors.js';
 import type { FaceContext } from '../context.js';
 import { legacyErrorHandler } from '../legacy-errors.js';
-import { accountReply, refusalReply, refusalStatus } from './map.js';
+import { accountReply, refusalBody, refusalStatus } from './map.js';
 import { fingerprintOf, type ReplayStart } from '../../domain/idempotency.js';
 import {
   AccountReply,
@@ -42,7 +42,7 @@ export const menuappFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, c
   const runs = new WeakMap<FastifyRequest, Run>();
 
   app.setErrorHandler(
-    legacyErrorHandler(refusalStatus, (refusal, request) => refusalReply(refusal, languageOf(request))),
+    legacyErrorHandler(refusalStatus, (refusal, request) => refusalBody(refusal, languageOf(request))),
   );
 
   if (ctx.authRequired) app.addHook('onRequest', requireClient(ctx.clients, ctx.limits.client));
