@@ -99,6 +99,9 @@ const MAX_CLAIM_BACKOFF_MS = 10_000;
 /** Kept free at the end of a lease for recording the outcome (a database round trip or two). */
 const RECORD_MARGIN_MS = 2_000;
 
+/** Why a message was not sent, as its row records it. */
+type Failure = { code: string; message: string; provider?: string };
+
 const TIMED_OUT = Symbol('timed out');
 /** A provider that gave no answer, even after the lease was extended for it: the message is left to its lease. */
 const IN_DOUBT = Symbol('in doubt');
@@ -223,11 +226,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return !applied;
   }
 
-  async function fail(
-    message: ClaimedMessage,
-    error: { code: string; message: string; provider?: string },
-    outcome: 'failed' | 'expired',
-  ): Promise<void> {
+  async function fail(message: ClaimedMessage, error: Failure, outcome: 'failed' | 'expired'): Promise<void> {
     const applied = await queue.markFailed(message.id, message.claimId, error, clock.now());
     if (superseded(message, applied, outcome)) return;
     options.onOutcome?.(outcome, error.provider);
@@ -296,9 +295,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return late === TIMED_OUT ? IN_DOUBT : late;
   }
 
-  async function sendOne(message: ClaimedMessage, progress: SendProgress): Promise<void> {
-    const at = clock.now();
-    if (message.expiresAt !== null && message.expiresAt <= at) {
+  /** Why a claimed message cannot be sent at all (expired, or its text already erased), if it cannot. */
+  function unsendable(
+    message: ClaimedMessage,
+  ): { failure: Failure; status: 'expired' | 'failed' } | undefined {
+    if (message.expiresAt !== null && message.expiresAt <= clock.now()) {
       // Waiting for a provider is how it came to expire: say so, as no_provider.
       const failure =
         message.lastErrorCode === NO_PROVIDER
@@ -307,17 +308,77 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
               message: 'not sent: every provider on its route was skipped until it expired',
             }
           : { code: 'expired', message: 'not sent: expired before it could go out' };
-      await fail(message, failure, 'expired');
-      return;
+      return { failure, status: 'expired' };
     }
     if (message.bodySealed === null) {
-      await fail(message, { code: 'no_body', message: 'the text was already erased' }, 'failed');
+      return { failure: { code: 'no_body', message: 'the text was already erased' }, status: 'failed' };
+    }
+    return undefined;
+  }
+
+  /** A provider's error, told to its breaker and the log; 'final' when no other provider should try. */
+  async function providerFailed(
+    message: ClaimedMessage,
+    provider: SmsProvider,
+    error: SmsError,
+  ): Promise<'final' | 'next'> {
+    const breaker = breakers.get(provider.name);
+    if (error.code === 'rejected') {
+      // A refusal of this message (e.g. an invalid number) will not change with another try.
+      breaker?.success();
+      const failure = {
+        code: error.providerCode ?? error.code,
+        message: error.message,
+        provider: provider.name,
+      };
+      await fail(message, failure, 'failed');
+      return 'final';
+    }
+    // Bad credentials or sender will not heal by themselves: skip this provider now, try the next.
+    if (error.code === 'invalid_config') breaker?.trip();
+    else breaker?.failure();
+    const { code, providerCode } = error;
+    logger.warn(
+      { messageId: message.id, provider: provider.name, code, providerCode },
+      'sms provider failed',
+    );
+    return 'next';
+  }
+
+  /** No provider on the route took the message: come back later, or give it up. */
+  async function routeFailed(
+    message: ClaimedMessage,
+    routed: readonly SmsProvider[],
+    lastError: SmsError | undefined,
+  ): Promise<void> {
+    if (lastError === undefined) {
+      // Every provider on its route is skipped for now: not this message's failure, so not an attempt. Come
+      // back when the first circuit may admit a send; only the message's expiry gives it up.
+      const failure = { code: NO_PROVIDER, message: 'every provider on its route is skipped for now' };
+      const at = admitsAt(routed) + jitterMs();
+      const expiresAt = message.expiresAt?.getTime() ?? Infinity;
+      await retryAt(message, Math.min(at, expiresAt), failure, { counted: false });
+      return;
+    }
+    const failure = { code: lastError.providerCode ?? lastError.code, message: lastError.message };
+    if (message.attempts >= retry[retryClass(lastError.code)].maxAttempts) {
+      await fail(message, failure, 'failed');
+      return;
+    }
+    await retryAt(message, now() + backoffMs(message.attempts, lastError), failure);
+  }
+
+  /** Tries the providers on the message's route in turn, until one takes it or none is left. */
+  async function sendOne(message: ClaimedMessage, progress: SendProgress): Promise<void> {
+    const refusal = unsendable(message);
+    if (refusal !== undefined || message.bodySealed === null) {
+      if (refusal !== undefined) await fail(message, refusal.failure, refusal.status);
       return;
     }
     const text = box.open(message.bodySealed);
     const country = countryOf(message.to);
-    let lastError: SmsError | undefined;
     const routed = route(message.to, country);
+    let lastError: SmsError | undefined;
     for (const provider of routed) {
       const breaker = breakers.get(provider.name);
       if (breaker !== undefined && !breaker.tryAcquire()) continue;
@@ -330,30 +391,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       try {
         result = await attempt(provider, message, text);
       } catch (caught) {
-        const error = asSmsError(caught);
-        lastError = error;
-        if (error.code === 'rejected') {
-          // A refusal of this message (e.g. an invalid number) will not change with another try.
-          breaker?.success();
-          await fail(
-            message,
-            { code: error.providerCode ?? error.code, message: error.message, provider: provider.name },
-            'failed',
-          );
-          return;
-        }
-        // Bad credentials or sender will not heal by themselves: skip this provider now, try the next.
-        if (error.code === 'invalid_config') breaker?.trip();
-        else breaker?.failure();
-        logger.warn(
-          {
-            messageId: message.id,
-            provider: provider.name,
-            code: error.code,
-            providerCode: error.providerCode,
-          },
-          'sms provider failed',
-        );
+        lastError = asSmsError(caught);
+        if ((await providerFailed(message, provider, lastError)) === 'final') return;
         continue;
       }
       if (result === IN_DOUBT) {
@@ -371,21 +410,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       options.onOutcome?.('sent', provider.name);
       return;
     }
-    if (lastError === undefined) {
-      // Every provider on its route is skipped for now: not this message's failure, so not an attempt. Come
-      // back when the first circuit may admit a send; only the message's expiry gives it up.
-      const failure = { code: NO_PROVIDER, message: 'every provider on its route is skipped for now' };
-      const at = admitsAt(routed) + jitterMs();
-      const expiresAt = message.expiresAt?.getTime() ?? Infinity;
-      await retryAt(message, Math.min(at, expiresAt), failure, { counted: false });
-      return;
-    }
-    const failure = { code: lastError.providerCode ?? lastError.code, message: lastError.message };
-    if (message.attempts >= retry[retryClass(lastError.code)].maxAttempts) {
-      await fail(message, failure, 'failed');
-      return;
-    }
-    await retryAt(message, now() + backoffMs(message.attempts, lastError), failure);
+    await routeFailed(message, routed, lastError);
   }
 
   const inFlight = new Set<Promise<void>>();
