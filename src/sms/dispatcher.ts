@@ -321,8 +321,17 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     message: ClaimedMessage,
     provider: SmsProvider,
     error: SmsError,
-  ): Promise<'final' | 'next'> {
+  ): Promise<'final' | 'retry' | 'next'> {
     const breaker = breakers.get(provider.name);
+    if (error.code === 'unconfirmed') {
+      // Handed over without an answer: another provider now could make a duplicate, so come back later.
+      breaker?.failure();
+      logger.warn(
+        { messageId: message.id, provider: provider.name },
+        'sms provider did not confirm a sent message',
+      );
+      return 'retry';
+    }
     if (error.code === 'rejected') {
       // A refusal of this message (e.g. an invalid number) will not change with another try.
       breaker?.success();
@@ -392,7 +401,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         result = await attempt(provider, message, text);
       } catch (caught) {
         lastError = asSmsError(caught);
-        if ((await providerFailed(message, provider, lastError)) === 'final') return;
+        const next = await providerFailed(message, provider, lastError);
+        if (next === 'final') return;
+        if (next === 'retry') break;
         continue;
       }
       if (result === IN_DOUBT) {

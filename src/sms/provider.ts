@@ -96,7 +96,12 @@ export interface SmsProvider {
  * - invalid_config: permanent for this provider (bad credentials, bad sender): fail over, alert.
  * - unauthorized: a webhook whose signature did not verify.
  */
-export type SmsErrorCode = 'rate_limited' | 'unavailable' | 'rejected' | 'invalid_config' | 'unauthorized';
+/**
+ * `unconfirmed`: the message was handed over (an SMPP submit on the wire) and no answer came: the provider
+ * may have taken it, so the dispatcher retries it later instead of handing it to the next provider now.
+ */
+export type SmsErrorCode =
+  'rate_limited' | 'unavailable' | 'unconfirmed' | 'rejected' | 'invalid_config' | 'unauthorized';
 
 export class SmsError extends Error {
   readonly code: SmsErrorCode;

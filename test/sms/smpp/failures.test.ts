@@ -84,17 +84,17 @@ describe('SMPP provider errors', () => {
     expect(error).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/ECONNREFUSED/) });
   });
 
-  it('fails unavailable when the SMSC does not answer a submit in time', async () => {
+  it('fails unconfirmed when the SMSC does not answer a submit it was sent', async () => {
     const server = await smsc({ answerSubmits: false });
     const provider = providerFor(server, { submit_timeout_ms: 200 });
 
     const error = await smsErrorOf(provider.send(otp('hello')));
 
-    expect(error.code).toBe('unavailable');
+    expect(error.code).toBe('unconfirmed');
     expect(error.message).toMatch(/no response in 200 ms/);
   });
 
-  it('fails unavailable at once when the link drops with a part in flight', async () => {
+  it('fails unconfirmed at once when the link drops with a part in flight', async () => {
     const server = await smsc({ answerSubmits: false });
     const provider = providerFor(server, { submit_timeout_ms: 60_000 });
 
@@ -102,7 +102,7 @@ describe('SMPP provider errors', () => {
     await server.waitFor(() => server.unanswered.length === 1, 'the submit_sm to arrive');
     server.dropConnections();
 
-    expect(await sending).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/dropped/) });
+    expect(await sending).toMatchObject({ code: 'unconfirmed', message: expect.stringMatching(/dropped/) });
   });
 });
 

@@ -110,7 +110,11 @@ export function createSmppProvider(config: SmppConfig, deps: SmppProviderDeps = 
           accepted = receipts.remember(stringField(response, 'message_id') ?? '', messageId);
         });
         onWire();
-        const response = await responded;
+        const response = await responded.catch((failure: unknown) => {
+          // On the wire and unanswered (no response in time, or the link dropped): the SMSC may have it.
+          const cause = asSmsError(failure);
+          throw new SmsError('unconfirmed', `${cause.message} (the submit was sent)`, { cause });
+        });
         if (accepted) return accepted;
         error = smsErrorOfStatus(response.command_status, 'submit_sm');
         if (response.command_status === ESME_RINVBNDSTS) session.reconnect('submit_sm refused as not bound');
