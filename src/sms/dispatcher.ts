@@ -236,7 +236,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     message: ClaimedMessage,
     at: number,
     error: { code: string; message: string },
-    attempt: { counted: boolean } = { counted: true },
+    attempt: { counted: boolean; pin?: string } = { counted: true },
   ): Promise<void> {
     const applied = await queue.markRetry(
       message.id,
@@ -254,10 +254,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
    * Before a failover attempt the claim is extended (with its token), and every attempt is bounded, so one
    * send never outlives its lease: no other claim may start while this one can still record.
    */
-  async function stillOurs(message: ClaimedMessage, first: boolean): Promise<boolean> {
+  async function stillOurs(message: ClaimedMessage, first: boolean, pin?: string): Promise<boolean> {
     if (first) return true;
     const until = new Date(now() + leaseMs);
-    if (!(await queue.extendLease(message.id, message.claimId, until, clock.now()))) {
+    if (!(await queue.extendLease(message.id, message.claimId, until, clock.now(), pin))) {
       return !superseded(message, false, 'failover');
     }
     message.leaseUntil = until;
@@ -286,7 +286,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     controller.abort();
     const gaveUp = await settleWithin(sending, ABORT_GRACE_MS);
     if (gaveUp !== TIMED_OUT) return gaveUp;
-    if (!(await stillOurs(message, false))) {
+    // Pinned while we wait: should this node die, the next claim stays with this provider too.
+    if (!(await stillOurs(message, false, provider.name))) {
       sending.catch(() => undefined);
       return IN_DOUBT;
     }
@@ -359,6 +360,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     message: ClaimedMessage,
     routed: readonly SmsProvider[],
     lastError: SmsError | undefined,
+    pin: string | undefined,
   ): Promise<void> {
     if (lastError === undefined) {
       // Every provider on its route is skipped for now: not this message's failure, so not an attempt. Come
@@ -374,7 +376,17 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       await fail(message, failure, 'failed');
       return;
     }
-    await retryAt(message, now() + backoffMs(message.attempts, lastError), failure);
+    await retryAt(message, now() + backoffMs(message.attempts, lastError), failure, { counted: true, pin });
+  }
+
+  /**
+   * A message an earlier claim left unconfirmed with one provider goes to that provider only, whatever its
+   * route says now: another could send it a second time. A provider no longer configured frees it.
+   */
+  function routeOf(message: ClaimedMessage, country: string | undefined): readonly SmsProvider[] {
+    const pinned = providers.find((provider) => provider.name === message.pinnedProvider);
+    if (pinned !== undefined) return [pinned];
+    return route(message.to, country);
   }
 
   /** Tries the providers on the message's route in turn, until one takes it or none is left. */
@@ -386,8 +398,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     }
     const text = box.open(message.bodySealed);
     const country = countryOf(message.to);
-    const routed = route(message.to, country);
+    const routed = routeOf(message, country);
     let lastError: SmsError | undefined;
+    let pin: string | undefined;
     for (const provider of routed) {
       const breaker = breakers.get(provider.name);
       if (breaker !== undefined && !breaker.tryAcquire()) continue;
@@ -403,7 +416,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         lastError = asSmsError(caught);
         const next = await providerFailed(message, provider, lastError);
         if (next === 'final') return;
-        if (next === 'retry') break;
+        if (next === 'retry') {
+          pin = provider.name;
+          break;
+        }
         continue;
       }
       if (result === IN_DOUBT) {
@@ -421,7 +437,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       options.onOutcome?.('sent', provider.name);
       return;
     }
-    await routeFailed(message, routed, lastError);
+    await routeFailed(message, routed, lastError, pin);
   }
 
   const inFlight = new Set<Promise<void>>();

@@ -15,6 +15,11 @@ export interface ClaimedMessage {
   attempts: number;
   /** The error recorded by the previous claim, if it failed. */
   lastErrorCode: string | null;
+  /**
+   * The provider an earlier claim handed the message to without learning the outcome (an unanswered SMPP
+   * submit): the message stays with it, since another provider could send it a second time.
+   */
+  pinnedProvider: string | null;
   /** This claim's token: every outcome is recorded under it, and only while it is still the current claim. */
   claimId: string;
   /** Until when the claim is ours unless extended (extendLease). */
@@ -81,7 +86,16 @@ export function outboxQueue(db: Kysely<Database>) {
             .forUpdate()
             .skipLocked(),
         )
-        .returning(['id', 'kind', 'recipient', 'body_sealed', 'expires_at', 'attempts', 'error_code'])
+        .returning([
+          'id',
+          'kind',
+          'recipient',
+          'body_sealed',
+          'expires_at',
+          'attempts',
+          'error_code',
+          'provider',
+        ])
         .execute();
       return rows.map((row) => ({
         id: row.id,
@@ -91,6 +105,7 @@ export function outboxQueue(db: Kysely<Database>) {
         expiresAt: row.expires_at,
         attempts: row.attempts,
         lastErrorCode: row.error_code,
+        pinnedProvider: row.provider,
         claimId,
         leaseUntil,
       }));
@@ -98,11 +113,18 @@ export function outboxQueue(db: Kysely<Database>) {
 
     /**
      * Keeps the claim ours for longer (before each failover attempt); false when it is no longer ours: the
-     * lease ran out and the message was claimed again, or its outcome is already recorded.
+     * lease ran out and the message was claimed again, or its outcome is already recorded. `pin` names the
+     * provider holding an unanswered submit, so that a later claim (after this node died) stays with it.
      */
-    async extendLease(id: string, claimId: string, leaseUntil: Date, now: Date): Promise<boolean> {
+    async extendLease(
+      id: string,
+      claimId: string,
+      leaseUntil: Date,
+      now: Date,
+      pin?: string,
+    ): Promise<boolean> {
       const row = await stillClaimed(id, claimId)
-        .set({ lease_until: leaseUntil, updated_at: now })
+        .set({ lease_until: leaseUntil, updated_at: now, ...(pin === undefined ? {} : { provider: pin }) })
         .returning('id')
         .executeTakeFirst();
       return row !== undefined;
@@ -147,7 +169,7 @@ export function outboxQueue(db: Kysely<Database>) {
 
     /**
      * Queues the message again; false (nothing written) when this claim is no longer the current one. An
-     * uncounted claim (no provider was tried) gives its attempt back.
+     * uncounted claim (no provider was tried) gives its attempt back; `pin` keeps it with one provider.
      */
     async markRetry(
       id: string,
@@ -155,11 +177,12 @@ export function outboxQueue(db: Kysely<Database>) {
       nextAttemptAt: Date,
       error: { code: string; message: string },
       now: Date,
-      attempt: { counted: boolean } = { counted: true },
+      attempt: { counted: boolean; pin?: string } = { counted: true },
     ): Promise<boolean> {
       const row = await stillClaimed(id, claimId)
         .set({
           ...(attempt.counted ? {} : { attempts: sql<number>`attempts - 1` }),
+          ...(attempt.pin === undefined ? {} : { provider: attempt.pin }),
           status: 'queued',
           next_attempt_at: nextAttemptAt,
           lease_until: null,

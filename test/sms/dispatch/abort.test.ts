@@ -8,7 +8,7 @@ import { backends } from '../../support/database.js';
 import { startHarness, uniquePhone, type Harness } from '../../support/harness.js';
 import { startSmppServer, type TestSmppServer } from '../../support/smpp-server.js';
 import { QUICK } from '../smpp/helpers.js';
-import { eventually, queueText, statusBecomes } from './helpers.js';
+import { eventually, messageOf, queueText, statusBecomes } from './helpers.js';
 
 const ACCOUNT = { systemId: 'otpgate', password: 'secret' };
 
@@ -68,6 +68,55 @@ for (const { backend, skip } of backends) {
       // The message that was never written to the first SMSC is never written there, even once its window frees.
       expect(to(first, behind ?? '')).toHaveLength(0);
       expect(to(second, behind ?? '')).toHaveLength(1);
+    });
+  });
+
+  describe.skipIf(skip !== false)(`an unconfirmed SMS submit on ${backend.name}`, () => {
+    let first: TestSmppServer;
+    let second: TestSmppServer;
+    let h: Harness;
+    beforeAll(async () => {
+      first = await startSmppServer({ ...ACCOUNT, receiptMode: 'none', answerSubmits: false });
+      second = await startSmppServer({ ...ACCOUNT, receiptMode: 'none' });
+      // The SMSC's own answer deadline (300 ms) comes well before the dispatcher's attempt timeout.
+      h = await startHarness(backend, {
+        SMS_PROVIDERS: `${first.url({ ...QUICK, submit_timeout_ms: 300 })},${second.url(QUICK)}`,
+      });
+    });
+    afterAll(async () => {
+      await h?.close();
+      await first?.close();
+      await second?.close();
+    });
+
+    it('is retried with the SMSC that may have it, never handed to the next one', async () => {
+      const phones = [uniquePhone(), uniquePhone(), uniquePhone()];
+      const ids = await Promise.all(
+        phones.map((phone) => queueText(h, { to: phone, text: 'Your code is 424242', expiresInMinutes: 10 })),
+      );
+
+      // Three unanswered submits: each is unconfirmed, and together they open smpp-1's circuit.
+      await h.app.dispatcher.drain();
+      for (const id of ids) expect((await statusBecomes(h, id, 'queued')).error?.code).toBe('unconfirmed');
+
+      // Due again while smpp-1's circuit is open: the route alone would hand them to smpp-2 now.
+      h.clock.advance(2_000);
+      await h.app.dispatcher.drain();
+      expect(second.submits).toHaveLength(0);
+
+      // Once the SMSC answers and its circuit admits sends again, they go out there, once each.
+      first.behaviour.answerSubmits = true;
+      const sent = async () =>
+        (await Promise.all(ids.map((id) => messageOf(h, id)))).every((m) => m.status === 'sent');
+      for (let round = 0; round < 10 && !(await sent()); round++) {
+        h.clock.advance(31_000);
+        await h.app.dispatcher.drain();
+      }
+      const messages = await Promise.all(ids.map((id) => messageOf(h, id)));
+      expect(messages.map((message) => [message.status, message.provider])).toEqual(
+        ids.map(() => ['sent', 'smpp-1']),
+      );
+      expect(second.submits).toHaveLength(0);
     });
   });
 }
