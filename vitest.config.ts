@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['./test/support/announce-servers.ts'],
+    globalSetup: ['./test/support/announce-servers.ts', './test/support/pglite-template.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Two cores: files run in parallel forks, two at a time.

@@ -88,8 +88,16 @@ class ExclusivePgliteDriver implements Driver {
   }
 }
 
+export interface PgliteOpenOptions {
+  /** A data directory dumped by PGlite (dumpDataDir) to start from, instead of an empty cluster. */
+  loadDataDir?: Blob;
+}
+
 /** dataDir undefined = in memory (tests). Throws PgliteInUseError when another process has the directory open. */
-export async function openPglite(dataDir: string | undefined): Promise<Kysely<Database>> {
+export async function openPglite(
+  dataDir: string | undefined,
+  options: PgliteOpenOptions = {},
+): Promise<Kysely<Database>> {
   let location = 'memory://';
   let releaseDir = () => {};
   if (dataDir !== undefined) {
@@ -99,7 +107,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Kysely<Da
   }
   let client: PGlite;
   try {
-    client = await PGlite.create(location);
+    client = await PGlite.create(location, options);
   } catch (error) {
     releaseDir();
     throw error;

@@ -16,7 +16,7 @@ for (const { backend, skip } of backends) {
       const cli = (...args: string[]) => runCli(args, database.env);
 
       beforeAll(async () => {
-        database = await openCliDatabase(backend);
+        database = await openCliDatabase(backend, { empty: true });
       });
       afterAll(async () => database?.drop());
 

@@ -11,7 +11,7 @@ for (const { backend, skip } of backends) {
   describe.skipIf(skip !== false)(`the tenants migration on ${backend.name}`, () => {
     let database: TestDatabase;
     beforeAll(async () => {
-      database = await backend.open();
+      database = await backend.open({ empty: true });
     });
     afterAll(async () => database?.drop());
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/store/database.js';
 import { openPglite } from '../../src/store/pglite.js';
-import type { Backend } from './database.js';
+import { seedPgliteDataDir, type Backend, type OpenOptions } from './database.js';
 
 export const CLI_SECRET = 'test-secret-that-is-long-enough-0123456789';
 
@@ -60,10 +60,11 @@ export interface CliDatabase {
   drop(): Promise<void>;
 }
 
-export async function openCliDatabase(backend: Backend): Promise<CliDatabase> {
+export async function openCliDatabase(backend: Backend, options: OpenOptions = {}): Promise<CliDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-cli-'));
   const env = { DATA_DIR: dataDir, CODE_SECRET: CLI_SECRET };
   if (backend.name === 'pglite') {
+    if (!options.empty) seedPgliteDataDir(dataDir);
     return {
       env,
       async use(work) {
@@ -80,7 +81,7 @@ export async function openCliDatabase(backend: Backend): Promise<CliDatabase> {
       },
     };
   }
-  const database = await backend.open();
+  const database = await backend.open(options);
   return {
     env: { ...env, DATABASE_URL: database.url ?? '' },
     use: (work) => work(database.opened.db),

@@ -4,7 +4,10 @@
  * server each test file works in a database of its own and drops it afterwards.
  */
 import { randomBytes } from 'node:crypto';
+import { cpSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { openPglite } from '../../src/store/pglite.js';
 import { openPostgres } from '../../src/store/postgres.js';
 import type { OpenedDatabase } from '../../src/store/connect.js';
@@ -16,17 +19,35 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+export interface OpenOptions {
+  /** No schema at all, for a test that runs the migrations itself; by default the schema is current. */
+  empty?: boolean;
+}
+
 export interface Backend {
   name: 'pglite' | 'postgres';
-  open(): Promise<TestDatabase>;
+  open(options?: OpenOptions): Promise<TestDatabase>;
 }
 
 export const serverUrl = process.env.TEST_DATABASE_URL || undefined;
 
+let templateDump: Blob | undefined;
+
+/** The migrated cluster test/support/pglite-template.ts made for this run, read once per test process. */
+function migratedCluster(): Blob {
+  templateDump ??= new Blob([readFileSync(inject('pgliteTemplateDump'))]);
+  return templateDump;
+}
+
+/** Gives a DATA_DIR the run's migrated PGlite cluster, so a service process started on it skips initdb. */
+export function seedPgliteDataDir(dataDir: string): void {
+  cpSync(join(inject('pgliteTemplateDir'), 'pglite'), join(dataDir, 'pglite'), { recursive: true });
+}
+
 const pgliteBackend: Backend = {
   name: 'pglite',
-  async open() {
-    const db = await openPglite(undefined);
+  async open(options = {}) {
+    const db = await openPglite(undefined, options.empty ? {} : { loadDataDir: migratedCluster() });
     return { opened: { db, driver: 'pglite' }, url: undefined, drop: () => db.destroy() };
   },
 };

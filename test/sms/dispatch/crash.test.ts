@@ -12,7 +12,7 @@ import { sql } from 'kysely';
 import { createSecretBox } from '../../../src/domain/secret-box.js';
 import { migrateToLatest } from '../../../src/store/connect.js';
 import { openPglite } from '../../../src/store/pglite.js';
-import { backends, serverUrl, type TestDatabase } from '../../support/database.js';
+import { backends, serverUrl, type TestDatabase, seedPgliteDataDir } from '../../support/database.js';
 import { enqueueTexts } from '../../support/outbox.js';
 import { startSmppServer, type TestSmppServer } from '../../support/smpp-server.js';
 
@@ -85,6 +85,7 @@ describe('a dispatching process killed mid-run', () => {
     if (onServer && server) serverDb = await server.backend.open();
     smsc = await startSmppServer({ systemId: 'otpgate', password: 'secret', receiptMode: 'none' });
 
+    if (serverDb === undefined) seedPgliteDataDir(dataDir);
     const db = serverDb?.opened.db ?? (await openPglite(dataDir));
     await migrateToLatest(db);
     const now = new Date();
