@@ -2,6 +2,7 @@
  * The SMS side, wired once: the providers SMS_PROVIDERS names (or the dev outbox), the routes between
  * them, the receipt recorder each provider reports to, and the dispatcher that drains the outbox.
  */
+import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -66,6 +67,7 @@ export function wireSms(deps: {
       ? [createDevOutboxProvider({ file: join(config.dataDir, 'sms-outbox.jsonl'), echo: deps.devEcho })]
       : createSmsProviders(deps.plan.plans, {
           publicUrl: config.publicUrl,
+          receiptKey: createHmac('sha256', config.codeSecret).update('otpgate sms receipt urls').digest(),
           logger: logger.child({ component: 'sms-provider' }),
           now: () => clock.now(),
         }));

@@ -299,6 +299,17 @@ describe('parseHttpGatewayUrl', () => {
     ['a misspelt field', { url: 'http://gw/send', refpath: 'id' }, /unknown field 'refpath'/],
     ['no URL', { method: 'POST' }, /'url' is required/],
     ['a non-HTTP URL', { url: 'ftp://gw/send' }, /http or https/],
+    ['{receiptUrl} without receipts', { url: 'http://gw/send?dlr={receiptUrl}' }, /'receipts' is missing/],
+    [
+      'receipts posted with neither token nor unsigned',
+      { url: 'http://gw/send', receipts: { statuses: { ok: 'delivered' } } },
+      /need 'receipts.token'/,
+    ],
+    [
+      'a status mapped to nothing we know',
+      { url: 'http://gw/send?dlr={receiptUrl}', receipts: { statuses: { 1: 'read' } } },
+      /maps "1" to something other than/,
+    ],
   ])('names the problem in a description with %s', (_case, description, problem) => {
     expect(() => readHttpGatewayDescription(description, 'test gateway')).toThrowError(problem);
   });
@@ -319,5 +330,104 @@ describe('parseHttpGatewayUrl', () => {
     expect(() => parseHttpGatewayUrl('http://?config=/x.json&method=POST')).toThrowError(
       /unknown parameter 'method'/,
     );
+  });
+});
+
+describe('HTTP gateway delivery receipts', () => {
+  const WEBHOOK = 'https://otp.example.com/webhooks/sms/kannel';
+  const signer = { webhookUrl: WEBHOOK, key: Buffer.from('a key shared by every node, 32 b') };
+  const at = new Date('2025-03-01T12:00:00Z');
+  let gateway: HttpGatewayReplay;
+  beforeAll(async () => {
+    gateway = await startHttpGatewayReplay();
+  });
+  afterAll(async () => gateway?.close());
+  beforeEach(() => {
+    gateway.requests.length = 0;
+  });
+
+  const make = (description: HttpGatewayFile) =>
+    createHttpGatewayProvider(readHttpGatewayDescription(description, 'test gateway'), {
+      name: 'kannel',
+      now: () => at,
+      receiptSigner: signer,
+    });
+  const callbackGateway = () =>
+    make({
+      url: `${gateway.origin}/cgi-bin/sendsms?username=${KANNEL_USER}&password=${encodeURIComponent(KANNEL_PASSWORD)}&to={toDigits}&text={text}&dlr-url={receiptUrl}`,
+      success: { status: [202] },
+      receipts: { callbackQuery: 'status=%d', statuses: { 1: 'delivered', 2: 'undelivered', 8: 'sent' } },
+    });
+  /** The gateway calling back the URL it was handed, its placeholder filled in. */
+  const callback = (url: string, status: string) => {
+    const called = new URL(url.replace('%d', status));
+    return {
+      url: called.toString(),
+      method: 'GET',
+      headers: {},
+      body: undefined,
+      query: Object.fromEntries(called.searchParams),
+    };
+  };
+
+  it('hands the gateway a signed receipt URL per message, and takes the receipt called back on it', async () => {
+    const provider = callbackGateway();
+    const result = await provider.send(otpMessage('+447700900123', 'Your code is 123456'));
+    const handed = gateway.requests[0]?.query['dlr-url'] ?? '';
+
+    expect(handed).toMatch(new RegExp(`^${WEBHOOK}\\?ref=${MESSAGE_ID}&sig=[\\w-]{22}&status=%d$`));
+    expect(result.partRefs).toEqual([MESSAGE_ID]);
+    expect(provider.parseWebhook?.(callback(handed, '1'))).toEqual([
+      { provider: 'kannel', providerRef: MESSAGE_ID, status: 'delivered', at },
+    ]);
+    // A status the map does not name (4: queued at the SMSC) says nothing new.
+    expect(provider.parseWebhook?.(callback(handed, '4'))).toEqual([]);
+    await provider.close();
+  });
+
+  it('refuses a receipt whose signature does not match its message, or that has none', async () => {
+    const provider = callbackGateway();
+    await provider.send(otpMessage('+447700900123', 'Your code is 123456'));
+    const handed = gateway.requests[0]?.query['dlr-url'] ?? '';
+    const otherMessage = handed.replace(MESSAGE_ID, '00000000-0000-4000-8000-000000000001');
+    const unsigned = handed.replace(/&sig=[^&]+/, '');
+
+    for (const forged of [otherMessage, unsigned]) {
+      expect(() => provider.parseWebhook?.(callback(forged, '2'))).toThrowError(
+        expect.objectContaining({ code: 'unauthorized' }),
+      );
+    }
+    await provider.close();
+  });
+
+  it('reads a receipt the gateway posts on its own, with its shared token, from a JSON body', async () => {
+    const provider = make({
+      url: `${gateway.origin}/api/messages`,
+      bodyTemplate: '{"to": "{to}", "text": "{text}", "reference": "{id}"}',
+      receipts: {
+        refField: 'data.reference',
+        statusField: 'data.state',
+        errorField: 'data.error',
+        statuses: { DELIVRD: 'delivered', UNDELIV: 'undelivered' },
+        token: 'gateway-shared-token',
+      },
+    });
+    const posted = (authorization: string | undefined) => ({
+      url: WEBHOOK,
+      method: 'POST',
+      headers: authorization === undefined ? {} : { authorization },
+      body: { data: { reference: MESSAGE_ID, state: 'UNDELIV', error: '27' } },
+      query: {},
+    });
+
+    expect(provider.parseWebhook?.(posted('Bearer gateway-shared-token'))).toEqual([
+      { provider: 'kannel', providerRef: MESSAGE_ID, status: 'undelivered', errorCode: '27', at },
+    ]);
+    for (const wrong of [undefined, 'Bearer gateway-shared-tokem']) {
+      expect(() => provider.parseWebhook?.(posted(wrong))).toThrowError(
+        expect.objectContaining({ code: 'unauthorized' }),
+      );
+    }
+    await provider.close();
   });
 });

@@ -15,6 +15,8 @@ import { createVonageProvider, parseVonageUrl } from './vonage/index.js';
 export interface ProviderRegistryOptions {
   /** otpgate's public base URL: Twilio and Vonage are told to post receipts to {publicUrl}/webhooks/sms/{name}. */
   publicUrl: string;
+  /** Signs the receipt URLs HTTP gateways are handed; the same on every node (derived from CODE_SECRET). */
+  receiptKey: Buffer;
   logger: SmppLogger;
   now: () => Date;
 }
@@ -77,7 +79,17 @@ function plan(
     case 'http': {
       const http = url.replace(/^https:/i, 'http:');
       const config = readFile ? parseHttpGatewayUrl(http, readFile) : parseHttpGatewayUrl(http);
-      return ({ now }) => createHttpGatewayProvider(config, { name, now });
+      if (production && config.receipts?.acceptUnsigned === true) {
+        throw new Error(
+          'http gateway: unsigned receipts are refused when NODE_ENV=production (they can be forged): hand the gateway {receiptUrl} or give receipts.token',
+        );
+      }
+      return ({ publicUrl, receiptKey, now }) =>
+        createHttpGatewayProvider(config, {
+          name,
+          now,
+          receiptSigner: { webhookUrl: `${publicUrl}${webhookPath(name)}`, key: receiptKey },
+        });
     }
   }
 }

@@ -84,6 +84,19 @@ describe('SMS_PROVIDERS', () => {
     ).rejects.toThrow(ConfigError);
   });
 
+  it('refuses unsigned HTTP gateway receipts in production, and takes them elsewhere only when allowed', () => {
+    const gateway = `http://?url=${encodeURIComponent('https://gw.example.net/send?to={to}&text={text}')}`;
+    const unsigned = `${gateway}&receipt_statuses=ok:delivered&unsigned_receipts=accept`;
+
+    expect(configError(() => planSmsProviders([unsigned], { production: true })).message).toMatch(
+      /entry 1 \(http\): .*unsigned receipts are refused when NODE_ENV=production/,
+    );
+    expect(planSmsProviders([unsigned])).toHaveLength(1);
+    expect(configError(() => planSmsProviders([`${gateway}&receipt_statuses=ok:delivered`])).message).toMatch(
+      /need 'receipts.token'/,
+    );
+  });
+
   it('refuses two providers with the same name', () => {
     expect(configError(() => planSmsProviders([`${SMPP}#main`, `${TWILIO}#main`])).message).toContain(
       'used twice',

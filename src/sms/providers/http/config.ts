@@ -3,13 +3,35 @@
  * HttpGatewayFile) or inline: `http://?url=<gateway URL>&method=POST&body=<template>&header.Authorization=...
  * &success_status=200|202&success_contains=OK&success_path=status&success_equals=0&ref_path=id&from=...&timeout_ms=...`
  * (every value percent-encoded, commas included: SMS_PROVIDERS is a comma-separated list of provider URLs).
+ * Receipts inline: `receipt_statuses=1:delivered|2:undelivered|16:failed&receipt_query=status%3D%25d
+ * &receipt_ref=..&receipt_status=..&receipt_error=..&receipt_token=..&receipt_token_header=..&unsigned_receipts=accept`.
  */
 import { readFileSync } from 'node:fs';
 import { DEFAULT_PROVIDER_TIMEOUT_MS } from '../http-transport.js';
 import { splitProviderUrl, type ProviderUrlParams } from '../provider-url.js';
 import { isValidJsonPath } from './json-path.js';
 import { unknownPlaceholder, type TemplateEscaping } from './template.js';
-import { TEMPLATE_PLACEHOLDERS, type HttpGatewayFile, type HttpGatewaySuccessTest } from './wire.js';
+import {
+  TEMPLATE_PLACEHOLDERS,
+  type HttpGatewayFile,
+  type HttpGatewayReceiptsFile,
+  type HttpGatewayStatusMap,
+  type HttpGatewaySuccessTest,
+} from './wire.js';
+
+/** Delivery receipts, resolved: see HttpGatewayReceiptsFile. */
+export interface HttpGatewayReceipts {
+  /** The templates hand the gateway {receiptUrl}: receipts come back to it, signed by otpgate. */
+  callback: boolean;
+  callbackQuery: string | undefined;
+  refField: string;
+  statusField: string;
+  errorField: string | undefined;
+  statuses: HttpGatewayStatusMap;
+  token: string | undefined;
+  tokenHeader: string;
+  acceptUnsigned: boolean;
+}
 
 export interface HttpGatewayConfig {
   method: 'GET' | 'POST' | 'PUT';
@@ -24,10 +46,32 @@ export interface HttpGatewayConfig {
   refPath?: string;
   from?: string;
   timeoutMs: number;
+  receipts?: HttpGatewayReceipts;
 }
 
 const METHODS = ['GET', 'POST', 'PUT'] as const;
-const FILE_KEYS = ['method', 'url', 'headers', 'bodyTemplate', 'success', 'refPath', 'from', 'timeoutMs'];
+const FILE_KEYS = [
+  'method',
+  'url',
+  'headers',
+  'bodyTemplate',
+  'success',
+  'refPath',
+  'from',
+  'timeoutMs',
+  'receipts',
+];
+const RECEIPT_KEYS = [
+  'callbackQuery',
+  'refField',
+  'statusField',
+  'statuses',
+  'errorField',
+  'token',
+  'tokenHeader',
+  'unsigned',
+];
+const RECEIPT_STATUSES = ['sent', 'delivered', 'undelivered', 'failed'];
 const SUCCESS_KEYS = ['status', 'bodyContains', 'jsonPath', 'equals'];
 const INLINE_PARAMETERS = [
   'url',
@@ -40,6 +84,14 @@ const INLINE_PARAMETERS = [
   'ref_path',
   'from',
   'timeout_ms',
+  'receipt_query',
+  'receipt_ref',
+  'receipt_status',
+  'receipt_statuses',
+  'receipt_error',
+  'receipt_token',
+  'receipt_token_header',
+  'unsigned_receipts',
 ];
 const HEADER_PREFIX = 'header.';
 
@@ -118,6 +170,59 @@ function readHeaders(value: unknown, where: string): Record<string, string> {
   return headers;
 }
 
+function readStatuses(value: unknown, where: string): HttpGatewayStatusMap {
+  if (!isRecord(value) || Object.keys(value).length === 0) {
+    throw new Error(`${where}: 'receipts.statuses' must map the gateway's status values to ours`);
+  }
+  for (const [given, ours] of Object.entries(value)) {
+    if (typeof ours !== 'string' || !RECEIPT_STATUSES.includes(ours)) {
+      throw new Error(
+        `${where}: 'receipts.statuses' maps "${given}" to something other than ${RECEIPT_STATUSES.join(', ')}`,
+      );
+    }
+  }
+  return value as HttpGatewayStatusMap;
+}
+
+/** Receipts come back to {receiptUrl} (signed by us), or to the webhook with a token or, if allowed, without. */
+function readReceipts(value: unknown, callback: boolean, where: string): HttpGatewayReceipts | undefined {
+  if (value === undefined) {
+    if (callback) throw new Error(`${where}: {receiptUrl} is used, but 'receipts' is missing`);
+    return undefined;
+  }
+  if (!isRecord(value)) throw new Error(`${where}: 'receipts' must be an object`);
+  onlyKeys(value, RECEIPT_KEYS, `${where} 'receipts'`);
+  const at = `${where} receipts`;
+  const token = optionalString(value, 'token', at);
+  const unsigned = value.unsigned;
+  if (unsigned !== undefined && unsigned !== 'accept') {
+    throw new Error(`${where}: 'receipts.unsigned' can only be "accept"`);
+  }
+  if (unsigned !== undefined && token !== undefined) {
+    throw new Error(`${where}: give 'receipts.token' or 'receipts.unsigned', not both`);
+  }
+  if (!callback && token === undefined && unsigned === undefined) {
+    throw new Error(
+      `${where}: receipts posted by the gateway need 'receipts.token' (a shared secret) or 'receipts.unsigned: "accept"' (they could be forged)`,
+    );
+  }
+  const callbackQuery = optionalString(value, 'callbackQuery', at);
+  if (callbackQuery !== undefined && !callback) {
+    throw new Error(`${where}: 'receipts.callbackQuery' needs {receiptUrl} in 'url' or 'bodyTemplate'`);
+  }
+  return {
+    callback,
+    callbackQuery: callbackQuery?.replace(/^[?&]/, ''),
+    refField: optionalString(value, 'refField', at) ?? 'ref',
+    statusField: optionalString(value, 'statusField', at) ?? 'status',
+    errorField: optionalString(value, 'errorField', at),
+    statuses: readStatuses(value.statuses, where),
+    token,
+    tokenHeader: optionalString(value, 'tokenHeader', at) ?? 'authorization',
+    acceptUnsigned: unsigned === 'accept',
+  };
+}
+
 function isMethod(value: string): value is HttpGatewayConfig['method'] {
   return (METHODS as readonly string[]).includes(value);
 }
@@ -163,6 +268,8 @@ export function readHttpGatewayDescription(value: unknown, where: string): HttpG
   }
   const refPath = optionalString(value, 'refPath', where);
   if (refPath !== undefined && !isValidJsonPath(refPath)) throw new Error(`${where}: 'refPath' is empty`);
+  const callback = [url, bodyTemplate ?? ''].some((template) => template.includes('{receiptUrl}'));
+  const receipts = readReceipts(value.receipts, callback, where);
 
   return {
     method,
@@ -174,7 +281,38 @@ export function readHttpGatewayDescription(value: unknown, where: string): HttpG
     refPath,
     from: optionalString(value, 'from', where),
     timeoutMs,
+    ...(receipts === undefined ? {} : { receipts }),
   };
+}
+
+/** `1:delivered|2:undelivered` -> { "1": "delivered", "2": "undelivered" }. */
+function inlineStatuses(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text.split('|').map((pair) => {
+      const colon = pair.lastIndexOf(':');
+      return [pair.slice(0, colon), pair.slice(colon + 1)];
+    }),
+  );
+}
+
+function inlineReceipts(params: ProviderUrlParams): HttpGatewayReceiptsFile | undefined {
+  const statuses = params.optional('receipt_statuses');
+  const fields = {
+    callbackQuery: params.optional('receipt_query'),
+    refField: params.optional('receipt_ref'),
+    statusField: params.optional('receipt_status'),
+    errorField: params.optional('receipt_error'),
+    token: params.optional('receipt_token'),
+    tokenHeader: params.optional('receipt_token_header'),
+    unsigned: params.optional('unsigned_receipts'),
+  };
+  const given = Object.entries(fields).filter(([, field]) => field !== undefined);
+  if (statuses === undefined && given.length === 0) return undefined;
+  // Without receipt_statuses the description is refused with the reason, rather than receipts ignored.
+  return {
+    ...Object.fromEntries(given),
+    ...(statuses === undefined ? {} : { statuses: inlineStatuses(statuses) }),
+  } as HttpGatewayReceiptsFile;
 }
 
 function inlineDescription(params: ProviderUrlParams): HttpGatewayFile {
@@ -187,6 +325,7 @@ function inlineDescription(params: ProviderUrlParams): HttpGatewayFile {
   );
   const status = params.optional('success_status');
   const timeout = params.optional('timeout_ms');
+  const receipts = inlineReceipts(params);
   const success: HttpGatewaySuccessTest = {
     ...(status === undefined ? {} : { status: status.split(/[|,\s]+/).map(Number) }),
     ...(params.optional('success_contains') === undefined
@@ -206,6 +345,7 @@ function inlineDescription(params: ProviderUrlParams): HttpGatewayFile {
     ...(timeout === undefined
       ? {}
       : { timeoutMs: params.positiveInteger('timeout_ms', DEFAULT_PROVIDER_TIMEOUT_MS) }),
+    ...(receipts === undefined ? {} : { receipts }),
   };
 }
 

@@ -3,8 +3,12 @@
  * file (this shape) or in the provider URL, and templates fill in each message.
  */
 
-/** Placeholders a URL or body template may use. */
-export const TEMPLATE_PLACEHOLDERS = ['to', 'toDigits', 'text', 'id', 'from'] as const;
+/**
+ * Placeholders a URL or body template may use. `receiptUrl` is this message's delivery-receipt callback
+ * (PUBLIC_URL/webhooks/sms/{name}?ref=..&sig=.. and `receipts.callbackQuery`), for gateways that call a URL
+ * they are handed per message (Kannel's dlr-url).
+ */
+export const TEMPLATE_PLACEHOLDERS = ['to', 'toDigits', 'text', 'id', 'from', 'receiptUrl'] as const;
 export type TemplatePlaceholder = (typeof TEMPLATE_PLACEHOLDERS)[number];
 
 /** When a reply counts as accepted; every condition given must hold (none given: any 2xx). */
@@ -16,6 +20,30 @@ export interface HttpGatewaySuccessTest {
   jsonPath?: string;
   /** The value at jsonPath, compared as text (so 0 equals "0"). */
   equals?: string | number;
+}
+
+/** Gateway status values, mapped to ours; values not listed (intermediate states) are ignored. */
+export type HttpGatewayStatusMap = Record<string, 'sent' | 'delivered' | 'undelivered' | 'failed'>;
+
+/**
+ * How the gateway reports delivery. Either it calls the `{receiptUrl}` it was handed with each message
+ * (signed by otpgate, so nothing else is needed), or it posts to PUBLIC_URL/webhooks/sms/{name} on its own,
+ * sending `token` (a shared secret) or, where the operator allows it, nothing (`unsigned: "accept"`).
+ */
+export interface HttpGatewayReceiptsFile {
+  /** Appended to {receiptUrl}'s query: the gateway's own placeholders (Kannel: "status=%d"). */
+  callbackQuery?: string;
+  /** The field naming the message (query, form field, or JSON dot path); default `ref`, {receiptUrl}'s own. */
+  refField?: string;
+  /** The field with the gateway's status; default `status`. */
+  statusField?: string;
+  statuses: HttpGatewayStatusMap;
+  /** The field with the gateway's error code, if any. */
+  errorField?: string;
+  /** A shared secret the gateway sends in `tokenHeader` (default Authorization, bare or "Bearer ..."). */
+  token?: string;
+  tokenHeader?: string;
+  unsigned?: 'accept';
 }
 
 /** The gateway description file (`http://?config=/etc/otpgate/gateway.json`). */
@@ -31,4 +59,5 @@ export interface HttpGatewayFile {
   refPath?: string;
   from?: string;
   timeoutMs?: number;
+  receipts?: HttpGatewayReceiptsFile;
 }
