@@ -6,9 +6,11 @@
  * national digits by default), the codes sent and approved in a sliding window (an hour, in minute buckets,
  * in the database every node shares). The rule: a prefix is blocked when its unconverted sends in the window
  * exceed maxUnconverted (20) plus nine for every approval, that is more than 20 sends nobody used, or, past
- * those, a conversion under minConversionPercent (10%). The longest prefix that trips is blocked, and its
- * counts are taken off the shorter ones, so an attack on one 5-digit range blocks that range and leaves its
- * country's busy prefix open. A block lasts blockSeconds (12 h), doubled on each repeat. docs/security.md.
+ * those, a conversion under minConversionPercent (10%). The longest prefix is judged on its own sends; a
+ * shorter one on its sends outside the number's next longer prefix, so that it is blocked only when the
+ * pumping spreads beyond one sub-range. The longest prefix that trips is blocked, and its counts are taken
+ * off the shorter ones: an attack on one 5-digit range blocks that range and leaves its neighbours and its
+ * country's busy prefixes open. A block lasts blockSeconds (12 h), doubled on each repeat. docs/security.md.
  */
 import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import { DomainError } from './errors.js';
@@ -144,7 +146,16 @@ export function createSendGuard(deps: { policy: SendGuardPolicy; events: Securit
   ): Promise<void> {
     const windowStart = new Date(now.getTime() - policy.windowSeconds * 1000);
     const longestFirst = [...seen.windows].sort((a, b) => b.prefix.length - a.prefix.length);
-    const pumped = longestFirst.find(isPumped);
+    // A shorter prefix on what it holds outside the number's next longer one: a single sub-range that is
+    // filling up (or a real user's code still pending beside it) is that sub-range's to answer for.
+    const pumped = longestFirst.find((window, index) => {
+      const inner = longestFirst[index - 1];
+      return isPumped(
+        inner === undefined
+          ? window
+          : { ...window, sent: window.sent - inner.sent, approved: window.approved - inner.approved },
+      );
+    });
     if (pumped === undefined) return;
     const previous = seen.blocks.find(
       (block) => block.tenant === caller.tenant && block.prefix === pumped.prefix,
