@@ -127,6 +127,7 @@ export function createDomain(deps: DomainDeps) {
       clock,
       policy: config.sendGuard,
       events: securityEvents,
+      onRelaxed: () => guard.forgetKnownBlocks(),
     }),
     idempotency: createIdempotency({ store: store.requestClaims, clock }),
     loginSessions: createLoginSessions({

@@ -283,8 +283,11 @@ export interface SendToCount {
 export interface CountedSend {
   windows: PrefixWindow[];
   budgets: { scope: string; sent: number }[];
-  /** Blocks on any candidate, this tenant's or every tenant's, in force or ended. */
-  blocks: PrefixBlock[];
+  /**
+   * Blocks on any candidate, this tenant's or every tenant's, in force or ended; safeInside when a safe entry
+   * lies within the blocked prefix (so not every number under it may be refused).
+   */
+  blocks: (PrefixBlock & { safeInside: boolean })[];
   safe: boolean;
 }
 

@@ -35,16 +35,24 @@ export function createPrefixRules(deps: {
   clock: Clock;
   policy: SendGuardPolicy;
   events: SecurityEvents;
+  /** Told when a block is lifted or a safe entry added, so this node stops refusing at once. */
+  onRelaxed?: () => void;
 }) {
   const { store, clock, events } = deps;
   const byOperator = { clientId: null, ip: null };
 
   return {
     /** Blocks a prefix for one tenant or (no tenant) every tenant, for `seconds` or until lifted. */
-    async block(input: { prefix: string; tenant?: string; reason: string; seconds?: number }): Promise<PrefixBlock> {
+    async block(input: {
+      prefix: string;
+      tenant?: string;
+      reason: string;
+      seconds?: number;
+    }): Promise<PrefixBlock> {
       const { prefix, tenant } = checked(input.prefix, input.tenant);
       const now = clock.now();
-      const until = input.seconds === undefined ? UNTIL_LIFTED : new Date(now.getTime() + input.seconds * 1000);
+      const until =
+        input.seconds === undefined ? UNTIL_LIFTED : new Date(now.getTime() + input.seconds * 1000);
       return store.transaction(async (tx) => {
         const block = await tx.prefixRules.block(
           { tenant, prefix, blockedUntil: until, source: 'operator', reason: input.reason, blockedAt: now },
@@ -71,40 +79,44 @@ export function createPrefixRules(deps: {
       const { prefix } = checked(input.prefix, input.tenant);
       const now = clock.now();
       const windowStart = new Date(now.getTime() - deps.policy.windowSeconds * 1000);
-      return store.transaction(async (tx) => {
-        const lifted = await tx.prefixRules.unblock(prefix, input.tenant, windowStart, now);
-        for (const block of lifted) {
-          await events.within(tx, {
-            type: 'prefix_unblocked',
-            tenant: eventTenant(block.tenant),
-            ...byOperator,
-            subject: prefix,
-            summary: `${prefix}: unblocked by the operator for ${scopeOf(block.tenant)} (was: ${block.reason})`,
-            figures: { prefix, by: 'operator', wasUntil: block.blockedUntil?.toISOString() ?? null },
-          });
-        }
-        return lifted;
-      });
+      return store
+        .transaction(async (tx) => {
+          const lifted = await tx.prefixRules.unblock(prefix, input.tenant, windowStart, now);
+          for (const block of lifted) {
+            await events.within(tx, {
+              type: 'prefix_unblocked',
+              tenant: eventTenant(block.tenant),
+              ...byOperator,
+              subject: prefix,
+              summary: `${prefix}: unblocked by the operator for ${scopeOf(block.tenant)} (was: ${block.reason})`,
+              figures: { prefix, by: 'operator', wasUntil: block.blockedUntil?.toISOString() ?? null },
+            });
+          }
+          return lifted;
+        })
+        .finally(() => deps.onRelaxed?.());
     },
 
     /** False when the entry was already there. */
     async addSafe(input: { prefix: string; tenant?: string; note?: string }): Promise<boolean> {
       const { prefix, tenant } = checked(input.prefix, input.tenant);
       const entry: SafeEntry = { tenant, prefix, note: input.note ?? null, createdAt: clock.now() };
-      return store.transaction(async (tx) => {
-        const added = await tx.prefixRules.addSafe(entry);
-        if (added) {
-          await events.within(tx, {
-            type: 'safe_list_changed',
-            tenant: eventTenant(tenant),
-            ...byOperator,
-            subject: prefix,
-            summary: `${prefix}: on the safe list for ${scopeOf(tenant)}${input.note ? `: ${input.note}` : ''}`,
-            figures: { prefix, change: 'added', note: entry.note },
-          });
-        }
-        return added;
-      });
+      return store
+        .transaction(async (tx) => {
+          const added = await tx.prefixRules.addSafe(entry);
+          if (added) {
+            await events.within(tx, {
+              type: 'safe_list_changed',
+              tenant: eventTenant(tenant),
+              ...byOperator,
+              subject: prefix,
+              summary: `${prefix}: on the safe list for ${scopeOf(tenant)}${input.note ? `: ${input.note}` : ''}`,
+              figures: { prefix, change: 'added', note: entry.note },
+            });
+          }
+          return added;
+        })
+        .finally(() => deps.onRelaxed?.());
     },
 
     /** False when there was no such entry. */

@@ -16,11 +16,17 @@ import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import { DomainError } from './errors.js';
 import { countryOf, maskPhone } from './phones.js';
 import type { SendGuardPolicy } from './policies.js';
-import type { CountedSend, PrefixBlock, PrefixWindow, Store } from './ports.js';
+import { EVERY_TENANT, type CountedSend, type PrefixBlock, type PrefixWindow, type Store } from './ports.js';
 import { whoOf, type SecurityEvents } from './security-events.js';
 import type { Caller } from './types.js';
 
 const MINUTE_MS = 60_000;
+/**
+ * How long a node refuses a range it saw blocked without asking the database again: an attack's refusals then
+ * cost no transaction. An operator's unblock or safe entry made elsewhere (the CLI) is seen within this time.
+ */
+export const KNOWN_BLOCK_MS = 30_000;
+const KNOWN_BLOCKS_MAX = 10_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 
@@ -55,6 +61,52 @@ export function isPrefix(value: string): boolean {
 
 export function createSendGuard(deps: { policy: SendGuardPolicy; events: SecurityEvents }) {
   const { policy, events } = deps;
+  /** Blocks in force this node has seen, by tenant and prefix: until when it refuses on its own. */
+  const knownBlocks = new Map<string, { until: number; block: PrefixBlock }>();
+
+  function learnBlocks(seen: CountedSend, now: Date): void {
+    for (const block of seen.blocks) {
+      // A block with a safe entry inside it cannot refuse every number under it unasked.
+      if (block.blockedUntil === null || block.blockedUntil <= now || block.safeInside) continue;
+      if (knownBlocks.size >= KNOWN_BLOCKS_MAX) knownBlocks.clear();
+      const until = Math.min(block.blockedUntil.getTime(), now.getTime() + KNOWN_BLOCK_MS);
+      knownBlocks.set(`${block.tenant}|${block.prefix}`, { until, block });
+    }
+  }
+
+  function knownBlock(phone: string, tenant: string, now: Date): PrefixBlock | undefined {
+    for (const part of leadingParts(phone).reverse()) {
+      for (const owner of [tenant, EVERY_TENANT]) {
+        const known = knownBlocks.get(`${owner}|${part}`);
+        if (known !== undefined && known.until > now.getTime()) return known.block;
+      }
+    }
+    return undefined;
+  }
+
+  function refusePrefix(
+    phone: string,
+    caller: Caller,
+    refused: { prefix: string; why: string; block?: PrefixBlock },
+  ) {
+    const { prefix, block } = refused;
+    events.detached(
+      {
+        type: 'send_refused',
+        ...whoOf(caller),
+        subject: prefix,
+        summary: `${prefix}: a code to ${maskPhone(phone)} refused, the range is ${refused.why}`,
+        figures: {
+          reason: 'prefix_blocked',
+          prefix,
+          source: block?.source ?? 'config',
+          blockedUntil: block?.blockedUntil?.toISOString() ?? null,
+        },
+      },
+      `prefix_blocked|${caller.tenant}|${prefix}`,
+    );
+    return new DomainError('prefix_blocked');
+  }
 
   /** Unconverted sends beyond what the minimum conversion explains for the approvals, past the free ones. */
   function isPumped(window: PrefixWindow): boolean {
@@ -81,7 +133,12 @@ export function createSendGuard(deps: { policy: SendGuardPolicy; events: Securit
     const hour = floorTo(now, HOUR_MS);
     const countryScope = `country:${country}`;
     return [
-      { scope: 'day', periodStart: day, ends: new Date(day.getTime() + DAY_MS), limit: policy.tenantSendsPerDay },
+      {
+        scope: 'day',
+        periodStart: day,
+        ends: new Date(day.getTime() + DAY_MS),
+        limit: policy.tenantSendsPerDay,
+      },
       {
         scope: countryScope,
         periodStart: hour,
@@ -93,28 +150,17 @@ export function createSendGuard(deps: { policy: SendGuardPolicy; events: Securit
 
   function refuseBlocked(seen: CountedSend, phone: string, caller: Caller, now: Date): void {
     const configured = policy.blockedPrefixes.find((prefix) => phone.startsWith(prefix));
+    if (configured !== undefined) {
+      throw refusePrefix(phone, caller, {
+        prefix: configured,
+        why: 'a high-risk range (GUARD_BLOCKED_PREFIXES)',
+      });
+    }
     const inForce = seen.blocks
       .filter((block) => block.blockedUntil !== null && block.blockedUntil > now)
       .sort((a, b) => b.prefix.length - a.prefix.length)[0];
-    if (configured === undefined && inForce === undefined) return;
-    const prefix = configured ?? inForce?.prefix ?? phone;
-    const why = configured !== undefined ? 'a high-risk range (GUARD_BLOCKED_PREFIXES)' : 'blocked';
-    events.detached(
-      {
-        type: 'send_refused',
-        ...whoOf(caller),
-        subject: prefix,
-        summary: `${prefix}: a code to ${maskPhone(phone)} refused, the range is ${why}`,
-        figures: {
-          reason: 'prefix_blocked',
-          prefix,
-          source: configured !== undefined ? 'config' : inForce?.source,
-          blockedUntil: inForce?.blockedUntil?.toISOString() ?? null,
-        },
-      },
-      `prefix_blocked|${caller.tenant}|${prefix}`,
-    );
-    throw new DomainError('prefix_blocked');
+    if (inForce !== undefined)
+      throw refusePrefix(phone, caller, { prefix: inForce.prefix, why: 'blocked', block: inForce });
   }
 
   function refuseOverBudget(seen: CountedSend, caller: Caller, country: string, now: Date): void {
@@ -136,9 +182,13 @@ export function createSendGuard(deps: { policy: SendGuardPolicy; events: Securit
     }
   }
 
-  /** Blocks the longest counted prefix the rule trips, if any; this send still goes (it was admitted). */
+  /**
+   * Blocks the longest counted prefix the rule trips, if any: this send still goes (the one that placed the
+   * block), a send that trips it while a block is already in force (placed by a concurrent one) does not.
+   */
   async function blockIfPumped(
     tx: Store,
+    phone: string,
     seen: CountedSend,
     counted: readonly string[],
     caller: Caller,
@@ -176,7 +226,7 @@ export function createSendGuard(deps: { policy: SendGuardPolicy; events: Securit
       { ancestors: counted.filter((prefix) => prefix.length < pumped.prefix.length), windowStart },
       now,
     );
-    if (!placed) return;
+    if (!placed) throw refusePrefix(phone, caller, { prefix: pumped.prefix, why: 'blocked' });
     await events.within(tx, {
       type: 'prefix_blocked',
       ...whoOf(caller),
@@ -196,6 +246,22 @@ export function createSendGuard(deps: { policy: SendGuardPolicy; events: Securit
   }
 
   return {
+    /**
+     * Before anything is written: refuses a number outside the caller's countries, or in a range this node
+     * knows to be blocked (no transaction for an attack's refusals).
+     */
+    screen(phone: string, caller: Caller, now: Date): void {
+      this.permitCountry(phone, caller);
+      const known = knownBlock(phone, caller.tenant, now);
+      if (known !== undefined)
+        throw refusePrefix(phone, caller, { prefix: known.prefix, why: 'blocked', block: known });
+    },
+
+    /** Forgets the blocks this node knows of (an operator changed the rules here). */
+    forgetKnownBlocks(): void {
+      knownBlocks.clear();
+    },
+
     /** Refuses a number outside the caller's countries; run before anything is written. */
     permitCountry(phone: string, caller: Caller): void {
       const own = caller.smsCountries;
@@ -233,9 +299,10 @@ export function createSendGuard(deps: { policy: SendGuardPolicy; events: Securit
         windowStart: new Date(now.getTime() - policy.windowSeconds * 1000),
         budgets: budgetsOf(caller.tenant, country, now),
       });
+      learnBlocks(seen, now);
       if (!seen.safe) refuseBlocked(seen, phone, caller, now);
       refuseOverBudget(seen, caller, country, now);
-      if (!seen.safe) await blockIfPumped(tx, seen, counted, caller, now);
+      if (!seen.safe) await blockIfPumped(tx, phone, seen, counted, caller, now);
     },
 
     /** An approved code converts the minute its verification started in. */

@@ -153,15 +153,21 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
    * full, then by the send guard (its range blocked, a budget spent). The country was permitted before the
    * guards were locked (nothing is written for a number outside them). Test numbers cost nothing.
    */
-  async function admitSend(tx: Store, guards: Guards, phone: string, caller: Caller, now: Date): Promise<void> {
+  async function admitSend(
+    tx: Store,
+    guards: Guards,
+    phone: string,
+    caller: Caller,
+    now: Date,
+  ): Promise<void> {
     const refusal = lockRefusal(guards, now) ?? (await sendRefusal(tx, phone, caller.tenant, now));
     if (refusal !== undefined) throwRefusal(refusal);
     if (!policy.testNumbers.has(phone)) await deps.guard.admit(tx, phone, caller, now);
   }
 
-  /** The countries the caller may text, before anything is written. */
-  function permitCountry(phone: string, caller: Caller): void {
-    if (!policy.testNumbers.has(phone)) deps.guard.permitCountry(phone, caller);
+  /** The countries the caller may text, and the ranges this node knows blocked: before anything is written. */
+  function screen(phone: string, caller: Caller, now: Date): void {
+    if (!policy.testNumbers.has(phone)) deps.guard.screen(phone, caller, now);
   }
 
   async function sendCode(
@@ -230,7 +236,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     now: Date,
   ): Promise<StartedVerification> {
     const { tenant } = input.caller;
-    permitCountry(input.phone, input.caller);
+    screen(input.phone, input.caller, now);
     const guards = await tx.phoneGuards.lock(input.phone, tenant, now);
     await admitSend(tx, guards, input.phone, input.caller, now);
     // One live code per phone, purpose, tenant and customer: a new verification retires the older ones,
@@ -341,10 +347,10 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
      */
     async sendClientOtp(input: { to: string; country?: string; text: string; code: string; caller: Caller }) {
       const phone = toE164(input.to, { country: input.country, field: '/to' });
-      await deps.phoneLimiter.consume(phone);
       const now = clock.now();
+      screen(phone, input.caller, now);
+      await deps.phoneLimiter.consume(phone);
       const { tenant } = input.caller;
-      permitCountry(phone, input.caller);
       const messageId = await store.transaction(async (tx) => {
         await admitSend(tx, await tx.phoneGuards.lock(phone, tenant, now), phone, input.caller, now);
         return queueMessage(tx, deps, {
@@ -378,8 +384,9 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       ) {
         throw new DomainError('customer_not_found');
       }
-      await deps.phoneLimiter.consume(phone);
       const now = clock.now();
+      screen(phone, input.caller, now);
+      await deps.phoneLimiter.consume(phone);
       const result = await store.transaction(async (tx) => {
         const record = await startWithin(
           tx,

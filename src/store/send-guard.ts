@@ -21,6 +21,7 @@ interface BlockJson {
   reason: string;
   blockedAt: string;
   updatedAt: string;
+  safeInside: boolean;
 }
 
 interface BlockRow {
@@ -57,7 +58,8 @@ const fromRow = (row: BlockRow): PrefixBlock => ({
 });
 
 /** node-postgres parses json columns; PGlite too, but a driver may hand back text. */
-const parsed = <T>(value: unknown): T => (typeof value === 'string' ? (JSON.parse(value) as T) : (value as T));
+const parsed = <T>(value: unknown): T =>
+  typeof value === 'string' ? (JSON.parse(value) as T) : (value as T);
 
 const list = (values: readonly string[]) => sql.join(values.map((value) => sql`${value}`));
 
@@ -101,8 +103,12 @@ export function sendGuardStore(db: Kysely<Database>): SendGuardStore {
             FROM spent) AS budgets,
           (SELECT coalesce(json_agg(json_build_object(
               'tenant', tenant, 'prefix', prefix, 'blockedUntil', blocked_until, 'repeats', repeats,
-              'source', source, 'reason', reason, 'blockedAt', blocked_at, 'updatedAt', updated_at)), '[]'::json)
-            FROM prefix_blocks
+              'source', source, 'reason', reason, 'blockedAt', blocked_at, 'updatedAt', updated_at,
+              'safeInside', EXISTS (
+                SELECT 1 FROM safe_prefixes s
+                WHERE s.tenant IN (${send.tenant}, ${EVERY_TENANT}) AND left(s.prefix, length(b.prefix)) = b.prefix
+              ))), '[]'::json)
+            FROM prefix_blocks b
             WHERE tenant IN (${send.tenant}, ${EVERY_TENANT}) AND prefix IN (${list(send.candidates)})) AS blocks,
           EXISTS (
             SELECT 1 FROM safe_prefixes
@@ -115,7 +121,10 @@ export function sendGuardStore(db: Kysely<Database>): SendGuardStore {
           (window) => ({ ...window, since: new Date(window.since) }),
         ),
         budgets: parsed<{ scope: string; sent: number }[]>(row.budgets),
-        blocks: parsed<BlockJson[]>(row.blocks).map(fromJson),
+        blocks: parsed<BlockJson[]>(row.blocks).map((block) => ({
+          ...fromJson(block),
+          safeInside: block.safeInside,
+        })),
         safe: row.safe,
       };
     },

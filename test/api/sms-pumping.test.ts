@@ -12,8 +12,8 @@ import { backends, type Backend } from '../support/database.js';
 import { AUTH, CLIENT_KEY, startHarness, type Harness } from '../support/harness.js';
 
 const PROXY = '10.0.0.7';
-const backend: Backend = (backends.find((b) => b.backend.name === 'postgres' && b.skip === false) ?? backends[0])!
-  .backend;
+const backend: Backend = (backends.find((b) => b.backend.name === 'postgres' && b.skip === false) ??
+  backends[0])!.backend;
 
 describe(`an SMS-pumping attack on ${backend.name}`, () => {
   let h: Harness;
@@ -65,7 +65,9 @@ describe(`an SMS-pumping attack on ${backend.name}`, () => {
     });
     const blocked = events.json().data as { subject: string; summary: string }[];
     expect(blocked.map((event) => event.subject)).toEqual([ATTACKED_PREFIX]);
-    expect(blocked[0]?.summary).toMatch(/^\+9891212: 2\d sent, 0 approved in \d+ min; blocked 12 h \(block 1\)$/);
+    expect(blocked[0]?.summary).toMatch(
+      /^\+9891212: 2\d sent, 0 approved in \d+ min; blocked 12 h \(block 1\)$/,
+    );
   }, 120_000);
 
   it('stops the same attack through the Bitel face', async () => {
