@@ -61,7 +61,7 @@ export interface PumpingFigures {
   attacksAdmitted: number;
   /** Refusals of attack requests, by error code. */
   attacksRefused: Record<string, number>;
-  /** SMS rows queued to the attacked range: what the operator would pay for. */
+  /** SMS rows queued to the attacked range for the client's tenant: what the operator would pay for. */
   smsToAttackedPrefix: number;
   realUsers: number;
   realApproved: number;
@@ -172,10 +172,10 @@ export async function runPumpingAttack(options: PumpingOptions): Promise<Pumping
   const started = performance.now();
   await inPool(tasks, options.concurrency);
   figures.seconds = (performance.now() - started) / 1000;
+  const tenant = (await app.clients.authenticate(options.clientKey))?.tenant ?? '';
   const { rows } = await sql<{ count: number }>`
-    SELECT count(*)::int AS count FROM sms_messages WHERE recipient LIKE ${`${ATTACKED_PREFIX}%`}`.execute(
-    app.database.db,
-  );
+    SELECT count(*)::int AS count FROM sms_messages
+    WHERE recipient LIKE ${`${ATTACKED_PREFIX}%`} AND tenant = ${tenant}`.execute(app.database.db);
   figures.smsToAttackedPrefix = rows[0]?.count ?? 0;
   return figures;
 }
