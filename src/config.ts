@@ -348,7 +348,8 @@ function parseCountryBudgets(raw: string | undefined): { every: number; own: Map
 /** The SMS-pumping guard, geo permissions and send budgets; docs/security.md says why each default. */
 function parseSendGuard(env: Env): SendGuardPolicy {
   const digits = parseList('GUARD_PREFIX_DIGITS', env.GUARD_PREFIX_DIGITS || '2,3,5', (entry) =>
-    /^\d{1,2}$/.test(entry) && Number(entry) >= 1 && Number(entry) <= 12 ? Number(entry) : undefined,
+    // 0: the country code alone (the whole country counted as one range).
+    /^\d{1,2}$/.test(entry) && Number(entry) <= 12 ? Number(entry) : undefined,
   );
   const blockSeconds = integer(env, 'GUARD_BLOCK_SECONDS', 12 * 3600, 60, 30 * 86400);
   const countryBudgets = parseCountryBudgets(env.SEND_BUDGET_COUNTRY_PER_HOUR);

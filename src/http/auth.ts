@@ -37,5 +37,10 @@ export function callerOf(request: FastifyRequest): Caller {
   const { client } = request;
   return client === null
     ? { clientId: null, tenant: request.tenantWithoutAuth, ip: request.ip }
-    : { clientId: client.id, tenant: client.tenant, ip: request.ip, smsCountries: client.smsCountries ?? null };
+    : {
+        clientId: client.id,
+        tenant: client.tenant,
+        ip: request.ip,
+        smsCountries: client.smsCountries ?? null,
+      };
 }

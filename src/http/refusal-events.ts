@@ -33,7 +33,9 @@ export function recordRefusals(events: SecurityEvents) {
         summary: `${refusal.code} on ${route} from ${request.ip}${client ? ` (client ${client.code})` : ''}`,
         figures: {
           code: refusal.code,
-          ...(refusal.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: refusal.retryAfterSeconds }),
+          ...(refusal.retryAfterSeconds === undefined
+            ? {}
+            : { retryAfterSeconds: refusal.retryAfterSeconds }),
         },
       },
       `${type}|${refusal.code}|${request.ip}|${client?.id ?? ''}`,

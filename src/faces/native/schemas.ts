@@ -209,9 +209,14 @@ export const HealthReply = Type.Object({
 export const ListEventsQuery = Type.Object(
   {
     type: Type.Optional(
-      Type.String({ pattern: '^[a-z_]{1,40}$', description: 'Only events of this type, e.g. prefix_blocked' }),
+      Type.String({
+        pattern: '^[a-z_]{1,40}$',
+        description: 'Only events of this type, e.g. prefix_blocked',
+      }),
     ),
-    since: Type.Optional(Type.String({ format: 'date-time', description: 'Only events from this moment on' })),
+    since: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Only events from this moment on' }),
+    ),
     cursor: Type.Optional(
       Type.String({ pattern: '^[0-9]{1,18}$', description: 'nextCursor of the previous page' }),
     ),
@@ -233,7 +238,9 @@ export const SecurityEvent = Type.Object({
   clientId: Type.Union([Uuid, Type.Null()]),
   ip: Type.Union([Type.String(), Type.Null()]),
   subject: Type.Union([Type.String(), Type.Null()]),
-  summary: Type.String({ description: 'One line, e.g. "+9891212: 21 sent, 0 approved in 3 min; blocked 12 h"' }),
+  summary: Type.String({
+    description: 'One line, e.g. "+9891212: 21 sent, 0 approved in 3 min; blocked 12 h"',
+  }),
   figures: Type.Record(Type.String(), Type.Unknown(), { description: 'The figures behind the decision' }),
 });
 
