@@ -14,6 +14,7 @@ import { holdsTheDatabaseSecret } from './domain/secret-check.js';
 import { registerFaces } from './faces/index.js';
 import type { HttpApp } from './faces/context.js';
 import { buildHttp } from './http/build-http.js';
+import { recordRefusals } from './http/refusal-events.js';
 import { createRateLimits } from './limits/rate-limits.js';
 import { connectRedis } from './limits/redis.js';
 import { createLogger } from './logger.js';
@@ -143,6 +144,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     outbox: sms.dispatcher,
     costs: createMessageCosts(config.smsPrices, config.smsCurrency),
     events: metrics?.domainEvents,
+    onEventWriteFailed: (error) => logger.warn({ err: error }, 'security event not written'),
   });
   const clients = createClients({ store, box, clock });
   if (config.bootstrapClient !== undefined) {
@@ -163,6 +165,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       },
       redis: redis && (() => redis.status()),
     },
+    onRefused: recordRefusals(domain.securityEvents),
   });
   await registerFaces(
     http,
@@ -189,6 +192,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     async close() {
       clearInterval(retention);
       await http.close();
+      await domain.securityEvents.settled();
       await sms.close();
       redis?.close();
       if (options.database === undefined) await database.db.destroy();

@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path';
 import { parseTemplateOverrides, WEB_OTP_HOST, type TemplateOverrides } from './domain/templates.js';
 import { readPriceTable, type PriceTable } from './sms/pricing.js';
 import { isClientCode } from './domain/clients.js';
-import type { PasswordPolicy, VerificationPolicy } from './domain/policies.js';
+import type { PasswordPolicy, SendGuardPolicy, VerificationPolicy } from './domain/policies.js';
+import { isPrefix } from './domain/send-guard.js';
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { UNNAMED_TENANT } from './domain/types.js';
 
 export type { VerificationPolicy } from './domain/policies.js';
@@ -94,6 +96,8 @@ export interface Config {
   bodyLimitBytes: number;
   verification: VerificationPolicy;
   passwords: PasswordPolicy;
+  /** SMS_COUNTRIES, the SMS-pumping guard (GUARD_*) and the send budgets (SEND_BUDGET_*). */
+  sendGuard: SendGuardPolicy;
   rateLimits: RateLimitPolicy;
   httpTimeouts: HttpTimeouts;
   webhooks: WebhookLimits;
@@ -229,9 +233,16 @@ function parseCurrency(raw: string | undefined): string {
   return raw;
 }
 
-function parseTrustProxy(raw: string | undefined): boolean | string {
+function parseTrustProxy(raw: string | undefined, production: boolean): boolean | string {
   const value = (raw ?? '').trim();
   if (value === '' || value === 'false') return false;
+  // Trusting every hop lets any client write its own X-Forwarded-For, and so choose its per-IP budget.
+  if (value === 'true' && production) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      "must name the proxies' addresses/CIDRs when NODE_ENV=production, not true",
+    );
+  }
   if (value === 'true') return true;
   if (/^[0-9a-f.:/, ]+$/i.test(value)) return value;
   throw new ConfigError('TRUST_PROXY', `must be true, false or the proxies' addresses/CIDRs, got "${value}"`);
@@ -287,6 +298,81 @@ function parseHttpTimeouts(env: Env): HttpTimeouts {
     headersMs,
     keepAliveMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 600_000),
     checkIntervalMs: Math.min(1000, Math.max(50, Math.floor(headersMs / 10))),
+  };
+}
+
+/** ISO alpha-2 country codes, comma-separated; '*' for every one. */
+function parseCountries(name: string, raw: string | undefined): '*' | ReadonlySet<string> {
+  const value = (raw ?? '').trim();
+  if (value === '' || value === '*') return '*';
+  const countries = value.split(',').map((entry) => entry.trim().toUpperCase());
+  for (const country of countries) {
+    if (!isSupportedCountry(country)) {
+      throw new ConfigError(name, `names "${country}", not an ISO alpha-2 country with phone numbers`);
+    }
+  }
+  return new Set(countries);
+}
+
+function parseList<T>(name: string, raw: string | undefined, read: (entry: string) => T | undefined): T[] {
+  const entries = (raw ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  return entries.map((entry) => {
+    const value = read(entry);
+    if (value === undefined) throw new ConfigError(name, `has a bad entry "${entry}"`);
+    return value;
+  });
+}
+
+/** SEND_BUDGET_COUNTRY_PER_HOUR: "1000" for every country, or "1000,IR:200,GB:500" with some of their own. */
+function parseCountryBudgets(raw: string | undefined): { every: number; own: Map<string, number> } {
+  const name = 'SEND_BUDGET_COUNTRY_PER_HOUR';
+  // 1,000 an hour: a tenant's day budget (10,000) takes ten hours to spend on one country.
+  let every = 1000;
+  const own = new Map<string, number>();
+  for (const entry of parseList(
+    name,
+    raw,
+    (entry) => /^(?:([A-Za-z]{2}):)?(\d{1,9})$/.exec(entry) ?? undefined,
+  )) {
+    const [, country, figure] = entry;
+    if (country === undefined) every = Number(figure);
+    else if (isSupportedCountry(country.toUpperCase())) own.set(country.toUpperCase(), Number(figure));
+    else throw new ConfigError(name, `names "${country}", not an ISO alpha-2 country`);
+  }
+  return { every, own };
+}
+
+/** The SMS-pumping guard, geo permissions and send budgets; docs/security.md says why each default. */
+function parseSendGuard(env: Env): SendGuardPolicy {
+  const digits = parseList('GUARD_PREFIX_DIGITS', env.GUARD_PREFIX_DIGITS || '2,3,5', (entry) =>
+    // 0: the country code alone (the whole country counted as one range).
+    /^\d{1,2}$/.test(entry) && Number(entry) <= 12 ? Number(entry) : undefined,
+  );
+  const blockSeconds = integer(env, 'GUARD_BLOCK_SECONDS', 12 * 3600, 60, 30 * 86400);
+  const countryBudgets = parseCountryBudgets(env.SEND_BUDGET_COUNTRY_PER_HOUR);
+  return {
+    smsCountries: parseCountries('SMS_COUNTRIES', env.SMS_COUNTRIES),
+    prefixDigits: [...new Set(digits)].sort((a, b) => a - b),
+    // An hour: pumping bursts in minutes, and a real user's code is used (or not) within its 10-minute TTL.
+    windowSeconds: integer(env, 'GUARD_WINDOW_SECONDS', 3600, 300, 86400),
+    maxUnconverted: integer(env, 'GUARD_MAX_UNCONVERTED', 20, 1, 100_000),
+    minConversionPercent: integer(env, 'GUARD_MIN_CONVERSION_PERCENT', 10, 1, 100),
+    // Twilio Fraud Guard's 12 hours, doubled on each repeat, up to a week.
+    blockSeconds,
+    maxBlockSeconds: Math.max(
+      blockSeconds,
+      integer(env, 'GUARD_MAX_BLOCK_SECONDS', 7 * 86400, 60, 365 * 86400),
+    ),
+    repeatMemorySeconds: 7 * 86400,
+    blockedPrefixes: parseList('GUARD_BLOCKED_PREFIXES', env.GUARD_BLOCKED_PREFIXES, (entry) =>
+      isPrefix(entry) ? entry : undefined,
+    ),
+    tenantSendsPerDay: integer(env, 'SEND_BUDGET_TENANT_PER_DAY', 10_000, 1, 100_000_000),
+    countrySendsPerHour: countryBudgets.every,
+    countrySendsPerHourOverrides: countryBudgets.own,
   };
 }
 
@@ -356,7 +442,7 @@ export function loadConfig(env: Env = process.env): Config {
     smsTemplates: parseSmsTemplates(env.SMS_TEMPLATES),
     webOtpDomain,
     publicUrl: (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/$/, ''),
-    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY, production),
     retentionDays: integer(env, 'RETENTION_DAYS', 30, 1, 3650),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
     verification: {
@@ -384,6 +470,7 @@ export function loadConfig(env: Env = process.env): Config {
       lockSeconds: integer(env, 'PASSWORD_LOCK_SECONDS', 900, 1, 86400),
       maxLockSeconds: integer(env, 'PASSWORD_LOCK_MAX_SECONDS', 86400, 1, 30 * 86400),
     },
+    sendGuard: parseSendGuard(env),
     rateLimits: {
       perIpPerMinute: integer(env, 'RATE_LIMIT_IP_PER_MINUTE', 600, 1, 1_000_000),
       perClientPerMinute: integer(env, 'RATE_LIMIT_CLIENT_PER_MINUTE', 6000, 1, 10_000_000),

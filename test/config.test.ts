@@ -39,6 +39,11 @@ describe('configuration', () => {
     [{ FACES_WITHOUT_AUTH: 'native' }, 'FACES_WITHOUT_AUTH'],
     [{ WEBOTP_DOMAIN: 'a..com' }, 'WEBOTP_DOMAIN'],
     [{ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY'],
+    [{ SMS_COUNTRIES: 'AE,XX' }, 'SMS_COUNTRIES'],
+    [{ GUARD_PREFIX_DIGITS: '2,x' }, 'GUARD_PREFIX_DIGITS'],
+    [{ GUARD_MIN_CONVERSION_PERCENT: '0' }, 'GUARD_MIN_CONVERSION_PERCENT'],
+    [{ GUARD_BLOCKED_PREFIXES: '882' }, 'GUARD_BLOCKED_PREFIXES'],
+    [{ SEND_BUDGET_COUNTRY_PER_HOUR: '1000,ZZ:5' }, 'SEND_BUDGET_COUNTRY_PER_HOUR'],
   ])('refuses %j with a message naming %s', (env, name) => {
     expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(name);
@@ -75,5 +80,43 @@ describe('configuration', () => {
     expect(() =>
       loadConfig({ DATA_DIR: dataDir(), NODE_ENV: 'production', CODE_SECRET: 'x'.repeat(40) }),
     ).toThrow('SMS_PROVIDERS');
+  });
+
+  it('refuses TRUST_PROXY=true in production (name the proxies), and takes their addresses', () => {
+    const production = {
+      DATA_DIR: dataDir(),
+      NODE_ENV: 'production',
+      CODE_SECRET: 'production-secret-0123456789abcdef0123',
+      SMS_PROVIDERS: 'twilio://AC123:token@api.twilio.com?from=%2B15005550006',
+    };
+    expect(() => loadConfig({ ...production, TRUST_PROXY: 'true' })).toThrow(
+      "TRUST_PROXY must name the proxies' addresses/CIDRs when NODE_ENV=production",
+    );
+    expect(loadConfig({ ...production, TRUST_PROXY: '10.0.0.0/8' }).trustProxy).toBe('10.0.0.0/8');
+    expect(loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+  });
+
+  it('reads the send guard: every country, 2, 3 and 5 digits, 20 unconverted, 10%, 12 h, 10,000 a day', () => {
+    const { sendGuard } = loadConfig({ DATA_DIR: dataDir() });
+    expect(sendGuard).toMatchObject({
+      smsCountries: '*',
+      prefixDigits: [2, 3, 5],
+      windowSeconds: 3600,
+      maxUnconverted: 20,
+      minConversionPercent: 10,
+      blockSeconds: 43_200,
+      tenantSendsPerDay: 10_000,
+      countrySendsPerHour: 1000,
+    });
+    const narrowed = loadConfig({
+      DATA_DIR: dataDir(),
+      SMS_COUNTRIES: 'ae, sa,IR',
+      SEND_BUDGET_COUNTRY_PER_HOUR: '500,IR:50',
+      GUARD_BLOCKED_PREFIXES: '+882,+883',
+    }).sendGuard;
+    expect(narrowed.smsCountries).toEqual(new Set(['AE', 'SA', 'IR']));
+    expect(narrowed.countrySendsPerHour).toBe(500);
+    expect(narrowed.countrySendsPerHourOverrides).toEqual(new Map([['IR', 50]]));
+    expect(narrowed.blockedPrefixes).toEqual(['+882', '+883']);
   });
 });

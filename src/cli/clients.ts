@@ -9,6 +9,7 @@ import {
 } from '../domain/clients.js';
 import { DomainError } from '../domain/errors.js';
 import type { Clock } from '../domain/ports.js';
+import { isPhoneCountry } from '../domain/phones.js';
 import { createSecretBox } from '../domain/secret-box.js';
 import { clientRegistryStore } from '../store/clients.js';
 import type { Database } from '../store/database.js';
@@ -134,11 +135,12 @@ const list: Command = {
     const { values } = parseCommandArgs(list, args, { json: { type: 'boolean' } }, []);
     const clients = await onRegistry(context, (registry) => registry.list());
     if (values.json) {
-      const rows = clients.map(({ code, name, tenant, active, createdAt }) => ({
+      const rows = clients.map(({ code, name, tenant, active, smsCountries, createdAt }) => ({
         code,
         name,
         tenant,
         active,
+        smsCountries: smsCountries ?? null,
         createdAt,
       }));
       context.print(JSON.stringify(rows, null, 2));
@@ -183,4 +185,44 @@ function switchCommand(active: boolean): Command {
   return command;
 }
 
-export const clientCommands: readonly Command[] = [create, list, switchCommand(false), switchCommand(true)];
+const set: Command = {
+  words: ['clients', 'set'],
+  usage: '<code> --countries <AE,SA,...|default>',
+  summary: 'set the countries a client may text codes to (over SMS_COUNTRIES)',
+  details: `A code to a number outside them is refused with country_not_permitted before anything is written.
+
+Options:
+  --countries <list>  ISO alpha-2 countries, comma-separated ("*" for every one), or "default" for
+                      SMS_COUNTRIES`,
+  async run(args, context) {
+    const { values, positionals } = parseCommandArgs(set, args, { countries: { type: 'string' } }, [
+      '<code>',
+    ]);
+    const code = checkedCode(set, positionals[0]);
+    if (values.countries === undefined) throw new UsageError('--countries is required', set);
+    const raw = values.countries.trim();
+    const countries =
+      raw === 'default' ? null : raw.split(',').map((country) => country.trim().toUpperCase());
+    for (const country of countries ?? []) {
+      if (country !== '*' && !isPhoneCountry(country)) {
+        throw new UsageError(`"${country}" is not an ISO alpha-2 country with phone numbers`, set);
+      }
+    }
+    const client = await onRegistry(context, (registry) =>
+      explainRefusals(code, () => registry.setCountries(code, countries)),
+    );
+    const allowed =
+      client.smsCountries === null || client.smsCountries === undefined
+        ? 'SMS_COUNTRIES'
+        : client.smsCountries.join(', ');
+    context.print(`API client "${code}" may text: ${allowed}; ${CACHE_NOTE}.`);
+  },
+};
+
+export const clientCommands: readonly Command[] = [
+  create,
+  list,
+  set,
+  switchCommand(false),
+  switchCommand(true),
+];

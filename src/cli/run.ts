@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import { DomainError } from '../domain/errors.js';
 import { systemClock, type Clock } from '../domain/ports.js';
 import { clientCommands } from './clients.js';
+import { fraudCommands } from './fraud.js';
 import {
   CommandError,
   commandName,
@@ -19,7 +20,7 @@ import { table } from './format.js';
 import { migrate } from './migrate.js';
 import { outboxStats } from './outbox.js';
 
-export const commands: readonly Command[] = [...clientCommands, migrate, outboxStats];
+export const commands: readonly Command[] = [...clientCommands, ...fraudCommands, migrate, outboxStats];
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -76,8 +77,11 @@ function lookUp(words: readonly string[]): Found {
   const group = commands.filter((candidate) => candidate.words[0] === first);
   if (group.length === 0) throw new UsageError(`unknown command "${first}"`);
   if (second === undefined || second.startsWith('-')) return { group };
+  // A group within the group: "fraud safe" names "fraud safe add" and "fraud safe remove".
+  const subgroup = group.filter((candidate) => candidate.words.length > 2 && candidate.words[1] === second);
+  if (subgroup.length > 0) return { group: subgroup };
   throw new UsageError(
-    `unknown command "${first} ${second}" (${first} has: ${group.map((c) => c.words[1]).join(', ')})`,
+    `unknown command "${first} ${second}" (${first} has: ${[...new Set(group.map((c) => c.words[1]))].join(', ')})`,
   );
 }
 
@@ -110,7 +114,11 @@ async function dispatch(argv: readonly string[], help: boolean, context: Command
       context.print(groupHelp(found.group));
       return EXIT.ok;
     }
-    throw new UsageError(`"${argv[0]}" needs one of: ${found.group.map((c) => c.words[1]).join(', ')}`);
+    // "fraud safe" (a group within a group) is two words deep, "clients" one.
+    const [head] = found.group;
+    const depth = found.group.every((c) => c.words.length > 2 && c.words[1] === head?.words[1]) ? 2 : 1;
+    const next = [...new Set(found.group.map((c) => c.words[depth]))].join(', ');
+    throw new UsageError(`"${head?.words.slice(0, depth).join(' ')}" needs one of: ${next}`);
   }
   if (help) {
     context.print(commandHelp(found.command));

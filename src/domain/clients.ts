@@ -102,6 +102,7 @@ export interface ClientRegistryStore extends SecretCheckStore {
     now: Date,
   ): Promise<ApiClient | undefined>;
   setActive(code: string, active: boolean, now: Date): Promise<ApiClient | undefined>;
+  setCountries(code: string, countries: readonly string[] | null, now: Date): Promise<ApiClient | undefined>;
   list(): Promise<ClientListing[]>;
 }
 
@@ -114,7 +115,12 @@ export function createClientRegistry(deps: { store: ClientRegistryStore; box: Se
 
   return {
     /** A new client with a new key; the key is returned once and kept only as a hash and sealed. */
-    async create(code: string, name = code, tenant = code): Promise<{ client: ApiClient; key: string }> {
+    async create(
+      code: string,
+      name = code,
+      tenant = code,
+      smsCountries: readonly string[] | null = null,
+    ): Promise<{ client: ApiClient; key: string }> {
       const problem = 'letters, digits, _ . - only, at most 64';
       if (!isClientCode(code)) {
         throw new DomainError('invalid_request', { details: [{ field: '/code', problem }] });
@@ -129,6 +135,7 @@ export function createClientRegistry(deps: { store: ClientRegistryStore; box: Se
         name,
         tenant,
         ...sealedKey(key),
+        smsCountries,
         now: deps.clock.now(),
       });
       if (client === undefined) throw new DomainError('client_exists');
@@ -145,6 +152,13 @@ export function createClientRegistry(deps: { store: ClientRegistryStore; box: Se
 
     async setActive(code: string, active: boolean): Promise<ApiClient> {
       const client = await deps.store.setActive(code, active, deps.clock.now());
+      if (client === undefined) throw new DomainError('client_not_found');
+      return client;
+    },
+
+    /** The countries the client may text; null: SMS_COUNTRIES. */
+    async setCountries(code: string, countries: readonly string[] | null): Promise<ApiClient> {
+      const client = await deps.store.setCountries(code, countries, deps.clock.now());
       if (client === undefined) throw new DomainError('client_not_found');
       return client;
     },

@@ -37,6 +37,18 @@ export const ERRORS = {
   },
   forbidden: { status: 403, en: 'This client may not do that.', ar: 'لا يسمح لهذا العميل بذلك.' },
   wrong_password: { status: 403, en: 'The password is not correct.', ar: 'كلمة المرور غير صحيحة.' },
+  // 403 as Twilio Verify answers a Fraud Guard or Geo Permissions block (60410, 60605): not a rate, so a
+  // client must not retry it on a timer; only an operator (or the block's end) lets the number through.
+  prefix_blocked: {
+    status: 403,
+    en: 'Codes to this number range are blocked for now: too many were sent and not used.',
+    ar: 'إرسال الرموز إلى نطاق الأرقام هذا محظور حاليًا: أُرسل الكثير منها ولم يُستخدم.',
+  },
+  country_not_permitted: {
+    status: 403,
+    en: 'Codes may not be sent to numbers in this country.',
+    ar: 'لا يُسمح بإرسال الرموز إلى أرقام في هذه الدولة.',
+  },
   not_found: {
     status: 404,
     en: 'Nothing was found at this address.',
@@ -119,6 +131,12 @@ export const ERRORS = {
     status: 429,
     en: 'Too many wrong passwords: sign-in is locked for a while, try again later.',
     ar: 'كلمات مرور خاطئة كثيرة: تسجيل الدخول مقفل لفترة، حاول لاحقًا.',
+  },
+  // 429: a budget frees up when its period ends, which Retry-After tells.
+  send_budget_exceeded: {
+    status: 429,
+    en: 'The budget of codes for this period is spent: try again later.',
+    ar: 'نفدت حصة الرموز لهذه الفترة: حاول لاحقًا.',
   },
   rate_limited: { status: 429, en: 'Too many requests: try again later.', ar: 'طلبات كثيرة: حاول لاحقًا.' },
   internal_error: { status: 500, en: 'Something went wrong on our side.', ar: 'حدث خطأ من جانبنا.' },

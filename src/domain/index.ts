@@ -6,7 +6,10 @@ import { createLoginSessions } from './login-sessions.js';
 import { createPasswordBudget } from './password-budget.js';
 import { applyPhoneChange, createPhoneChange } from './phone-change.js';
 import type { Clock, DomainEvents, MessageCosts, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
-import type { PasswordPolicy, VerificationPolicy } from './policies.js';
+import type { PasswordPolicy, SendGuardPolicy, VerificationPolicy } from './policies.js';
+import { createPrefixRules } from './prefix-rules.js';
+import { createSecurityEvents } from './security-events.js';
+import { createSendGuard } from './send-guard.js';
 import type { SecretBox } from './secret-box.js';
 import type { TemplateOverrides } from './templates.js';
 import { DomainError } from './errors.js';
@@ -16,6 +19,7 @@ import { createVerifications, type ApprovalEffect, type MessageTexts } from './v
 export interface DomainSettings {
   verification: VerificationPolicy;
   passwords: PasswordPolicy;
+  sendGuard: SendGuardPolicy;
   /** Keys the code hashes and seals stored secrets. */
   codeSecret: Buffer;
   appName: string;
@@ -35,6 +39,8 @@ export interface DomainDeps {
   costs: MessageCosts;
   /** Told what happened (metrics); nobody by default. */
   events?: DomainEvents;
+  /** Told when a security event could not be written (the log). */
+  onEventWriteFailed?: (error: unknown) => void;
 }
 
 export function createDomain(deps: DomainDeps) {
@@ -46,7 +52,13 @@ export function createDomain(deps: DomainDeps) {
     overrides: config.smsTemplates,
   };
   const { costs } = deps;
-  const switchPhone = applyPhoneChange({ box, texts, costs });
+  const securityEvents = createSecurityEvents({
+    store: store.securityEvents,
+    clock,
+    onWriteFailed: deps.onEventWriteFailed,
+  });
+  const guard = createSendGuard({ policy: config.sendGuard, events: securityEvents });
+  const switchPhone = applyPhoneChange({ box, texts, costs, securityEvents });
 
   const onApproved: ApprovalEffect = async (tx, verification, now) => {
     if (verification.purpose === 'phone_change') return switchPhone(tx, verification, now);
@@ -71,6 +83,8 @@ export function createDomain(deps: DomainDeps) {
       texts,
       costs,
       events: deps.events,
+      guard,
+      securityEvents,
     },
     onApproved,
   );
@@ -107,6 +121,14 @@ export function createDomain(deps: DomainDeps) {
       return message;
     },
     reference: store.reference,
+    securityEvents,
+    prefixRules: createPrefixRules({
+      store,
+      clock,
+      policy: config.sendGuard,
+      events: securityEvents,
+      onRelaxed: () => guard.forgetKnownBlocks(),
+    }),
     idempotency: createIdempotency({ store: store.requestClaims, clock }),
     loginSessions: createLoginSessions({
       sessions: store.loginSessions,

@@ -6,9 +6,10 @@
 import { DomainError } from './errors.js';
 import { queueMessage } from './outbox.js';
 import type { PasswordBudgets } from './password-budget.js';
-import { countryOf, toE164 } from './phones.js';
+import { countryOf, maskPhone, toE164 } from './phones.js';
 import type { Clock, MessageCosts, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
 import type { SecretBox } from './secret-box.js';
+import type { SecurityEvents } from './security-events.js';
 import { renderNoticeText } from './templates.js';
 import type { Caller, Customer, Locale, Verification, VerificationRecord } from './types.js';
 import { countryIdOf, toPublicCustomer, type Customers } from './customers.js';
@@ -28,8 +29,10 @@ export interface PhoneChangeDeps {
   costs: MessageCosts;
 }
 
-/** The approval effect of a phone_change verification: switch the number, tell the old one. */
-export function applyPhoneChange(deps: Pick<PhoneChangeDeps, 'box' | 'texts' | 'costs'>) {
+/** The approval effect of a phone_change verification: switch the number, tell the old one, record the event. */
+export function applyPhoneChange(
+  deps: Pick<PhoneChangeDeps, 'box' | 'texts' | 'costs'> & { securityEvents: SecurityEvents },
+) {
   return async (tx: Store, verification: VerificationRecord, now: Date): Promise<void> => {
     if (verification.customerId === null) return;
     // Only the change this code was sent for: one statement re-tests it under the row lock, so a
@@ -41,6 +44,15 @@ export function applyPhoneChange(deps: Pick<PhoneChangeDeps, 'box' | 'texts' | '
       now,
     );
     if (oldPhone === undefined) return;
+    await deps.securityEvents.within(tx, {
+      type: 'phone_changed',
+      tenant: verification.tenant,
+      clientId: verification.clientId,
+      ip: null,
+      subject: maskPhone(verification.to),
+      summary: `customer ${verification.customerId}: phone ${maskPhone(oldPhone)} replaced by ${maskPhone(verification.to)}`,
+      figures: { customerId: verification.customerId, verificationId: verification.id },
+    });
     await queueMessage(tx, deps, {
       kind: 'notice',
       to: oldPhone,

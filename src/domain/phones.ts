@@ -1,5 +1,5 @@
 /** Phone numbers: parsed with libphonenumber-js (full metadata, so validity is exact), kept in E.164. */
-import { parsePhoneNumberWithError, type CountryCode } from 'libphonenumber-js/max';
+import { isSupportedCountry, parsePhoneNumberWithError, type CountryCode } from 'libphonenumber-js/max';
 import { DomainError } from './errors.js';
 
 /**
@@ -30,4 +30,9 @@ export function countryOf(e164: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** An ISO alpha-2 country with phone numbers (what SMS_COUNTRIES and a client's countries name). */
+export function isPhoneCountry(code: string): boolean {
+  return /^[A-Z]{2}$/.test(code) && isSupportedCountry(code);
 }

@@ -32,3 +32,33 @@ export interface PasswordPolicy {
   lockSeconds: number;
   maxLockSeconds: number;
 }
+
+/**
+ * The SMS-pumping guard, geo permissions and send budgets (docs/security.md, SMS pumping). A prefix is
+ * blocked when its unconverted sends in the window exceed maxUnconverted plus what a conversion of
+ * minConversionPercent explains for its approvals (see send-guard.ts).
+ */
+export interface SendGuardPolicy {
+  /** ISO alpha-2 countries SMS may go to, '*' for every one (SMS_COUNTRIES); a client may narrow or widen it. */
+  smsCountries: '*' | ReadonlySet<string>;
+  /** National digits after the country code at which sends are counted, shortest first (e.g. 2, 3, 5). */
+  prefixDigits: readonly number[];
+  /** The sliding window sends and approvals are counted in. */
+  windowSeconds: number;
+  /** Unconverted sends a prefix may have in the window with no approval at all. */
+  maxUnconverted: number;
+  /** Conversion below which a prefix past maxUnconverted is blocked, in percent (1 to 100). */
+  minConversionPercent: number;
+  /** The first block; each repeat block doubles it, up to maxBlockSeconds. */
+  blockSeconds: number;
+  maxBlockSeconds: number;
+  /** A block placed within this long of the previous one's end is a repeat (it doubles). */
+  repeatMemorySeconds: number;
+  /** Known premium-rate or high-risk ranges, blocked from the start (E.164 prefixes); the safe list wins. */
+  blockedPrefixes: readonly string[];
+  /** Codes a tenant may send per UTC day. */
+  tenantSendsPerDay: number;
+  /** Codes a tenant may send to one country per clock hour, and countries with a figure of their own. */
+  countrySendsPerHour: number;
+  countrySendsPerHourOverrides: ReadonlyMap<string, number>;
+}

@@ -197,6 +197,8 @@ export interface NewClient {
   tenant: string;
   keyHash: string;
   keySealed: string;
+  /** Countries the client may text (ISO alpha-2); absent or null: SMS_COUNTRIES. */
+  smsCountries?: readonly string[] | null;
   now: Date;
 }
 
@@ -222,8 +224,150 @@ export interface Store {
   requestClaims: RequestClaimStore;
   loginSessions: LoginSessionStore;
   usedTokens: UsedTokenStore;
+  sendGuard: SendGuardStore;
+  prefixRules: PrefixRuleStore;
+  securityEvents: SecurityEventStore;
   /** Runs the work in one transaction; the store handed to it is bound to that transaction. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
+}
+
+/** Sends and approvals to one prefix within the guard's window, the send being admitted included. */
+export interface PrefixWindow {
+  prefix: string;
+  sent: number;
+  approved: number;
+  /** The start of the oldest minute counted. */
+  since: Date;
+}
+
+/** The tenant of an operator's block or safe-list entry that holds for every tenant. */
+export const EVERY_TENANT = '*';
+
+/**
+ * A prefix's block for one tenant (or EVERY_TENANT), in force while blockedUntil is ahead; the row stays
+ * once it ends, so that the next block knows it repeats.
+ */
+export interface PrefixBlock {
+  tenant: string;
+  prefix: string;
+  blockedUntil: Date | null;
+  /** Blocks in a row (each doubles the period); an operator's block leaves it as it is. */
+  repeats: number;
+  source: 'guard' | 'operator';
+  reason: string;
+  blockedAt: Date;
+  updatedAt: Date;
+}
+
+/** A number or prefix the guard never blocks, for one tenant or EVERY_TENANT. */
+export interface SafeEntry {
+  tenant: string;
+  prefix: string;
+  note: string | null;
+  createdAt: Date;
+}
+
+export interface SendToCount {
+  tenant: string;
+  /** The prefixes the guard counts, shortest first. */
+  counted: readonly string[];
+  /** Every leading part of the number, the number included: blocks and safe entries of any length match. */
+  candidates: readonly string[];
+  /** The minute the send is counted in, and where the window starts. */
+  bucket: Date;
+  windowStart: Date;
+  /** Budgets the send spends: a scope ('day', 'country:IR') and the start of its period. */
+  budgets: readonly { scope: string; periodStart: Date }[];
+}
+
+export interface CountedSend {
+  windows: PrefixWindow[];
+  budgets: { scope: string; sent: number }[];
+  /**
+   * Blocks on any candidate, this tenant's or every tenant's, in force or ended; safeInside when a safe entry
+   * lies within the blocked prefix (so not every number under it may be refused).
+   */
+  blocks: (PrefixBlock & { safeInside: boolean })[];
+  safe: boolean;
+}
+
+/** The guard's counts per tenant and prefix, in minute buckets, and its blocks (shared by every node). */
+export interface SendGuardStore {
+  /**
+   * One statement: counts the send in its prefixes' current minute and in its budgets, and reads the
+   * windows (this send included), the blocks and the safe list. Rolled back with a refused send.
+   */
+  countSend(send: SendToCount): Promise<CountedSend>;
+  /** Counts an approved code in the minute its verification started. */
+  countApproval(tenant: string, counted: readonly string[], bucket: Date): Promise<void>;
+  /**
+   * Blocks a prefix unless a block is already in force (then false: a concurrent send placed it), and takes
+   * the prefix's window counts off its ancestors', so that what this block explains does not block them too.
+   */
+  placeBlock(
+    block: Omit<PrefixBlock, 'updatedAt'>,
+    explained: { ancestors: readonly string[]; windowStart: Date },
+    now: Date,
+  ): Promise<boolean>;
+}
+
+/** The operator's blocks and safe list (the CLI). */
+export interface PrefixRuleStore {
+  /** Places or replaces a block by hand. */
+  block(block: Omit<PrefixBlock, 'updatedAt' | 'repeats'>, now: Date): Promise<PrefixBlock>;
+  /**
+   * Lifts the blocks in force on exactly this prefix (of one tenant, or of all when tenant is undefined) and
+   * forgets the prefix's counts since windowStart, so that it starts afresh; answers the blocks lifted.
+   */
+  unblock(prefix: string, tenant: string | undefined, windowStart: Date, now: Date): Promise<PrefixBlock[]>;
+  addSafe(entry: SafeEntry): Promise<boolean>;
+  removeSafe(tenant: string, prefix: string): Promise<boolean>;
+  /** Blocks in force at `now`, and the whole safe list. */
+  list(now: Date): Promise<{ blocks: PrefixBlock[]; safe: SafeEntry[] }>;
+}
+
+export type SecurityEventType =
+  | 'limit_hit'
+  | 'send_budget_exceeded'
+  | 'prefix_blocked'
+  | 'prefix_unblocked'
+  | 'send_refused'
+  | 'safe_list_changed'
+  | 'check_failed'
+  | 'phone_locked_out'
+  | 'password_refused'
+  | 'signature_refused'
+  | 'phone_changed';
+
+/** Who did what, with the figures that made a decision. tenant null: the operator's (no client sees it). */
+export interface SecurityEvent {
+  type: SecurityEventType;
+  tenant: string | null;
+  clientId: string | null;
+  ip: string | null;
+  /** What it is about: a prefix, a masked number, a route. */
+  subject: string | null;
+  /** One line a person reads: "+9891212: 21 sent, 0 approved in 3 min". */
+  summary: string;
+  figures: Record<string, unknown>;
+}
+
+export interface SecurityEventRecord extends SecurityEvent {
+  /** Increasing: the cursor of a listing. */
+  id: string;
+  at: Date;
+}
+
+export interface SecurityEventStore {
+  insert(event: SecurityEvent, at: Date): Promise<void>;
+  /** A tenant's events after the cursor (oldest first), of one type and since a moment when given. */
+  list(query: {
+    tenant: string;
+    type?: string;
+    since?: Date;
+    afterId?: string;
+    limit: number;
+  }): Promise<SecurityEventRecord[]>;
 }
 
 /** One reply kept for replay: what the first run of a request answered. */

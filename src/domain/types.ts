@@ -15,6 +15,10 @@ export type VerificationStatus = 'pending' | 'approved' | 'canceled' | 'expired'
 export interface Caller {
   clientId: string | null;
   tenant: string;
+  /** The address the request came from (for security events); absent outside HTTP. */
+  ip?: string;
+  /** The client's own countries SMS may go to (ISO alpha-2), over SMS_COUNTRIES; absent: the default. */
+  smsCountries?: readonly string[] | null;
 }
 
 /** The tenant of requests on a face whose client authentication is off: only such requests see it. */
@@ -116,6 +120,8 @@ export interface ApiClient {
   /** The organisation whose customers, verifications and messages it shares with its other clients. */
   tenant: string;
   active: boolean;
+  /** Countries SMS may go to for this client (ISO alpha-2); null: SMS_COUNTRIES. */
+  smsCountries?: readonly string[] | null;
 }
 
 export interface Country {

@@ -8,7 +8,7 @@ import { renderOtpText, type TemplateOverrides } from './templates.js';
 import { generateCode, type CodeHasher } from './codes.js';
 import { DomainError, type ErrorCode } from './errors.js';
 import { queueMessage } from './outbox.js';
-import { toE164 } from './phones.js';
+import { maskPhone, toE164 } from './phones.js';
 import {
   ignoredDomainEvents,
   type Clock,
@@ -22,6 +22,8 @@ import {
 } from './ports.js';
 import type { VerificationPolicy } from './policies.js';
 import type { SecretBox } from './secret-box.js';
+import type { SecurityEvents } from './security-events.js';
+import type { SendGuard } from './send-guard.js';
 import type { Caller, Locale, Purpose, Verification, VerificationRecord, VerificationSend } from './types.js';
 
 export interface MessageTexts {
@@ -43,6 +45,9 @@ export interface VerificationDeps {
   costs: MessageCosts;
   /** Told what happened (metrics); nobody by default. */
   events?: DomainEvents;
+  /** Countries, the SMS-pumping guard and the send budgets, consulted by every send of a code. */
+  guard: SendGuard;
+  securityEvents: SecurityEvents;
 }
 
 export interface StartVerificationInput {
@@ -143,16 +148,26 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     return { refused: 'too_many_sends', retryAfterSeconds: secondsBetween(frees, now) };
   }
 
-  /** Every text with a code passes here, under the phone's guards: refused while locked or the window is full. */
+  /**
+   * Every text with a code passes here, under the phone's guards: refused while locked or the window is
+   * full, then by the send guard (its range blocked, a budget spent). The country was permitted before the
+   * guards were locked (nothing is written for a number outside them). Test numbers cost nothing.
+   */
   async function admitSend(
     tx: Store,
     guards: Guards,
     phone: string,
-    tenant: string,
+    caller: Caller,
     now: Date,
   ): Promise<void> {
-    const refusal = lockRefusal(guards, now) ?? (await sendRefusal(tx, phone, tenant, now));
+    const refusal = lockRefusal(guards, now) ?? (await sendRefusal(tx, phone, caller.tenant, now));
     if (refusal !== undefined) throwRefusal(refusal);
+    if (!policy.testNumbers.has(phone)) await deps.guard.admit(tx, phone, caller, now);
+  }
+
+  /** The countries the caller may text, and the ranges this node knows blocked: before anything is written. */
+  function screen(phone: string, caller: Caller, now: Date): void {
+    if (!policy.testNumbers.has(phone)) deps.guard.screen(phone, caller, now);
   }
 
   async function sendCode(
@@ -221,7 +236,9 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     now: Date,
   ): Promise<StartedVerification> {
     const { tenant } = input.caller;
-    await admitSend(tx, await tx.phoneGuards.lock(input.phone, tenant, now), input.phone, tenant, now);
+    screen(input.phone, input.caller, now);
+    const guards = await tx.phoneGuards.lock(input.phone, tenant, now);
+    await admitSend(tx, guards, input.phone, input.caller, now);
     // One live code per phone, purpose, tenant and customer: a new verification retires the older ones,
     // and their texts still in the queue (a dead code is never sent). Another customer's stays alive.
     const retired = await tx.verifications.cancelPending(
@@ -294,6 +311,27 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     return ownLocked || allLocked;
   }
 
+  /** A wrong code, and the lock-out it may have caused, as security events in the check's transaction. */
+  async function recordFailureEvents(tx: Store, v: VerificationRecord, lockedOut: boolean): Promise<void> {
+    const who = { tenant: v.tenant, clientId: v.clientId, ip: null, subject: maskPhone(v.to) };
+    await deps.securityEvents.within(tx, {
+      type: 'check_failed',
+      ...who,
+      summary: `wrong code for ${maskPhone(v.to)} (check ${v.checks} of ${v.maxChecks})`,
+      figures: { verificationId: v.id, checks: v.checks, maxChecks: v.maxChecks },
+    });
+    if (!lockedOut) return;
+    await deps.securityEvents.within(tx, {
+      type: 'phone_locked_out',
+      ...who,
+      summary: `${maskPhone(v.to)} locked out: too many wrong codes`,
+      figures: {
+        maxFailedChecks: policy.maxFailedChecksPerPhone,
+        lockoutSeconds: policy.phoneLockoutSeconds,
+      },
+    });
+  }
+
   return {
     startWithin,
 
@@ -309,11 +347,12 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
      */
     async sendClientOtp(input: { to: string; country?: string; text: string; code: string; caller: Caller }) {
       const phone = toE164(input.to, { country: input.country, field: '/to' });
-      await deps.phoneLimiter.consume(phone);
       const now = clock.now();
+      screen(phone, input.caller, now);
+      await deps.phoneLimiter.consume(phone);
       const { tenant } = input.caller;
       const messageId = await store.transaction(async (tx) => {
-        await admitSend(tx, await tx.phoneGuards.lock(phone, tenant, now), phone, tenant, now);
+        await admitSend(tx, await tx.phoneGuards.lock(phone, tenant, now), phone, input.caller, now);
         return queueMessage(tx, deps, {
           kind: 'otp',
           to: phone,
@@ -345,8 +384,9 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       ) {
         throw new DomainError('customer_not_found');
       }
-      await deps.phoneLimiter.consume(phone);
       const now = clock.now();
+      screen(phone, input.caller, now);
+      await deps.phoneLimiter.consume(phone);
       const result = await store.transaction(async (tx) => {
         const record = await startWithin(
           tx,
@@ -381,7 +421,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         const v = await findVisible(tx, id, tenant);
         const status = effectiveStatus(v, now);
         if (status !== 'pending') throwRefusal({ refused: REFUSAL_BY_STATUS[status] });
-        await admitSend(tx, guards, v.to, tenant, now);
+        // The country was permitted when it started; the client's own list is not at hand here.
+        await admitSend(tx, guards, v.to, { clientId: v.clientId, tenant }, now);
         const code = newCode(v.to);
         const expiresAt = new Date(now.getTime() + policy.ttlSeconds * 1000);
         // The guard lock serializes this with checks and cancels; replaceCode re-tests pending anyway.
@@ -419,11 +460,15 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
             await tx.phoneGuards.save({ ...guards.tenant, failedChecks: 0 }, now);
           }
           await tx.messages.retireQueuedOtps([id], now);
+          if (!policy.testNumbers.has(taken.to)) {
+            await deps.guard.countApproval(tx, taken.to, tenant, taken.createdAt);
+          }
           const approved = { ...taken, status: 'approved' as const, approvedAt: now };
           await onApproved(tx, approved, now);
           return { valid: true, lockedOut: false, verification: await view(tx, approved, now) };
         }
         const lockedOut = await recordFailure(tx, guards, now);
+        await recordFailureEvents(tx, taken, lockedOut);
         const spent = taken.checks >= taken.maxChecks;
         if (spent) await tx.verifications.finish(id, 'max_attempts_reached', now);
         const after = spent ? { ...taken, status: 'max_attempts_reached' as const } : taken;

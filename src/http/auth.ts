@@ -36,6 +36,11 @@ export function requireClient(clients: Clients, clientLimiter: Limiter) {
 export function callerOf(request: FastifyRequest): Caller {
   const { client } = request;
   return client === null
-    ? { clientId: null, tenant: request.tenantWithoutAuth }
-    : { clientId: client.id, tenant: client.tenant };
+    ? { clientId: null, tenant: request.tenantWithoutAuth, ip: request.ip }
+    : {
+        clientId: client.id,
+        tenant: client.tenant,
+        ip: request.ip,
+        smsCountries: client.smsCountries ?? null,
+      };
 }

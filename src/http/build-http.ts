@@ -5,7 +5,7 @@
 import swagger from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify from 'fastify';
+import Fastify, { type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { HttpApp } from '../faces/context.js';
@@ -13,7 +13,8 @@ import { ErrorReply, HealthReply } from '../faces/native/schemas.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import type { Metrics } from '../metrics.js';
 import { refuseControlCharacters } from './control-characters.js';
-import { sendNativeError } from './errors.js';
+import type { DomainError } from '../domain/errors.js';
+import { sendNativeError, toDomainError } from './errors.js';
 import { registerMetricsEndpoint } from './metrics-endpoint.js';
 
 export interface Readiness {
@@ -29,6 +30,8 @@ export async function buildHttp(deps: {
   limits: RateLimits;
   metrics: Metrics | undefined;
   readiness: Readiness;
+  /** Told of every refusal of any face (security events). */
+  onRefused?: (refusal: DomainError, request: FastifyRequest) => void;
 }): Promise<HttpApp> {
   const { config, limits, metrics } = deps;
   const http = Fastify({
@@ -47,6 +50,11 @@ export async function buildHttp(deps: {
   http.decorateRequest('client', null);
   http.decorateRequest('tenantWithoutAuth', config.facesWithoutAuthTenant);
   http.setErrorHandler((error, request, reply) => sendNativeError(error, request, reply));
+  const { onRefused } = deps;
+  if (onRefused !== undefined) {
+    // Added before the faces, so every face inherits it, whatever its own error handler.
+    http.addHook('onError', async (request, _reply, error) => onRefused(toDomainError(error), request));
+  }
   http.setNotFoundHandler((request, reply) =>
     sendNativeError(Object.assign(new Error('not found'), { statusCode: 404 }), request, reply),
   );

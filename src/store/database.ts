@@ -29,6 +29,8 @@ export interface ApiClientsTable {
   /** The organisation whose customers, verifications and messages the client shares. */
   tenant: string;
   active: Generated<boolean>;
+  /** Comma-separated ISO alpha-2 countries the client may text; null: SMS_COUNTRIES. */
+  sms_countries: Generated<string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -160,6 +162,55 @@ export interface SmsHeldReceiptsTable {
   received_at: Timestamp;
 }
 
+/** Codes sent and approved per tenant, prefix and minute: the send guard's sliding window. */
+export interface SendCountsTable {
+  tenant: string;
+  prefix: string;
+  bucket: Timestamp;
+  sent: Generated<number>;
+  approved: Generated<number>;
+}
+
+/** A prefix's block (tenant '*': every tenant's), kept after it ends for the repeat count. */
+export interface PrefixBlocksTable {
+  tenant: string;
+  prefix: string;
+  blocked_until: Timestamp | null;
+  repeats: Generated<number>;
+  source: string;
+  reason: string;
+  blocked_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SafePrefixesTable {
+  tenant: string;
+  prefix: string;
+  note: string | null;
+  created_at: Timestamp;
+}
+
+/** Codes a tenant sent in one budget period ('day', 'country:IR'). */
+export interface SendBudgetsTable {
+  tenant: string;
+  scope: string;
+  period_start: Timestamp;
+  sent: Generated<number>;
+}
+
+export interface SecurityEventsTable {
+  /** bigserial: a string, as node-postgres reads a bigint. */
+  id: Generated<string>;
+  type: string;
+  tenant: string | null;
+  client_id: string | null;
+  ip: string | null;
+  subject: string | null;
+  summary: string;
+  figures: ColumnType<Record<string, unknown>, string, string>;
+  created_at: Timestamp;
+}
+
 export interface Database {
   countries: CountriesTable;
   emirates: EmiratesTable;
@@ -173,6 +224,11 @@ export interface Database {
   sms_messages: SmsMessagesTable;
   sms_message_parts: SmsMessagePartsTable;
   sms_held_receipts: SmsHeldReceiptsTable;
+  send_counts: SendCountsTable;
+  prefix_blocks: PrefixBlocksTable;
+  safe_prefixes: SafePrefixesTable;
+  send_budgets: SendBudgetsTable;
+  security_events: SecurityEventsTable;
 }
 
 export type CustomerRow = Selectable<CustomersTable>;

@@ -11,6 +11,8 @@ import { messageStore } from './messages.js';
 import { passwordBudgetStore } from './password-budgets.js';
 import { phoneGuardStore } from './phone-guards.js';
 import { referenceStore } from './reference.js';
+import { securityEventStore } from './security-events.js';
+import { prefixRuleStore, sendGuardStore } from './send-guard.js';
 import { verificationStore } from './verifications.js';
 
 export function createStore(db: Kysely<Database>): Store {
@@ -25,6 +27,9 @@ export function createStore(db: Kysely<Database>): Store {
     requestClaims: requestClaimStore(db),
     loginSessions: loginSessionStore(db),
     usedTokens: usedTokenStore(db),
+    sendGuard: sendGuardStore(db),
+    prefixRules: prefixRuleStore(db),
+    securityEvents: securityEventStore(db),
     async transaction(work) {
       // Already inside one: join it (Kysely does not nest transactions).
       if (db.isTransaction) return work(this);

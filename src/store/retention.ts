@@ -18,6 +18,9 @@ export interface PurgeCounts {
   verifications: number;
   phoneGuards: number;
   passwordBudgets: number;
+  /** The send guard's minute counts and budgets past any window, blocks long ended, old security events. */
+  guardRows: number;
+  securityEvents: number;
 }
 
 /** Deletes in batches until a batch comes back short; returns how many rows went. */
@@ -117,5 +120,43 @@ export async function purgeExpired(
     ),
   );
 
-  return { messages, verifications, phoneGuards, passwordBudgets };
+  // The guard's window is at most a day and a budget's period a day: two days on, nothing reads them. A block
+  // ended a week ago (the repeat memory) no longer doubles the next.
+  const countsBefore = new Date(now.getTime() - 2 * DAY_MS);
+  const blocksEndedBefore = new Date(now.getTime() - 7 * DAY_MS);
+  const guardRows = await inBatches(() =>
+    count(
+      sql<{ id: string }>`
+        WITH counts AS (
+          DELETE FROM send_counts WHERE (tenant, prefix, bucket) IN (
+            SELECT tenant, prefix, bucket FROM send_counts WHERE bucket < ${countsBefore}
+            LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
+          ) RETURNING prefix
+        ), budgets AS (
+          DELETE FROM send_budgets WHERE (tenant, scope, period_start) IN (
+            SELECT tenant, scope, period_start FROM send_budgets WHERE period_start < ${countsBefore}
+            LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
+          ) RETURNING scope
+        ), blocks AS (
+          DELETE FROM prefix_blocks WHERE (tenant, prefix) IN (
+            SELECT tenant, prefix FROM prefix_blocks
+            WHERE coalesce(blocked_until, updated_at) < ${blocksEndedBefore}
+            LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
+          ) RETURNING prefix
+        )
+        SELECT prefix AS id FROM counts UNION ALL SELECT scope FROM budgets UNION ALL SELECT prefix FROM blocks`,
+      db,
+    ),
+  );
+  const securityEvents = await inBatches(() =>
+    count(
+      sql<{ id: string }>`
+        DELETE FROM security_events WHERE id IN (
+          SELECT id FROM security_events WHERE created_at < ${cutoff} LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
+        ) RETURNING id`,
+      db,
+    ),
+  );
+
+  return { messages, verifications, phoneGuards, passwordBudgets, guardRows, securityEvents };
 }

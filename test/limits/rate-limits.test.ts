@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
-import { createRateLimits } from '../../src/limits/rate-limits.js';
+import { sql } from 'kysely';
+import { createRateLimits, ipRateKey } from '../../src/limits/rate-limits.js';
 import { backends } from '../support/database.js';
 import { AUTH, startHarness, uniquePhone } from '../support/harness.js';
 
@@ -129,5 +130,53 @@ describe('the per-IP limit behind a proxy', () => {
     for (let i = 0; i < 5; i++) {
       expect((await h.app.http.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     }
+  });
+
+  it('counts an IPv6 /64 as one client, so rotating within it buys nothing, and records the limit hit', async () => {
+    const h = await startHarness(backends[0]!.backend, {
+      RATE_LIMIT_IP_PER_MINUTE: '2',
+      TRUST_PROXY: '127.0.0.1',
+    });
+    harnesses.push(h);
+    const from = (client: string) =>
+      h.app.http.inject({
+        method: 'POST',
+        url: '/v1/verifications',
+        headers: { ...AUTH, 'x-forwarded-for': client },
+        payload: { to: uniquePhone() },
+      });
+    const statuses = [];
+    for (const client of [
+      '2001:db8:1:2::1',
+      '2001:db8:1:2:ffff::9',
+      '2001:db8:1:2:0:0:0:77',
+      '2001:db8:1:3::1',
+    ]) {
+      statuses.push((await from(client)).statusCode);
+    }
+    expect(statuses).toEqual([201, 201, 429, 201]);
+    await h.app.domain.securityEvents.settled();
+    const { rows } = await sql<{ type: string; ip: string; summary: string }>`
+      SELECT type, ip, summary FROM security_events WHERE type = 'limit_hit'`.execute(h.app.database.db);
+    expect(rows).toEqual([
+      {
+        type: 'limit_hit',
+        ip: '2001:db8:1:2:0:0:0:77',
+        summary: 'rate_limited on POST /v1/verifications from 2001:db8:1:2:0:0:0:77',
+      },
+    ]);
+  });
+});
+
+describe('the key an address is counted under', () => {
+  it.each([
+    ['203.0.113.9', '203.0.113.9'],
+    ['::ffff:203.0.113.9', '203.0.113.9'],
+    ['2001:db8:1:2::1', '2001:db8:1:2::/64'],
+    ['2001:0DB8:0001:0002:aaaa:bbbb:cccc:dddd', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+  ])('%s counts as %s', (ip, key) => {
+    expect(ipRateKey(ip)).toBe(key);
   });
 });

@@ -157,5 +157,62 @@ for (const { backend, skip } of backends) {
       const left = await db.selectFrom('phone_guards').select('phone').orderBy('phone').execute();
       expect(left.map((row) => row.phone)).toEqual(['+971500000003', '+971500000004', '+971500000005']);
     });
+
+    it('forgets guard counts and budgets past any window, blocks ended a week ago and old security events', async () => {
+      for (const [prefix, at] of [
+        ['+97150', daysAgo(3)],
+        ['+97155', daysAgo(1)],
+      ] as const) {
+        await db.insertInto('send_counts').values({ tenant: 't', prefix, bucket: at, sent: 1 }).execute();
+        await db
+          .insertInto('send_budgets')
+          .values({ tenant: 't', scope: prefix, period_start: at, sent: 1 })
+          .execute();
+      }
+      for (const [prefix, until] of [
+        ['+98912', daysAgo(8)],
+        ['+98913', daysAgo(6)],
+        ['+98914', null],
+      ] as const) {
+        await db
+          .insertInto('prefix_blocks')
+          .values({
+            tenant: 't',
+            prefix,
+            blocked_until: until,
+            source: 'guard',
+            reason: 'r',
+            blocked_at: daysAgo(9),
+            updated_at: daysAgo(8),
+          })
+          .execute();
+      }
+      for (const at of [daysAgo(40), daysAgo(5)]) {
+        await db
+          .insertInto('security_events')
+          .values({
+            type: 'limit_hit',
+            tenant: 't',
+            client_id: null,
+            ip: null,
+            subject: null,
+            summary: 's',
+            figures: '{}',
+            created_at: at,
+          })
+          .execute();
+      }
+
+      expect(await purgeExpired(db, NOW, { keepDays: 30 })).toMatchObject({
+        guardRows: 4,
+        securityEvents: 1,
+      });
+      const prefixes = async (table: 'send_counts' | 'prefix_blocks') =>
+        (await db.selectFrom(table).select('prefix').orderBy('prefix').execute()).map((row) => row.prefix);
+      expect(await prefixes('send_counts')).toEqual(['+97155']);
+      expect(await prefixes('prefix_blocks')).toEqual(['+98913']);
+      const budgets = await db.selectFrom('send_budgets').select('scope').execute();
+      expect(budgets.map((row) => row.scope)).toEqual(['+97155']);
+    });
   });
 }

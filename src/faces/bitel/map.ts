@@ -28,6 +28,7 @@ export const BITEL_STATUS: Record<MessageStatus, { status: number; statusText: s
 const BITEL_ERROR_CODES: Record<number, string> = {
   400: 'InvalidRequest',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'NotFound',
   413: 'InvalidRequest',
   415: 'InvalidRequest',

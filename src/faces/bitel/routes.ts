@@ -12,7 +12,14 @@ import { domainStatus, legacyErrorHandler, sendRefusal } from '../legacy-errors.
 import { refusalBody as bitelRefusal, messageIdOf, otpRequestOf, renderOtpText, smsResult } from './map.js';
 import { ErrorReply, OtpBody, SmsIdParams, SmsReply } from './schemas.js';
 
-const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 429: ErrorReply, 503: ErrorReply };
+const errors = {
+  400: ErrorReply,
+  401: ErrorReply,
+  403: ErrorReply,
+  404: ErrorReply,
+  429: ErrorReply,
+  503: ErrorReply,
+};
 const security = [{ bearer: [] }];
 const tags = ['bitel'];
 /** Bitel serves Iran: a number in national form (0912...) is Iranian. */

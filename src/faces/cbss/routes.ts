@@ -125,7 +125,7 @@ export const cbssFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx)
         password: Password,
         newPhone: NewMobilePhoneNumber,
         locale: localeOf(languageOf(request.query.Language)),
-        caller,
+        caller: { ...caller, ip: request.ip },
       });
       return reply(request.body.ClientCode, clock.now(), null);
     },

@@ -71,7 +71,8 @@ export function createCbssAuth(
   async function signingClient(clientCode: string): Promise<{ caller: Caller; key: string }> {
     const found = await ctx.clients.signingKey(clientCode);
     if (found === undefined) throw new DomainError('signature_invalid');
-    return { caller: { clientId: found.client.id, tenant: found.client.tenant }, key: found.key };
+    const { id, tenant, smsCountries } = found.client;
+    return { caller: { clientId: id, tenant, smsCountries: smsCountries ?? null }, key: found.key };
   }
 
   /** After the signature verified, before it is remembered: a throttled request may be sent again as is. */

@@ -1,4 +1,5 @@
 /** Domain objects -> the native API's wire objects (timestamps as ISO 8601 strings). */
+import type { SecurityEventRecord } from '../../domain/ports.js';
 import type { Customer, SmsMessage, Verification } from '../../domain/types.js';
 
 const iso = (date: Date) => date.toISOString();
@@ -39,4 +40,10 @@ export function messageToWire(message: SmsMessage) {
     failedAt: isoOrNull(message.failedAt),
     updatedAt: iso(message.updatedAt),
   };
+}
+
+/** The tenant is the caller's own: not repeated. */
+export function eventToWire(event: SecurityEventRecord) {
+  const { tenant: _tenant, at, ...rest } = event;
+  return { ...rest, at: iso(at) };
 }

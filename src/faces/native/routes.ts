@@ -3,13 +3,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { callerOf, requireClient } from '../../http/auth.js';
 import type { FaceContext } from '../context.js';
-import { customerToWire, messageToWire, verificationToWire } from './map.js';
+import { customerToWire, eventToWire, messageToWire, verificationToWire } from './map.js';
 import {
   CheckReply,
   CodeBody,
   Customer,
   CustomerPage,
   ErrorReply,
+  EventPage,
+  ListEventsQuery,
   IdParams,
   ListCustomersQuery,
   Message,
@@ -25,6 +27,7 @@ import {
 const errors = {
   400: ErrorReply,
   401: ErrorReply,
+  403: ErrorReply,
   404: ErrorReply,
   409: ErrorReply,
   429: ErrorReply,
@@ -126,7 +129,7 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
         security,
         params: IdParams,
         body: PhoneChangeBody,
-        response: { 202: PhoneChangeReply, 403: ErrorReply, ...errors },
+        response: { 202: PhoneChangeReply, ...errors },
       },
     },
     async (request, reply) => {
@@ -256,5 +259,28 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
       },
     },
     async (request) => messageToWire(await domain.message(request.params.id, tenantOf(request))),
+  );
+
+  app.get(
+    '/events',
+    {
+      schema: {
+        tags: ['events'],
+        summary: "The tenant's security events, oldest first: limit hits, guard decisions, failed checks...",
+        security,
+        querystring: ListEventsQuery,
+        response: { 200: EventPage, ...errors },
+      },
+    },
+    async (request) => {
+      const { type, since, cursor, limit } = request.query;
+      const page = await domain.securityEvents.list(tenantOf(request), {
+        type,
+        since: since === undefined ? undefined : new Date(since),
+        cursor,
+        limit: Number(limit ?? 50),
+      });
+      return { data: page.events.map(eventToWire), nextCursor: page.next };
+    },
   );
 };

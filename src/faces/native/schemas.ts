@@ -205,3 +205,46 @@ export const HealthReply = Type.Object({
     }),
   ),
 });
+
+export const ListEventsQuery = Type.Object(
+  {
+    type: Type.Optional(
+      Type.String({
+        pattern: '^[a-z_]{1,40}$',
+        description: 'Only events of this type, e.g. prefix_blocked',
+      }),
+    ),
+    since: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Only events from this moment on' }),
+    ),
+    cursor: Type.Optional(
+      Type.String({ pattern: '^[0-9]{1,18}$', description: 'nextCursor of the previous page' }),
+    ),
+    limit: Type.Optional(
+      Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: '1 to 100, default 50' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const SecurityEvent = Type.Object({
+  id: Type.String(),
+  type: Type.String({
+    description:
+      'limit_hit, send_budget_exceeded, prefix_blocked, prefix_unblocked, send_refused, safe_list_changed, ' +
+      'check_failed, phone_locked_out, password_refused, signature_refused or phone_changed',
+  }),
+  at: DateTime,
+  clientId: Type.Union([Uuid, Type.Null()]),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  subject: Type.Union([Type.String(), Type.Null()]),
+  summary: Type.String({
+    description: 'One line, e.g. "+9891212: 21 sent, 0 approved in 3 min; blocked 12 h"',
+  }),
+  figures: Type.Record(Type.String(), Type.Unknown(), { description: 'The figures behind the decision' }),
+});
+
+export const EventPage = Type.Object({
+  data: Type.Array(SecurityEvent),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});

@@ -1,0 +1,270 @@
+/**
+ * The send guard's storage: counts per tenant, prefix and minute, budgets per period, blocks and the safe
+ * list. A send costs one statement (countSend); a block one more.
+ */
+import { sql, type Kysely } from 'kysely';
+import {
+  EVERY_TENANT,
+  type PrefixBlock,
+  type PrefixRuleStore,
+  type SafeEntry,
+  type SendGuardStore,
+} from '../domain/ports.js';
+import type { Database } from './database.js';
+
+interface BlockJson {
+  tenant: string;
+  prefix: string;
+  blockedUntil: string | null;
+  repeats: number;
+  source: string;
+  reason: string;
+  blockedAt: string;
+  updatedAt: string;
+  safeInside: boolean;
+}
+
+interface BlockRow {
+  tenant: string;
+  prefix: string;
+  blocked_until: Date | null;
+  repeats: number;
+  source: string;
+  reason: string;
+  blocked_at: Date;
+  updated_at: Date;
+}
+
+const fromJson = (block: BlockJson): PrefixBlock => ({
+  tenant: block.tenant,
+  prefix: block.prefix,
+  blockedUntil: block.blockedUntil === null ? null : new Date(block.blockedUntil),
+  repeats: block.repeats,
+  source: block.source === 'operator' ? 'operator' : 'guard',
+  reason: block.reason,
+  blockedAt: new Date(block.blockedAt),
+  updatedAt: new Date(block.updatedAt),
+});
+
+const fromRow = (row: BlockRow): PrefixBlock => ({
+  tenant: row.tenant,
+  prefix: row.prefix,
+  blockedUntil: row.blocked_until,
+  repeats: row.repeats,
+  source: row.source === 'operator' ? 'operator' : 'guard',
+  reason: row.reason,
+  blockedAt: row.blocked_at,
+  updatedAt: row.updated_at,
+});
+
+/** node-postgres parses json columns; PGlite too, but a driver may hand back text. */
+const parsed = <T>(value: unknown): T =>
+  typeof value === 'string' ? (JSON.parse(value) as T) : (value as T);
+
+const list = (values: readonly string[]) => sql.join(values.map((value) => sql`${value}`));
+
+export function sendGuardStore(db: Kysely<Database>): SendGuardStore {
+  return {
+    async countSend(send) {
+      const counted = send.counted.map(
+        (prefix) => sql`(${send.tenant}, ${prefix}, ${send.bucket}::timestamptz, 1, 0)`,
+      );
+      const budgets = send.budgets.map(
+        (budget) => sql`(${send.tenant}, ${budget.scope}, ${budget.periodStart}::timestamptz, 1)`,
+      );
+      // The current minute's row comes back from the upsert as it is after every committed send (the upsert
+      // waits for a concurrent one to commit), so concurrent sends to one prefix cannot both pass the rule.
+      const { rows } = await sql<{ windows: unknown; budgets: unknown; blocks: unknown; safe: boolean }>`
+        WITH counted AS (
+          INSERT INTO send_counts (tenant, prefix, bucket, sent, approved)
+          VALUES ${sql.join(counted)}
+          ON CONFLICT (tenant, prefix, bucket) DO UPDATE SET sent = send_counts.sent + 1
+          RETURNING prefix, sent, approved
+        ), spent AS (
+          INSERT INTO send_budgets (tenant, scope, period_start, sent)
+          VALUES ${sql.join(budgets)}
+          ON CONFLICT (tenant, scope, period_start) DO UPDATE SET sent = send_budgets.sent + 1
+          RETURNING scope, sent
+        ), earlier AS (
+          SELECT prefix, sum(sent)::int AS sent, sum(approved)::int AS approved, min(bucket) AS since
+          FROM send_counts
+          WHERE tenant = ${send.tenant} AND prefix IN (${list(send.counted)})
+            AND bucket >= ${send.windowStart}::timestamptz AND bucket < ${send.bucket}::timestamptz
+          GROUP BY prefix
+        )
+        SELECT
+          (SELECT coalesce(json_agg(json_build_object(
+              'prefix', c.prefix,
+              'sent', c.sent + coalesce(e.sent, 0),
+              'approved', c.approved + coalesce(e.approved, 0),
+              'since', coalesce(e.since, ${send.bucket}::timestamptz))), '[]'::json)
+            FROM counted c LEFT JOIN earlier e ON e.prefix = c.prefix) AS windows,
+          (SELECT coalesce(json_agg(json_build_object('scope', scope, 'sent', sent)), '[]'::json)
+            FROM spent) AS budgets,
+          (SELECT coalesce(json_agg(json_build_object(
+              'tenant', tenant, 'prefix', prefix, 'blockedUntil', blocked_until, 'repeats', repeats,
+              'source', source, 'reason', reason, 'blockedAt', blocked_at, 'updatedAt', updated_at,
+              'safeInside', EXISTS (
+                SELECT 1 FROM safe_prefixes s
+                WHERE s.tenant IN (${send.tenant}, ${EVERY_TENANT}) AND left(s.prefix, length(b.prefix)) = b.prefix
+              ))), '[]'::json)
+            FROM prefix_blocks b
+            WHERE tenant IN (${send.tenant}, ${EVERY_TENANT}) AND prefix IN (${list(send.candidates)})) AS blocks,
+          EXISTS (
+            SELECT 1 FROM safe_prefixes
+            WHERE tenant IN (${send.tenant}, ${EVERY_TENANT}) AND prefix IN (${list(send.candidates)})
+          ) AS safe`.execute(db);
+      const row = rows[0];
+      if (row === undefined) throw new Error('the send count returned no row');
+      return {
+        windows: parsed<{ prefix: string; sent: number; approved: number; since: string }[]>(row.windows).map(
+          (window) => ({ ...window, since: new Date(window.since) }),
+        ),
+        budgets: parsed<{ scope: string; sent: number }[]>(row.budgets),
+        blocks: parsed<BlockJson[]>(row.blocks).map((block) => ({
+          ...fromJson(block),
+          safeInside: block.safeInside,
+        })),
+        safe: row.safe,
+      };
+    },
+
+    async countApproval(tenant, counted, bucket) {
+      const rows = counted.map((prefix) => sql`(${tenant}, ${prefix}, ${bucket}::timestamptz, 0, 1)`);
+      await sql`
+        INSERT INTO send_counts (tenant, prefix, bucket, sent, approved)
+        VALUES ${sql.join(rows)}
+        ON CONFLICT (tenant, prefix, bucket) DO UPDATE SET approved = send_counts.approved + 1`.execute(db);
+    },
+
+    async placeBlock(block, explained, now) {
+      const subtract =
+        explained.ancestors.length === 0
+          ? sql``
+          : sql`, explained AS (
+              SELECT bucket, sent, approved FROM send_counts
+              WHERE tenant = ${block.tenant} AND prefix = ${block.prefix}
+                AND bucket >= ${explained.windowStart}::timestamptz
+            ), subtracted AS (
+              UPDATE send_counts AS c
+              SET sent = greatest(0, c.sent - x.sent), approved = greatest(0, c.approved - x.approved)
+              FROM explained x
+              WHERE EXISTS (SELECT 1 FROM placed) AND c.tenant = ${block.tenant}
+                AND c.prefix IN (${list(explained.ancestors)}) AND c.bucket = x.bucket
+              RETURNING 1
+            )`;
+      // Only where no block is in force: of two sends deciding at once, one places it.
+      const { rows } = await sql<{ placed: number }>`
+        WITH placed AS (
+          INSERT INTO prefix_blocks
+            (tenant, prefix, blocked_until, repeats, source, reason, blocked_at, updated_at)
+          VALUES (${block.tenant}, ${block.prefix}, ${block.blockedUntil}, ${block.repeats}, ${block.source},
+            ${block.reason}, ${block.blockedAt}, ${now})
+          ON CONFLICT (tenant, prefix) DO UPDATE SET
+            blocked_until = EXCLUDED.blocked_until, repeats = EXCLUDED.repeats, source = EXCLUDED.source,
+            reason = EXCLUDED.reason, blocked_at = EXCLUDED.blocked_at, updated_at = EXCLUDED.updated_at
+          WHERE prefix_blocks.blocked_until IS NULL OR prefix_blocks.blocked_until <= ${now}::timestamptz
+          RETURNING prefix
+        )${subtract}
+        SELECT count(*)::int AS placed FROM placed`.execute(db);
+      return (rows[0]?.placed ?? 0) > 0;
+    },
+  };
+}
+
+export function prefixRuleStore(db: Kysely<Database>): PrefixRuleStore {
+  return {
+    async block(block, now) {
+      const row = await db
+        .insertInto('prefix_blocks')
+        .values({
+          tenant: block.tenant,
+          prefix: block.prefix,
+          blocked_until: block.blockedUntil,
+          source: block.source,
+          reason: block.reason,
+          blocked_at: block.blockedAt,
+          updated_at: now,
+        })
+        .onConflict((oc) =>
+          oc.columns(['tenant', 'prefix']).doUpdateSet((eb) => ({
+            blocked_until: eb.ref('excluded.blocked_until'),
+            source: eb.ref('excluded.source'),
+            reason: eb.ref('excluded.reason'),
+            blocked_at: eb.ref('excluded.blocked_at'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return fromRow(row);
+    },
+
+    async unblock(prefix, tenant, windowStart, now) {
+      const { rows } = await sql<BlockRow>`
+        WITH lifted AS (
+          SELECT tenant, prefix, blocked_until FROM prefix_blocks
+          WHERE prefix = ${prefix} AND blocked_until > ${now}::timestamptz
+            ${tenant === undefined ? sql`` : sql`AND tenant = ${tenant}`}
+          FOR UPDATE
+        )
+        UPDATE prefix_blocks AS b SET blocked_until = NULL, updated_at = ${now}
+        FROM lifted
+        WHERE b.tenant = lifted.tenant AND b.prefix = lifted.prefix
+        RETURNING b.tenant, b.prefix, lifted.blocked_until, b.repeats, b.source, b.reason, b.blocked_at,
+          b.updated_at`.execute(db);
+      let forget = db
+        .deleteFrom('send_counts')
+        .where('prefix', '=', prefix)
+        .where('bucket', '>=', windowStart);
+      if (tenant !== undefined) forget = forget.where('tenant', '=', tenant);
+      await forget.execute();
+      return rows.map(fromRow);
+    },
+
+    async addSafe(entry: SafeEntry) {
+      const row = await db
+        .insertInto('safe_prefixes')
+        .values({ tenant: entry.tenant, prefix: entry.prefix, note: entry.note, created_at: entry.createdAt })
+        .onConflict((oc) => oc.columns(['tenant', 'prefix']).doNothing())
+        .returning('prefix')
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async removeSafe(tenant, prefix) {
+      const row = await db
+        .deleteFrom('safe_prefixes')
+        .where('tenant', '=', tenant)
+        .where('prefix', '=', prefix)
+        .returning('prefix')
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async list(now) {
+      const blocks = await db
+        .selectFrom('prefix_blocks')
+        .selectAll()
+        .where('blocked_until', '>', now)
+        .orderBy('tenant')
+        .orderBy('prefix')
+        .execute();
+      const safe = await db
+        .selectFrom('safe_prefixes')
+        .selectAll()
+        .orderBy('tenant')
+        .orderBy('prefix')
+        .execute();
+      return {
+        blocks: blocks.map(fromRow),
+        safe: safe.map((row) => ({
+          tenant: row.tenant,
+          prefix: row.prefix,
+          note: row.note,
+          createdAt: row.created_at,
+        })),
+      };
+    },
+  };
+}
