@@ -23,7 +23,7 @@ import type { Dispatcher } from './sms/dispatcher.js';
 import { createMessageCosts } from './sms/message-costs.js';
 import type { SmsProvider } from './sms/provider.js';
 import { planSms, wireSms } from './sms/wiring.js';
-import { openDatabase, migrateToLatest, type OpenedDatabase } from './store/connect.js';
+import { openDatabase, migrateToLatest, reachDatabase, type OpenedDatabase } from './store/connect.js';
 import { createStore } from './store/index.js';
 import { purgeExpired } from './store/retention.js';
 import { secretCheckStore } from './store/secret-check.js';
@@ -53,6 +53,8 @@ export interface App {
   dispatcher: Dispatcher;
   database: OpenedDatabase;
   logger: Logger;
+  /** The shutdown signal: readiness turns 503 and replies close their connections; requests still served. */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,12 @@ async function openStorage(config: Config, given: OpenedDatabase | undefined): P
         connectMs: config.databaseConnectTimeoutMs,
       },
     }));
+  try {
+    await reachDatabase(database.db, config);
+  } catch (error) {
+    if (given === undefined) await database.db.destroy().catch(() => undefined);
+    throw error;
+  }
   await migrateToLatest(database.db);
   // Before any row is read or sealed: a node with another CODE_SECRET would re-seal the bootstrap key.
   await refuseAnotherSecret(database, given === undefined, createSecretBox(config.codeSecret));
@@ -152,6 +160,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     await clients.upsert(code, key, tenant);
   }
   const retention = scheduleRetention(database, config, clock, logger);
+  let draining = false;
 
   const http = await buildHttp({
     config,
@@ -164,6 +173,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
         return database.driver;
       },
       redis: redis && (() => redis.status()),
+      draining: () => draining,
     },
     onRefused: recordRefusals(domain.securityEvents),
   });
@@ -189,7 +199,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
     dispatcher: sms.dispatcher,
     database,
     logger,
+    drain() {
+      draining = true;
+    },
     async close() {
+      draining = true;
       clearInterval(retention);
       await http.close();
       await domain.securityEvents.settled();

@@ -62,6 +62,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** SHUTDOWN_DRAIN_SECONDS: after SIGTERM, how long the node still serves while it reports unready. */
+  shutdownDrainSeconds: number;
   /**
    * PostgreSQL only: the longest a statement may run before the server cancels it (and the request answers
    * 503), and how long a connection may take to open, so that an outage or a partition is answered, not waited
@@ -85,6 +87,8 @@ export interface Config {
   webOtpDomain: string | undefined;
   /** Public base URL of this service (provider webhooks point at it). */
   publicUrl: string;
+  /** PUBLIC_URL was set: without it providers would be told to call localhost (refused in production). */
+  publicUrlGiven: boolean;
   /**
    * Behind a load balancer, whose X-Forwarded-For to believe (TRUST_PROXY: true, or the proxies'
    * addresses/CIDRs); otherwise every client shares the proxy's address and its per-IP limit.
@@ -134,11 +138,49 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
+  /** Every problem found, each naming its variable: an operator fixes them all in one go. */
+  readonly problems: readonly string[];
   constructor(variable: string, problem: string) {
     super(`Invalid configuration: ${variable} ${problem}`);
     this.name = 'ConfigError';
+    this.problems = [`${variable} ${problem}`];
+  }
+
+  static of(errors: readonly ConfigError[]): ConfigError {
+    if (errors.length === 1 && errors[0] !== undefined) return errors[0];
+    const all = new ConfigError('', '');
+    const problems = errors.flatMap((error) => error.problems);
+    return Object.assign(all, {
+      problems,
+      message: `Invalid configuration (${problems.length} problems):\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+    });
   }
 }
+
+/**
+ * Reads one setting; a bad one is noted and the reading goes on, so that loadConfig reports every problem at
+ * once. The placeholder it returns is never used: loadConfig throws before returning a config.
+ */
+function collector() {
+  const problems: ConfigError[] = [];
+  return {
+    problems,
+    check<T>(read: () => T): T {
+      try {
+        return read();
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        problems.push(error);
+        return undefined as T;
+      }
+    },
+  };
+}
+
+/** The key the README shows: fine for a first run, refused in production. */
+export const README_PLACEHOLDER_KEY = 'change-me-to-a-long-random-key';
+/** A client key an attacker cannot guess or try through: 24 characters of a random key are ~140 bits. */
+export const MIN_PRODUCTION_KEY_LENGTH = 24;
 
 type Env = Record<string, string | undefined>;
 
@@ -404,97 +446,122 @@ function resolveCodeSecret(env: Env, production: boolean, dataDir: string): Buff
 }
 
 export function loadConfig(env: Env = process.env): Config {
+  const { problems, check } = collector();
   const production = env.NODE_ENV === 'production';
   const dataDir = resolve(env.DATA_DIR || './data');
-  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const port = check(() => integer(env, 'PORT', 8080, 0, 65535)) ?? 8080;
   const host = env.HOST || '0.0.0.0';
-  const codeLength = integer(env, 'CODE_LENGTH', 6, 4, 10);
+  const codeLength = check(() => integer(env, 'CODE_LENGTH', 6, 4, 10)) ?? 6;
   const webOtpDomain = env.WEBOTP_DOMAIN || undefined;
   if (webOtpDomain !== undefined && !WEB_OTP_HOST.test(webOtpDomain)) {
-    throw new ConfigError('WEBOTP_DOMAIN', `must be a bare host name, got "${webOtpDomain}"`);
+    problems.push(new ConfigError('WEBOTP_DOMAIN', `must be a bare host name, got "${webOtpDomain}"`));
   }
   const smsProviders = (env.SMS_PROVIDERS ?? '')
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
   if (production && smsProviders.length === 0) {
-    throw new ConfigError(
-      'SMS_PROVIDERS',
-      'must name a real provider when NODE_ENV=production (the dev outbox file only logs codes)',
+    problems.push(
+      new ConfigError(
+        'SMS_PROVIDERS',
+        'must name a real provider when NODE_ENV=production (the dev outbox file only logs codes)',
+      ),
     );
   }
+  const publicUrl = check(() => url(env, 'PUBLIC_URL', ['http:', 'https:']));
 
-  return {
+  const config: Config = {
     production,
     port,
     host,
     dataDir,
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
-    databaseStatementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 600_000),
-    databaseConnectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    databaseUrl: check(() => url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'])),
+    databaseStatementTimeoutMs: check(() =>
+      integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 600_000),
+    ),
+    databaseConnectTimeoutMs: check(() => integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000)),
+    redisUrl: check(() => url(env, 'REDIS_URL', ['redis:', 'rediss:'])),
     // A rate-limit check costs well under a millisecond on a healthy Redis: half a second means it is not one.
-    redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 500, 10, 60_000),
-    bootstrapClient: parseBootstrapClient(env.BOOTSTRAP_CLIENT),
-    codeSecret: resolveCodeSecret(env, production, dataDir),
+    redisCommandTimeoutMs: check(() => integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 500, 10, 60_000)),
+    bootstrapClient: check(() => parseBootstrapClient(env.BOOTSTRAP_CLIENT)),
+    codeSecret: check(() => resolveCodeSecret(env, production, dataDir)),
     logLevel: env.LOG_LEVEL || 'info',
     appName: env.APP_NAME || 'otpgate',
-    smsTemplates: parseSmsTemplates(env.SMS_TEMPLATES),
+    smsTemplates: check(() => parseSmsTemplates(env.SMS_TEMPLATES)),
     webOtpDomain,
-    publicUrl: (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/$/, ''),
-    trustProxy: parseTrustProxy(env.TRUST_PROXY, production),
-    retentionDays: integer(env, 'RETENTION_DAYS', 30, 1, 3650),
-    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
+    publicUrl: (publicUrl ?? `http://localhost:${port}`).replace(/\/$/, ''),
+    publicUrlGiven: publicUrl !== undefined,
+    trustProxy: check(() => parseTrustProxy(env.TRUST_PROXY, production)),
+    retentionDays: check(() => integer(env, 'RETENTION_DAYS', 30, 1, 3650)),
+    bodyLimitBytes: check(() => integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024)),
     verification: {
       codeLength,
-      ttlSeconds: integer(env, 'CODE_TTL_SECONDS', 600, 60, 3600),
-      maxChecks: integer(env, 'MAX_CHECKS', 5, 1, 20),
-      maxSendsPerPhone: integer(env, 'MAX_SENDS_PER_PHONE', 5, 1, 100),
-      sendWindowSeconds: integer(env, 'SEND_WINDOW_SECONDS', 600, 60, 86400),
-      maxFailedChecksPerPhone: integer(env, 'MAX_FAILED_CHECKS_PER_PHONE', 10, 1, 1000),
-      phoneLockoutSeconds: integer(env, 'PHONE_LOCKOUT_SECONDS', 3600, 60, 7 * 86400),
+      ttlSeconds: check(() => integer(env, 'CODE_TTL_SECONDS', 600, 60, 3600)),
+      maxChecks: check(() => integer(env, 'MAX_CHECKS', 5, 1, 20)),
+      maxSendsPerPhone: check(() => integer(env, 'MAX_SENDS_PER_PHONE', 5, 1, 100)),
+      sendWindowSeconds: check(() => integer(env, 'SEND_WINDOW_SECONDS', 600, 60, 86400)),
+      maxFailedChecksPerPhone: check(() => integer(env, 'MAX_FAILED_CHECKS_PER_PHONE', 10, 1, 1000)),
+      phoneLockoutSeconds: check(() => integer(env, 'PHONE_LOCKOUT_SECONDS', 3600, 60, 7 * 86400)),
       // 30 guesses an hour at a 6-digit code: odds under 1e-4 per phone per hour (docs/security.md).
-      maxFailedChecksPerPhoneAllTenants: integer(
-        env,
-        'MAX_FAILED_CHECKS_PER_PHONE_ALL_TENANTS',
-        30,
-        1,
-        10_000,
+      maxFailedChecksPerPhoneAllTenants: check(() =>
+        integer(env, 'MAX_FAILED_CHECKS_PER_PHONE_ALL_TENANTS', 30, 1, 10_000),
       ),
       allTenantsWindowSeconds: 3600,
-      testNumbers: parseTestNumbers(env.TEST_NUMBERS, codeLength),
+      testNumbers: check(() => parseTestNumbers(env.TEST_NUMBERS, codeLength)),
     },
     // OWASP ASVS 2.2.1 / NIST 800-63B 5.2.2: 10 failures, then 15 minutes doubling per repeat up to a day.
     passwords: {
-      maxFailures: integer(env, 'MAX_PASSWORD_FAILURES', 10, 1, 100),
-      lockSeconds: integer(env, 'PASSWORD_LOCK_SECONDS', 900, 1, 86400),
-      maxLockSeconds: integer(env, 'PASSWORD_LOCK_MAX_SECONDS', 86400, 1, 30 * 86400),
+      maxFailures: check(() => integer(env, 'MAX_PASSWORD_FAILURES', 10, 1, 100)),
+      lockSeconds: check(() => integer(env, 'PASSWORD_LOCK_SECONDS', 900, 1, 86400)),
+      maxLockSeconds: check(() => integer(env, 'PASSWORD_LOCK_MAX_SECONDS', 86400, 1, 30 * 86400)),
     },
-    sendGuard: parseSendGuard(env),
+    sendGuard: check(() => parseSendGuard(env)),
     rateLimits: {
-      perIpPerMinute: integer(env, 'RATE_LIMIT_IP_PER_MINUTE', 600, 1, 1_000_000),
-      perClientPerMinute: integer(env, 'RATE_LIMIT_CLIENT_PER_MINUTE', 6000, 1, 10_000_000),
-      perPhonePerMinute: integer(env, 'RATE_LIMIT_PHONE_PER_MINUTE', 10, 1, 10_000),
-      webhookPerIpPerMinute: integer(env, 'RATE_LIMIT_WEBHOOK_PER_MINUTE', 6000, 1, 10_000_000),
+      perIpPerMinute: check(() => integer(env, 'RATE_LIMIT_IP_PER_MINUTE', 600, 1, 1_000_000)),
+      perClientPerMinute: check(() => integer(env, 'RATE_LIMIT_CLIENT_PER_MINUTE', 6000, 1, 10_000_000)),
+      perPhonePerMinute: check(() => integer(env, 'RATE_LIMIT_PHONE_PER_MINUTE', 10, 1, 10_000)),
+      webhookPerIpPerMinute: check(() => integer(env, 'RATE_LIMIT_WEBHOOK_PER_MINUTE', 6000, 1, 10_000_000)),
     },
-    httpTimeouts: parseHttpTimeouts(env),
+    httpTimeouts: check(() => parseHttpTimeouts(env)),
     webhooks: {
-      receiptIdMaxLength: integer(env, 'WEBHOOK_RECEIPT_ID_MAX_LENGTH', 256, 16, 512),
-      bodyLimitBytes: integer(env, 'WEBHOOK_BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
+      receiptIdMaxLength: check(() => integer(env, 'WEBHOOK_RECEIPT_ID_MAX_LENGTH', 256, 16, 512)),
+      bodyLimitBytes: check(() => integer(env, 'WEBHOOK_BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024)),
     },
-    facesWithoutAuth: parseFacesWithoutAuth(env.FACES_WITHOUT_AUTH),
-    facesWithoutAuthTenant: parseTenant(env.FACES_WITHOUT_AUTH_TENANT),
+    facesWithoutAuth: check(() => parseFacesWithoutAuth(env.FACES_WITHOUT_AUTH)),
+    facesWithoutAuthTenant: check(() => parseTenant(env.FACES_WITHOUT_AUTH_TENANT)),
     smsProviders,
-    smsLeaseSeconds: integer(env, 'SMS_LEASE_SECONDS', 30, 5, 3600),
-    smsPollMs: integer(env, 'SMS_POLL_MS', 1000, 10, 60_000),
+    smsLeaseSeconds: check(() => integer(env, 'SMS_LEASE_SECONDS', 30, 5, 3600)),
+    smsPollMs: check(() => integer(env, 'SMS_POLL_MS', 1000, 10, 60_000)),
     smsRoutes: env.SMS_ROUTES ?? '',
     // Twice an SMPP window of 10: the window stays full while finished sends are recorded.
-    smsConcurrency: integer(env, 'SMS_CONCURRENCY', 20, 2, 1000),
+    smsConcurrency: check(() => integer(env, 'SMS_CONCURRENCY', 20, 2, 1000)),
     // Long enough for a provider's blip to pass, short enough to use the cheaper route again soon.
-    smsBreakerOpenMs: integer(env, 'SMS_BREAKER_OPEN_SECONDS', 30, 1, 3600) * 1000,
-    smsPrices: parseSmsPrices(env.SMS_PRICES),
-    smsCurrency: parseCurrency(env.SMS_CURRENCY),
+    smsBreakerOpenMs: check(() => integer(env, 'SMS_BREAKER_OPEN_SECONDS', 30, 1, 3600) * 1000),
+    smsPrices: check(() => parseSmsPrices(env.SMS_PRICES)),
+    smsCurrency: check(() => parseCurrency(env.SMS_CURRENCY)),
     bitelGatewayNumber: env.BITEL_GATEWAY_NUMBER || '10009909',
-    metricsToken: parseMetricsToken(env.METRICS_TOKEN),
+    metricsToken: check(() => parseMetricsToken(env.METRICS_TOKEN)),
+    // Long enough for a load balancer's health check to see the node unready and move traffic away.
+    shutdownDrainSeconds: check(() => integer(env, 'SHUTDOWN_DRAIN_SECONDS', production ? 5 : 0, 0, 300)),
   };
+  if (production) problems.push(...productionProblems(config));
+  if (problems.length > 0) throw ConfigError.of(problems);
+  return config;
+}
+
+/** What a first run may do and production may not: a known key, a short one. */
+function productionProblems(config: Config): ConfigError[] {
+  const problems: ConfigError[] = [];
+  const key = config.bootstrapClient?.key;
+  if (key === README_PLACEHOLDER_KEY) {
+    problems.push(new ConfigError('BOOTSTRAP_CLIENT', "has the README's example key: make a random one"));
+  } else if (key !== undefined && key.length < MIN_PRODUCTION_KEY_LENGTH) {
+    problems.push(
+      new ConfigError(
+        'BOOTSTRAP_CLIENT',
+        `has a key of ${key.length} characters: at least ${MIN_PRODUCTION_KEY_LENGTH} in production (e.g. openssl rand -base64 32)`,
+      ),
+    );
+  }
+  return problems;
 }

@@ -119,4 +119,59 @@ describe('configuration', () => {
     expect(narrowed.countrySendsPerHourOverrides).toEqual(new Map([['IR', 50]]));
     expect(narrowed.blockedPrefixes).toEqual(['+882', '+883']);
   });
+
+  it('reports every problem at once, each naming its variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        DATA_DIR: dataDir(),
+        PORT: 'eighty',
+        MAX_CHECKS: '0',
+        REDIS_URL: 'http://x',
+        CODE_LENGTH: '3',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    expect(problems.map((problem) => problem.split(' ')[0])).toEqual([
+      'PORT',
+      'CODE_LENGTH',
+      'REDIS_URL',
+      'MAX_CHECKS',
+    ]);
+    expect(message).toMatch(/^Invalid configuration \(4 problems\):\n {2}- PORT /);
+  });
+
+  it("refuses in production the README's example key and any client key under 24 characters", () => {
+    const production = {
+      DATA_DIR: dataDir(),
+      NODE_ENV: 'production',
+      CODE_SECRET: 'x'.repeat(40),
+      SMS_PROVIDERS: 'smpp://id:pw@127.0.0.1:2775',
+    };
+    expect(() =>
+      loadConfig({ ...production, BOOTSTRAP_CLIENT: 'myapp:change-me-to-a-long-random-key' }),
+    ).toThrow("BOOTSTRAP_CLIENT has the README's example key");
+    expect(() => loadConfig({ ...production, BOOTSTRAP_CLIENT: `myapp:${'k'.repeat(24)}` })).not.toThrow();
+    expect(() => loadConfig({ ...production, BOOTSTRAP_CLIENT: `myapp:${'k'.repeat(23)}` })).toThrow(
+      'a key of 23 characters: at least 24',
+    );
+    // Outside production the example key starts the service, as the README's first run does.
+    expect(
+      loadConfig({ DATA_DIR: dataDir(), BOOTSTRAP_CLIENT: 'myapp:change-me-to-a-long-random-key' }),
+    ).toBeDefined();
+  });
+
+  it('drains 5 s before a production shutdown, none in development, as SHUTDOWN_DRAIN_SECONDS says', () => {
+    const production = {
+      NODE_ENV: 'production',
+      CODE_SECRET: 'x'.repeat(40),
+      SMS_PROVIDERS: 'smpp://a:b@h:1',
+    };
+    expect(loadConfig({ DATA_DIR: dataDir(), ...production }).shutdownDrainSeconds).toBe(5);
+    expect(loadConfig({ DATA_DIR: dataDir() }).shutdownDrainSeconds).toBe(0);
+    expect(loadConfig({ DATA_DIR: dataDir(), SHUTDOWN_DRAIN_SECONDS: '12' }).shutdownDrainSeconds).toBe(12);
+  });
 });

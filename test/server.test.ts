@@ -69,3 +69,54 @@ describe('the start command', () => {
     );
   }, 60_000);
 });
+
+describe('a start that cannot go on', () => {
+  /** Runs dist/server.js to its exit and returns its status and stderr. */
+  async function startToExit(env: NodeJS.ProcessEnv): Promise<{ status: number | null; stderr: string }> {
+    const child = spawn(process.execPath, ['dist/server.js'], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    clearTimeout(timer);
+    return { status, stderr };
+  }
+
+  it('says in one line which database it cannot reach, naming the host but not the password', async () => {
+    const port = await freePort(); // nothing listens there
+    const { status, stderr } = await startToExit({
+      DATABASE_URL: `postgres://otpgate:hunter2@127.0.0.1:${port}/otpgate`,
+      DATABASE_CONNECT_TIMEOUT_MS: '2000',
+      CODE_SECRET: 'x'.repeat(40),
+      PORT: '0',
+    });
+
+    expect(status).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^otpgate: Cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}/otpgate \\(DATABASE_URL\\): .*ECONNREFUSED`,
+        ),
+      ),
+    ]);
+    expect(stderr).not.toContain('hunter2');
+  });
+
+  it('lists every configuration problem at once and exits 2', async () => {
+    const { status, stderr } = await startToExit({
+      NODE_ENV: 'production',
+      PORT: 'eighty',
+      BOOTSTRAP_CLIENT: 'myapp:change-me-to-a-long-random-key',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'otpgate-start-')),
+    });
+
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/^Invalid configuration \(\d+ problems\):/);
+    for (const variable of ['PORT', 'CODE_SECRET', 'SMS_PROVIDERS', 'BOOTSTRAP_CLIENT']) {
+      expect(stderr).toContain(`  - ${variable} `);
+    }
+  });
+});

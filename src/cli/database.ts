@@ -6,29 +6,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { Config } from '../config.js';
-import { openDatabase, pendingMigrations, type OpenedDatabase } from '../store/connect.js';
+import {
+  describeDatabase,
+  openDatabase,
+  pendingMigrations,
+  reasonOf,
+  type OpenedDatabase,
+} from '../store/connect.js';
 import type { Database } from '../store/database.js';
 import { PgliteInUseError } from '../store/pglite-lock.js';
 import { CommandError } from './command.js';
-
-/** Which database, for messages: never the URL itself, which may hold a password. */
-export function describeDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): string {
-  if (config.databaseUrl === undefined) return `the PGlite database in ${config.dataDir} (DATA_DIR)`;
-  const url = new URL(config.databaseUrl);
-  return `PostgreSQL at ${url.hostname}:${url.port || '5432'}${url.pathname} (DATABASE_URL)`;
-}
-
-/** An error's own words; node-postgres gives an AggregateError with no message when every address refuses. */
-export function reasonOf(error: unknown): string {
-  if (error instanceof AggregateError && error.message === '') {
-    return [...new Set(error.errors.map(reasonOf))].join('; ');
-  }
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return error.message || code || error.name;
-  }
-  return String(error);
-}
 
 async function open(config: Config): Promise<OpenedDatabase> {
   try {

@@ -15,7 +15,7 @@ import {
   type Command,
   type CommandContext,
 } from './command.js';
-import { reasonOf } from './database.js';
+import { reasonOf } from '../store/connect.js';
 import { table } from './format.js';
 import { migrate } from './migrate.js';
 import { outboxStats } from './outbox.js';

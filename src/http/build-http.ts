@@ -5,16 +5,18 @@
 import swagger from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { HttpApp } from '../faces/context.js';
-import { ErrorReply, HealthReply } from '../faces/native/schemas.js';
+import { ErrorReply, HealthReply, LiveReply } from '../faces/native/schemas.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import type { Metrics } from '../metrics.js';
 import { refuseControlCharacters } from './control-characters.js';
-import type { DomainError } from '../domain/errors.js';
-import { sendNativeError, toDomainError } from './errors.js';
+import { DomainError } from '../domain/errors.js';
+import { REQUEST_ID_HEADER, requestIdOf, traceIdOf } from './request-ids.js';
+import { errorBody, languageOf, sendNativeError, toDomainError } from './errors.js';
 import { registerMetricsEndpoint } from './metrics-endpoint.js';
 
 export interface Readiness {
@@ -22,6 +24,8 @@ export interface Readiness {
   database(): Promise<'pglite' | 'postgres'>;
   /** Absent when no REDIS_URL is set. */
   redis?: () => 'ok' | 'unavailable';
+  /** True from the shutdown signal on: unready, and every reply closes its connection. */
+  draining(): boolean;
 }
 
 export async function buildHttp(deps: {
@@ -36,6 +40,13 @@ export async function buildHttp(deps: {
   const { config, limits, metrics } = deps;
   const http = Fastify({
     loggerInstance: deps.logger,
+    // Our own X-Request-ID rule (kept when it looks like an id), and a trace id on the request's log lines.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    childLoggerFactory(logger, bindings, options, raw) {
+      const traceId = traceIdOf(raw as IncomingMessage);
+      return logger.child(traceId === undefined ? bindings : { ...bindings, traceId }, options);
+    },
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     requestTimeout: config.httpTimeouts.requestMs,
@@ -47,6 +58,10 @@ export async function buildHttp(deps: {
     // Unknown fields are refused (400), not silently dropped; types are not coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Echoed before anything can answer, so errors and refusals carry it too.
+  http.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
   http.decorateRequest('client', null);
   http.decorateRequest('tenantWithoutAuth', config.facesWithoutAuthTenant);
   http.setErrorHandler((error, request, reply) => sendNativeError(error, request, reply));
@@ -60,7 +75,7 @@ export async function buildHttp(deps: {
   );
   // Probes and the metrics scraper are not clients. Providers' callbacks have a budget of their own, far
   // above the clients' (a refused delivery receipt may be lost: Twilio does not retry).
-  const unmetered = /^\/(healthz|metrics)/;
+  const unmetered = /^\/(healthz|livez|readyz|metrics)/;
   http.addHook('onRequest', async (request) => {
     const route = request.routeOptions.url ?? '';
     if (route.startsWith('/webhooks/')) await limits.webhook.consume(request.ip);
@@ -85,24 +100,60 @@ export async function buildHttp(deps: {
   });
   await http.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
   http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
-  const { readiness } = deps;
+  registerProbes(http, deps.readiness);
+  return http;
+}
+
+/**
+ * Probes: unauthenticated, outside the rate limits and the request metrics, logged only at debug. Readiness
+ * turns 503 at the shutdown signal, so a load balancer moves traffic away while the node still answers; and
+ * from then on every reply says `Connection: close`, so clients open their next connection elsewhere.
+ */
+function registerProbes(http: HttpApp, readiness: Readiness): void {
+  http.addHook('onSend', async (_request, reply) => {
+    if (readiness.draining()) reply.header('connection', 'close');
+  });
+  const quiet = { logLevel: 'warn' as const };
   http.get(
-    '/healthz',
+    '/livez',
     {
+      ...quiet,
       schema: {
         tags: ['health'],
-        summary: 'Ready once the schema is migrated and the database answers',
-        description:
-          '503 while the database cannot be reached. Redis away is not unready: rate limits then count ' +
-          'per node, so the reply stays 200 and says `redis: "unavailable"`.',
-        response: { 200: HealthReply, 503: ErrorReply },
+        summary: 'Alive: the process answers (restart it when this fails)',
+        response: { 200: LiveReply },
       },
     },
-    async () => ({
+    async () => ({ status: 'ok' as const }),
+  );
+  const ready = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (readiness.draining()) {
+      // Expected, not a failure: answered here rather than thrown, so it logs no error.
+      const unready = new DomainError('unavailable', { retryAfterSeconds: 1 });
+      return reply
+        .status(503)
+        .header('retry-after', '1')
+        .send(errorBody(unready, languageOf(request)));
+    }
+    return {
       status: 'ok' as const,
       database: await readiness.database(),
       ...(readiness.redis === undefined ? {} : { redis: readiness.redis() }),
-    }),
+    };
+  };
+  const readySchema = {
+    tags: ['health'],
+    summary: 'Ready: the schema is migrated, the database answers and the node is not shutting down',
+    description:
+      '503 while the database cannot be reached and from the shutdown signal on. Redis away is not unready: ' +
+      'rate limits then count per node, so the reply stays 200 and says `redis: "unavailable"` (were it ' +
+      'unready, one Redis outage would take every node out of the load balancer at once).',
+    response: { 200: HealthReply, 503: ErrorReply },
+  };
+  http.get('/readyz', { ...quiet, schema: readySchema }, ready);
+  http.get(
+    '/healthz',
+    { ...quiet, schema: { ...readySchema, summary: 'The same as /readyz (kept for existing probes)' } },
+    ready,
   );
-  return http;
 }

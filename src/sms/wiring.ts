@@ -40,7 +40,12 @@ export interface SmsPlan {
  */
 export function planSms(config: Config, given: SmsProvider[] | undefined): SmsPlan {
   const plans =
-    given === undefined ? planSmsProviders(config.smsProviders, { production: config.production }) : [];
+    given === undefined
+      ? planSmsProviders(config.smsProviders, {
+          production: config.production,
+          publicUrlGiven: config.publicUrlGiven,
+        })
+      : [];
   const names = given ?? (plans.length > 0 ? plans : [{ name: 'dev-outbox' }]);
   smsRouter(
     config,

@@ -196,6 +196,8 @@ export const PhoneChangeBody = Type.Object(
 export const PhoneChangeReply = Type.Object({ customer: Customer, verification: Verification });
 export const RegisterReply = Type.Object({ customer: Customer, verification: Verification });
 
+export const LiveReply = Type.Object({ status: Type.Literal('ok') });
+
 export const HealthReply = Type.Object({
   status: Type.Literal('ok'),
   database: Type.String(),

@@ -48,14 +48,25 @@ export interface PlanOptions {
   production?: boolean;
   /** Reads an HTTP gateway's config file (tests hand one in). */
   readFile?: (path: string) => string;
+  /** PUBLIC_URL was set; in production a provider that calls back needs it (or it would call localhost). */
+  publicUrlGiven?: boolean;
+}
+
+function needsPublicUrl({ production = false, publicUrlGiven = true }: PlanOptions, kind: string): void {
+  if (production && !publicUrlGiven) {
+    throw new Error(
+      `${kind} sends delivery receipts to PUBLIC_URL/webhooks/sms/...: set PUBLIC_URL (required when NODE_ENV=production)`,
+    );
+  }
 }
 
 function plan(
   url: string,
   kind: ProviderPlan['kind'],
   name: string,
-  { production = false, readFile }: PlanOptions,
+  options: PlanOptions,
 ): ProviderPlan['create'] {
+  const { production = false, readFile } = options;
   switch (kind) {
     case 'smpp': {
       const config = parseSmppUrl(url);
@@ -63,11 +74,13 @@ function plan(
     }
     case 'twilio': {
       const config = parseTwilioUrl(url);
+      needsPublicUrl(options, 'twilio');
       return ({ publicUrl, now }) =>
         createTwilioProvider(config, { name, now, statusCallbackUrl: `${publicUrl}${webhookPath(name)}` });
     }
     case 'vonage': {
       const config = parseVonageUrl(url);
+      needsPublicUrl(options, 'vonage');
       if (production && config.signatureSecret === undefined) {
         throw new Error(
           'vonage URL: signature_secret is required when NODE_ENV=production (unsigned receipts can be forged)',
@@ -79,6 +92,7 @@ function plan(
     case 'http': {
       const http = url.replace(/^https:/i, 'http:');
       const config = readFile ? parseHttpGatewayUrl(http, readFile) : parseHttpGatewayUrl(http);
+      if (config.receipts !== undefined) needsPublicUrl(options, 'http gateway with receipts');
       if (production && config.receipts?.acceptUnsigned === true) {
         throw new Error(
           'http gateway: unsigned receipts are refused when NODE_ENV=production (they can be forged): hand the gateway {receiptUrl} or give receipts.token',

@@ -97,6 +97,16 @@ describe('SMS_PROVIDERS', () => {
     );
   });
 
+  it('refuses in production a provider that calls back when PUBLIC_URL is not set (it would call localhost)', () => {
+    const production = { production: true, publicUrlGiven: false };
+    expect(configError(() => planSmsProviders([TWILIO], production)).message).toMatch(
+      /entry 1 \(twilio\): twilio sends delivery receipts to PUBLIC_URL.*set PUBLIC_URL/,
+    );
+    expect(planSmsProviders([SMPP], production)).toHaveLength(1);
+    expect(planSmsProviders([TWILIO], { production: true, publicUrlGiven: true })).toHaveLength(1);
+    expect(planSmsProviders([TWILIO], { publicUrlGiven: false })).toHaveLength(1);
+  });
+
   it('refuses two providers with the same name', () => {
     expect(configError(() => planSmsProviders([`${SMPP}#main`, `${TWILIO}#main`])).message).toContain(
       'used twice',
