@@ -208,7 +208,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await http.close();
       await domain.securityEvents.settled();
       await sms.close();
-      redis?.close();
+      await redis?.close();
       if (options.database === undefined) await database.db.destroy();
     },
   };

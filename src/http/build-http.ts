@@ -18,6 +18,7 @@ import { DomainError } from '../domain/errors.js';
 import { REQUEST_ID_HEADER, requestIdOf, traceIdOf } from './request-ids.js';
 import { errorBody, languageOf, sendNativeError, toDomainError } from './errors.js';
 import { registerMetricsEndpoint } from './metrics-endpoint.js';
+import { PROBE_ROUTES } from './probe-routes.js';
 
 export interface Readiness {
   /** Throws while the database cannot be reached. */
@@ -75,11 +76,10 @@ export async function buildHttp(deps: {
   );
   // Probes and the metrics scraper are not clients. Providers' callbacks have a budget of their own, far
   // above the clients' (a refused delivery receipt may be lost: Twilio does not retry).
-  const unmetered = /^\/(healthz|livez|readyz|metrics)/;
   http.addHook('onRequest', async (request) => {
     const route = request.routeOptions.url ?? '';
     if (route.startsWith('/webhooks/')) await limits.webhook.consume(request.ip);
-    else if (!unmetered.test(route)) await limits.ip.consume(request.ip);
+    else if (!PROBE_ROUTES.has(route) && route !== '/metrics') await limits.ip.consume(request.ip);
   });
   // Before the faces are registered, so each inherits it and refuses in its own shape.
   http.addHook('preValidation', refuseControlCharacters);

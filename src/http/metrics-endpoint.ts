@@ -8,6 +8,7 @@ import { DomainError } from '../domain/errors.js';
 import type { HttpApp } from '../faces/context.js';
 import { UNMATCHED_ROUTE, type Metrics } from '../metrics.js';
 import { bearerKey } from './auth.js';
+import { PROBE_ROUTES } from './probe-routes.js';
 
 /** Hashed first: equal lengths, so the comparison neither throws nor tells the token's length. */
 function tokenMatches(given: string | undefined, expected: string): boolean {
@@ -21,6 +22,8 @@ export function registerMetricsEndpoint(http: HttpApp, metrics: Metrics, token: 
   http.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the URL: ids and query strings would make a series per request, and may be secret.
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    // A probe every few seconds from every balancer is not traffic.
+    if (PROBE_ROUTES.has(route)) return;
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
 

@@ -14,7 +14,8 @@ export interface RedisLink {
   client: Redis;
   /** 'ok' while connected; 'unavailable' while it (re)connects. */
   status(): 'ok' | 'unavailable';
-  close(): void;
+  /** Waits for the commands in flight (QUIT), or drops the link at once when Redis is away. */
+  close(): Promise<void>;
 }
 
 export function connectRedis(
@@ -50,6 +51,9 @@ export function connectRedis(
   return {
     client,
     status: () => (client.status === 'ready' ? 'ok' : 'unavailable'),
-    close: () => client.disconnect(),
+    async close() {
+      if (client.status !== 'ready') return client.disconnect();
+      await client.quit().catch(() => client.disconnect());
+    },
   };
 }

@@ -1,0 +1,106 @@
+/**
+ * The compiled service as an operator runs it (`node dist/server.js`): time from spawn to a 200 on /readyz,
+ * resident memory idle and under load (autocannon starting verifications for 10 s), on PGlite and, when
+ * DATABASE_URL is set, on PostgreSQL. Run `npm run build` first.
+ *
+ *   npm run bench:runtime
+ *   DATABASE_URL=postgres://... npm run bench:runtime
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+
+const KEY = 'bench-client-key-0123456789abcdef';
+const LOAD_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Resident set of the process, in MiB (Linux /proc). */
+function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
+  return Math.round(Number(line?.[1] ?? 0) / 1024);
+}
+
+async function measure(database: 'pglite' | 'postgres') {
+  const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-bench-runtime-'));
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    BOOTSTRAP_CLIENT: `bench:${KEY}`,
+    RATE_LIMIT_IP_PER_MINUTE: '10000000',
+    RATE_LIMIT_CLIENT_PER_MINUTE: '10000000',
+    GUARD_MAX_UNCONVERTED: '100000',
+    SEND_BUDGET_TENANT_PER_DAY: '100000000',
+    SEND_BUDGET_COUNTRY_PER_HOUR: '100000000',
+    ...(database === 'postgres' ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+  };
+  const started = performance.now();
+  const child: ChildProcess = spawn(process.execPath, ['dist/server.js'], { env, stdio: 'ignore' });
+  const pid = child.pid ?? 0;
+  for (;;) {
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const startupMs = Math.round(performance.now() - started);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const idle = rssMiB(pid);
+  let peak = idle;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 250);
+  let n = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    duration: LOAD_SECONDS,
+    connections: 20,
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/verifications',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        setupRequest: (request) => ({
+          ...request,
+          body: JSON.stringify({
+            to: `+9715${(n++ % 6) * 2}${String(1_000_000 + (n % 9_000_000)).slice(-7)}`,
+            purpose: 'login',
+          }),
+        }),
+      },
+    ],
+  });
+  clearInterval(sampler);
+  const loaded = rssMiB(pid);
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  rmSync(dataDir, { recursive: true, force: true });
+  return {
+    database,
+    startupMs,
+    idle,
+    peak: Math.max(peak, loaded),
+    rps: Math.round(result.requests.average),
+    non2xx: result.non2xx,
+  };
+}
+
+const runs = [await measure('pglite')];
+if (process.env.DATABASE_URL) runs.push(await measure('postgres'));
+console.log('| database | start to /readyz ms | idle RSS MiB | RSS under load MiB | starts/s | non-2xx |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+for (const r of runs)
+  console.log(`| ${r.database} | ${r.startupMs} | ${r.idle} | ${r.peak} | ${r.rps} | ${r.non2xx} |`);
