@@ -40,7 +40,7 @@ async function measure(database: 'pglite' | 'postgres') {
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
     BOOTSTRAP_CLIENT: `bench:${KEY}`,
-    RATE_LIMIT_IP_PER_MINUTE: '10000000',
+    RATE_LIMIT_IP_PER_MINUTE: '1000000',
     RATE_LIMIT_CLIENT_PER_MINUTE: '10000000',
     GUARD_MAX_UNCONVERTED: '100000',
     SEND_BUDGET_TENANT_PER_DAY: '100000000',
@@ -48,9 +48,19 @@ async function measure(database: 'pglite' | 'postgres') {
     ...(database === 'postgres' ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
   };
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, ['dist/server.js'], { env, stdio: 'ignore' });
+  const child: ChildProcess = spawn(process.execPath, ['dist/server.js'], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const pid = child.pid ?? 0;
+  const exited = new Promise((_, reject) =>
+    child.once('exit', (code) =>
+      reject(new Error(`the server exited (${code}) before it was ready: ${stderr}`)),
+    ),
+  );
+  exited.catch(() => undefined);
   for (;;) {
+    if (child.exitCode !== null) await exited;
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
       (r) => r.ok,
       () => false,
