@@ -50,8 +50,11 @@ async function measure(database: 'pglite' | 'postgres') {
   const started = performance.now();
   const child: ChildProcess = spawn(process.execPath, ['dist/server.js'], {
     env,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // The dev outbox echoes every code on stderr: kept only to say why a start failed.
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-2000)));
   const pid = child.pid ?? 0;
   const exited = new Promise((_, reject) =>
     child.once('exit', (code) =>
