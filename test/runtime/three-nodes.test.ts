@@ -109,6 +109,9 @@ describe.skipIf(SKIP !== false)(`three nodes on PostgreSQL and Redis${SKIP ? ` â
       // A killed node's claims come back after this.
       SMS_LEASE_SECONDS: '5',
       LOG_LEVEL: 'warn',
+      // A slow, loaded machine is not a database outage: no statement or connection given up for it.
+      DATABASE_STATEMENT_TIMEOUT_MS: '120000',
+      DATABASE_CONNECT_TIMEOUT_MS: '60000',
       RATE_LIMIT_IP_PER_MINUTE: '100000',
       RATE_LIMIT_CLIENT_PER_MINUTE: '100000',
       RATE_LIMIT_PHONE_PER_MINUTE: '2',
