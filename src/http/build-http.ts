@@ -2,16 +2,15 @@
  * The HTTP app before any face: Fastify with our limits and timeouts, one error handler, the per-IP
  * and webhook budgets, the control-character rule every face inherits, the API reference and the probes.
  */
-import swagger from '@fastify/swagger';
-import scalar from '@scalar/fastify-api-reference';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { HttpApp } from '../faces/context.js';
-import { ErrorReply, HealthReply } from '../faces/native/schemas.js';
+import { ErrorReply, HealthReply, replyOf } from '../faces/native/schemas.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import type { Metrics } from '../metrics.js';
+import { registerApiReference } from './api-reference.js';
 import { refuseControlCharacters } from './control-characters.js';
 import { sendNativeError } from './errors.js';
 import { registerMetricsEndpoint } from './metrics-endpoint.js';
@@ -64,30 +63,23 @@ export async function buildHttp(deps: {
     registerMetricsEndpoint(http, metrics, config.metricsToken);
   }
 
-  await http.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'otpgate',
-        version: '1',
-        description: 'Phone-number verification by one-time passcode over SMS.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
-  });
-  await http.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
-  http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
+  await registerApiReference(http, config);
   const { readiness } = deps;
   http.get(
     '/healthz',
     {
       schema: {
         tags: ['health'],
+        operationId: 'getHealth',
+        security: [],
         summary: 'Ready once the schema is migrated and the database answers',
         description:
           '503 while the database cannot be reached. Redis away is not unready: rate limits then count ' +
           'per node, so the reply stays 200 and says `redis: "unavailable"`.',
-        response: { 200: HealthReply, 503: ErrorReply },
+        response: {
+          200: replyOf(HealthReply, 'Ready: the database answers'),
+          503: replyOf(ErrorReply, 'Not ready: the database cannot be reached'),
+        },
       },
     },
     async () => ({
