@@ -43,6 +43,11 @@ export function createMetrics(options: { logger: MetricsLogger }) {
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry, prefix: 'otpgate_' });
+  // prom-client names three gauges *_total, a suffix Prometheus keeps for counters (promtool check metrics
+  // refuses them); each is the sum of its per-type gauge (otpgate_nodejs_active_handles{type}), so sum() that.
+  for (const kind of ['handles', 'requests', 'resources']) {
+    registry.removeSingleMetric(`otpgate_nodejs_active_${kind}_total`);
+  }
 
   const requestDuration = new Histogram({
     name: 'otpgate_http_request_duration_seconds',

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -11,6 +12,12 @@ const SECRET = 'test-secret-that-is-long-enough-0123456789';
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 /** Routed to the provider that always fails (SMS_ROUTES below). */
 const US_NUMBER = '+12025550143';
+
+/** Prometheus' own linter (Debian's `prometheus` package; .ci/run installs it where apt can). */
+const promtoolMissing =
+  spawnSync('promtool', ['--version']).error === undefined
+    ? false
+    : 'skipped: promtool is not installed (apt-get install prometheus)';
 
 /** The value of one sample whose labels are exactly these; undefined when the exposition has none. */
 function sampleOf(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -209,6 +216,19 @@ for (const { backend, skip } of backends) {
       expect(sampleOf(text, 'otpgate_sms_outbox', { status: 'queued' })).toBe(3);
       expect(text).not.toContain(US_NUMBER.slice(1));
     });
+
+    it.skipIf(promtoolMissing !== false)(
+      `passes promtool check metrics, every series filled in${promtoolMissing ? ` — ${promtoolMissing}` : ''}`,
+      async () => {
+        // After the tests above: requests, checks, lock-outs, limits, SMS outcomes and receipts all have samples.
+        const check = spawnSync('promtool', ['check', 'metrics'], {
+          input: await scrape(),
+          encoding: 'utf8',
+        });
+        expect(check.stdout + check.stderr).toBe('');
+        expect(check.status).toBe(0);
+      },
+    );
 
     it('does not serve /metrics at all when METRICS_TOKEN is unset', async () => {
       // A second app on the same, already migrated database: cheap, and its close leaves the database open.

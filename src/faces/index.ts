@@ -19,10 +19,21 @@ export async function registerFaces(
 ): Promise<void> {
   const ctx = (face: FaceName): FaceContext => ({ ...context, authRequired: !withoutAuth.has(face) });
   await app.register(nativeFace, { prefix: '/v1', ...ctx('native') });
-  await app.register(customersFace, { prefix: '/api', ...ctx('customers') });
-  await app.register(menuappFace, { prefix: '/api', ...ctx('menuapp') });
-  await app.register(cbssFace, { prefix: '/api', ...ctx('cbss') });
-  await app.register(bitelFace, { prefix: '/api/v2/sms', ...ctx('bitel') });
-  // Providers sign their webhooks; there is no client to authenticate.
-  await app.register(webhooksFace, { prefix: '/webhooks/sms', ...context, authRequired: false });
+  // The OpenAPI document is the native API's: the legacy faces keep the contracts of the systems they stand
+  // in for (their documented samples are test/fixtures/), and the webhooks are the providers' to call.
+  await app.register(async (outsideTheDocument) => {
+    outsideTheDocument.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, hide: true };
+    });
+    await outsideTheDocument.register(customersFace, { prefix: '/api', ...ctx('customers') });
+    await outsideTheDocument.register(menuappFace, { prefix: '/api', ...ctx('menuapp') });
+    await outsideTheDocument.register(cbssFace, { prefix: '/api', ...ctx('cbss') });
+    await outsideTheDocument.register(bitelFace, { prefix: '/api/v2/sms', ...ctx('bitel') });
+    // Providers sign their webhooks; there is no client to authenticate.
+    await outsideTheDocument.register(webhooksFace, {
+      prefix: '/webhooks/sms',
+      ...context,
+      authRequired: false,
+    });
+  });
 }

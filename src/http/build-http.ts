@@ -2,17 +2,16 @@
  * The HTTP app before any face: Fastify with our limits and timeouts, one error handler, the per-IP
  * and webhook budgets, the control-character rule every face inherits, the API reference and the probes.
  */
-import swagger from '@fastify/swagger';
-import scalar from '@scalar/fastify-api-reference';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { HttpApp } from '../faces/context.js';
-import { ErrorReply, HealthReply, LiveReply } from '../faces/native/schemas.js';
+import { ErrorReply, HealthReply, LiveReply, replyOf } from '../faces/native/schemas.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import type { Metrics } from '../metrics.js';
+import { registerApiReference } from './api-reference.js';
 import { refuseControlCharacters } from './control-characters.js';
 import { DomainError } from '../domain/errors.js';
 import { REQUEST_ID_HEADER, requestIdOf, traceIdOf } from './request-ids.js';
@@ -87,19 +86,7 @@ export async function buildHttp(deps: {
     registerMetricsEndpoint(http, metrics, config.metricsToken);
   }
 
-  await http.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'otpgate',
-        version: '1',
-        description: 'Phone-number verification by one-time passcode over SMS.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
-  });
-  await http.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
-  http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
+  await registerApiReference(http, config);
   registerProbes(http, deps.readiness);
   return http;
 }
@@ -120,8 +107,12 @@ function registerProbes(http: HttpApp, readiness: Readiness): void {
       ...quiet,
       schema: {
         tags: ['health'],
+        operationId: 'getLiveness',
+        security: [],
         summary: 'Alive: the process answers (restart it when this fails)',
-        response: { 200: LiveReply },
+        description:
+          'Answers 200 while the process runs, whatever the database: a failing liveness probe means restart the node, which a database outage would not mend.',
+        response: { 200: replyOf(LiveReply, 'Alive') },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -148,12 +139,23 @@ function registerProbes(http: HttpApp, readiness: Readiness): void {
       '503 while the database cannot be reached and from the shutdown signal on. Redis away is not unready: ' +
       'rate limits then count per node, so the reply stays 200 and says `redis: "unavailable"` (were it ' +
       'unready, one Redis outage would take every node out of the load balancer at once).',
-    response: { 200: HealthReply, 503: ErrorReply },
+    security: [],
+    response: {
+      200: replyOf(HealthReply, 'Ready: the database answers'),
+      503: replyOf(ErrorReply, 'Not ready: the database cannot be reached, or the node is shutting down'),
+    },
   };
-  http.get('/readyz', { ...quiet, schema: readySchema }, ready);
+  http.get('/readyz', { ...quiet, schema: { ...readySchema, operationId: 'getReadiness' } }, ready);
   http.get(
     '/healthz',
-    { ...quiet, schema: { ...readySchema, summary: 'The same as /readyz (kept for existing probes)' } },
+    {
+      ...quiet,
+      schema: {
+        ...readySchema,
+        operationId: 'getHealth',
+        summary: 'The same as /readyz (kept for existing probes)',
+      },
+    },
     ready,
   );
 }

@@ -19,21 +19,28 @@ import {
   PhoneChangeReply,
   RegisterCustomerBody,
   RegisterReply,
+  replyOf,
   StartVerificationBody,
   UpdateCustomerBody,
   Verification,
 } from './schemas.js';
 
+/** What each refusal means, on every operation (the client key is asked for by the document's global security). */
 const errors = {
-  400: ErrorReply,
-  401: ErrorReply,
-  403: ErrorReply,
-  404: ErrorReply,
-  409: ErrorReply,
-  429: ErrorReply,
-  503: ErrorReply,
+  400: replyOf(ErrorReply, 'Malformed JSON or an invalid field: `details` names each'),
+  401: replyOf(ErrorReply, 'No client key, or one this service does not know'),
+  403: replyOf(
+    ErrorReply,
+    'Refused for this number: its country is not permitted, its range is blocked (SMS pumping), or a send budget is spent',
+  ),
+  404: replyOf(ErrorReply, 'No such customer, verification or message in the caller’s tenant'),
+  409: replyOf(ErrorReply, 'The request conflicts with the current state, e.g. an email already registered'),
+  429: replyOf(
+    ErrorReply,
+    'A rate limit or the send window refused it: `Retry-After` says when to try again',
+  ),
+  503: replyOf(ErrorReply, 'The database or Redis cannot be reached: `Retry-After` says when to try again'),
 };
-const security = [{ bearer: [] }];
 
 export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
   app,
@@ -48,10 +55,12 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     {
       schema: {
         tags: ['customers'],
+        operationId: 'registerCustomer',
         summary: 'Register a customer; texts a signup code to the phone',
-        security,
+        description:
+          'Creates the customer in the caller’s tenant (the password hashed with Argon2id) and texts a signup code to the phone; check it with `POST /v1/verifications/{id}/check`.',
         body: RegisterCustomerBody,
-        response: { 201: RegisterReply, ...errors },
+        response: { 201: replyOf(RegisterReply, 'Registered; the signup code is on its way'), ...errors },
       },
     },
     async (request, reply) => {
@@ -71,10 +80,12 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     {
       schema: {
         tags: ['customers'],
+        operationId: 'listCustomers',
         summary: 'List customers in registration order',
-        security,
+        description:
+          'One page of the caller’s tenant’s customers, oldest first; pass `nextCursor` back as `cursor` for the next page.',
         querystring: ListCustomersQuery,
-        response: { 200: CustomerPage, ...errors },
+        response: { 200: replyOf(CustomerPage, 'A page of customers'), ...errors },
       },
     },
     async (request) => {
@@ -95,10 +106,12 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     {
       schema: {
         tags: ['customers'],
+        operationId: 'getCustomer',
         summary: 'Look up a customer',
-        security,
+        description:
+          'The customer with this id in the caller’s tenant, with its phone-verified flag and any pending phone change.',
         params: IdParams,
-        response: { 200: Customer, ...errors },
+        response: { 200: replyOf(Customer, 'The customer'), ...errors },
       },
     },
     async (request) => customerToWire(await domain.customers.get(request.params.id, tenantOf(request))),
@@ -109,11 +122,13 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     {
       schema: {
         tags: ['customers'],
+        operationId: 'updateCustomer',
         summary: 'Update a customer (the phone changes only through phone-change)',
-        security,
+        description:
+          'Changes the fields given (at least one); the phone number changes only through a confirmed phone change.',
         params: IdParams,
         body: UpdateCustomerBody,
-        response: { 200: Customer, ...errors },
+        response: { 200: replyOf(Customer, 'The customer, updated'), ...errors },
       },
     },
     async (request) =>
@@ -125,11 +140,20 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     {
       schema: {
         tags: ['customers'],
+        operationId: 'requestPhoneChange',
         summary: 'Start a phone-number change: current password + new number; texts a code to the new number',
-        security,
+        description:
+          'Checks the current password (failures count towards the customer’s password budget), then texts a code to the new number; the customer shows it as `pendingPhoneChange` until confirmed.',
         params: IdParams,
         body: PhoneChangeBody,
-        response: { 202: PhoneChangeReply, ...errors },
+        response: {
+          202: replyOf(PhoneChangeReply, 'The change waits for the code texted to the new number'),
+          ...errors,
+          403: replyOf(
+            ErrorReply,
+            'The password is wrong or locked after too many failures, or the new number may not be texted',
+          ),
+        },
       },
     },
     async (request, reply) => {
@@ -150,11 +174,17 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     {
       schema: {
         tags: ['customers'],
+        operationId: 'confirmPhoneChange',
         summary: 'Confirm a phone-number change with the code; switches the number',
-        security,
+        description:
+          'With the code texted to the new number, switches the customer to it (verified) and tells the old number by SMS.',
         params: IdParams,
         body: CodeBody,
-        response: { 200: Customer, 422: ErrorReply, ...errors },
+        response: {
+          200: replyOf(Customer, 'The customer, now on the new number'),
+          422: replyOf(ErrorReply, 'The code is wrong, expired or used up'),
+          ...errors,
+        },
       },
     },
     async (request) =>
@@ -168,10 +198,12 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     {
       schema: {
         tags: ['verifications'],
+        operationId: 'startVerification',
         summary: 'Send a code by SMS',
-        security,
+        description:
+          'Texts a one-time code to the number (in the locale’s language, with the purpose’s text); a test number answers without an SMS. Limited per phone, per client and per IP.',
         body: StartVerificationBody,
-        response: { 201: Verification, ...errors },
+        response: { 201: replyOf(Verification, 'Started; the code is on its way'), ...errors },
       },
     },
     async (request, reply) => {
@@ -185,10 +217,12 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     {
       schema: {
         tags: ['verifications'],
+        operationId: 'getVerification',
         summary: 'Look up a verification',
-        security,
+        description:
+          'The verification with this id in the caller’s tenant: its status, the checks made and the texts sent.',
         params: IdParams,
-        response: { 200: Verification, ...errors },
+        response: { 200: replyOf(Verification, 'The verification'), ...errors },
       },
     },
     async (request) =>
@@ -200,11 +234,16 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     {
       schema: {
         tags: ['verifications'],
+        operationId: 'checkVerification',
         summary: 'Check a code: status becomes approved on the right code',
-        security,
+        description:
+          'Compares the code in constant time; the right one approves the verification, a wrong one counts towards `maxChecks` and the phone’s lock-out.',
         params: IdParams,
         body: CodeBody,
-        response: { 200: CheckReply, ...errors },
+        response: {
+          200: replyOf(CheckReply, 'Whether the code was right, and the verification after the check'),
+          ...errors,
+        },
       },
     },
     async (request) => {
@@ -222,10 +261,12 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     {
       schema: {
         tags: ['verifications'],
+        operationId: 'resendVerification',
         summary: 'Send a new code; checks already made still count',
-        security,
+        description:
+          'Texts a new code for a pending verification; the checks already made still count, and the send window applies.',
         params: IdParams,
-        response: { 200: Verification, ...errors },
+        response: { 200: replyOf(Verification, 'The verification, with the new send'), ...errors },
       },
     },
     async (request) =>
@@ -237,10 +278,11 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     {
       schema: {
         tags: ['verifications'],
+        operationId: 'cancelVerification',
         summary: 'Cancel a pending verification',
-        security,
+        description: 'Ends a pending verification: no code approves it any more.',
         params: IdParams,
-        response: { 200: Verification, ...errors },
+        response: { 200: replyOf(Verification, 'The canceled verification'), ...errors },
       },
     },
     async (request) =>
@@ -252,10 +294,12 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     {
       schema: {
         tags: ['messages'],
+        operationId: 'getMessage',
         summary: 'An SMS: status, parts, price (never the code)',
-        security,
+        description:
+          'One SMS in the outbox: its delivery status, encoding, parts and price, and a preview of its text with any code masked.',
         params: IdParams,
-        response: { 200: Message, ...errors },
+        response: { 200: replyOf(Message, 'The message'), ...errors },
       },
     },
     async (request) => messageToWire(await domain.message(request.params.id, tenantOf(request))),
@@ -266,10 +310,12 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     {
       schema: {
         tags: ['events'],
+        operationId: 'listSecurityEvents',
         summary: "The tenant's security events, oldest first: limit hits, guard decisions, failed checks...",
-        security,
+        description:
+          'Events of the caller’s tenant only, with who (client, IP), what and the figures that made each decision; `nextCursor` pages on.',
         querystring: ListEventsQuery,
-        response: { 200: EventPage, ...errors },
+        response: { 200: replyOf(EventPage, 'A page of events'), ...errors },
       },
     },
     async (request) => {

@@ -1,5 +1,8 @@
-/** The native API's wire schemas (TypeBox): they validate requests and produce the OpenAPI document. */
-import { Type, type Static } from 'typebox';
+/**
+ * The native API's wire schemas (TypeBox): they validate requests and produce the OpenAPI document. A
+ * schema with a `title` is one of the document's named components (src/http/api-reference.ts hoists it).
+ */
+import { Type, type Static, type TSchema } from 'typebox';
 import { CUSTOMER_LIMITS, PASSWORD_MIN_LENGTH } from '../../domain/customers.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -9,107 +12,133 @@ const Uuid = Type.String({ format: 'uuid' });
 /** Ids are Postgres integers: a larger number names nothing, and must be refused before the database sees it. */
 const INT4_MAX = 2_147_483_647;
 
+/**
+ * The same schema, saying what a reply with it means: @fastify/swagger makes it the OpenAPI response's
+ * description and leaves the schema's own (that of the named component) alone.
+ */
+export const replyOf = <T extends TSchema>(schema: T, description: string): T => ({
+  ...schema,
+  'x-response-description': description,
+});
+
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
 export const Locale = Type.Union([Type.Literal('en'), Type.Literal('ar'), Type.Literal('fa')], {
+  title: 'Locale',
   description: 'Language of the SMS text',
 });
-export const Purpose = Type.Union([
-  Type.Literal('signup'),
-  Type.Literal('login'),
-  Type.Literal('phone_change'),
-  Type.Literal('generic'),
-]);
+export const Purpose = Type.Union(
+  [Type.Literal('signup'), Type.Literal('login'), Type.Literal('phone_change'), Type.Literal('generic')],
+  { title: 'Purpose', description: 'What the code is for: it picks the text of the SMS' },
+);
 
-export const ErrorReply = Type.Object({
-  error: Type.Object({
-    code: Type.String({ description: 'Stable machine-readable code, e.g. verification_expired' }),
-    message: Type.String({ description: 'In English, or Arabic when Accept-Language asks for it' }),
-    details: Type.Optional(
-      Type.Array(Type.Object({ field: Type.Optional(Type.String()), problem: Type.String() })),
-    ),
-  }),
-});
-
-export const Customer = Type.Object({
-  id: Uuid,
-  number: Type.Integer({ description: 'Sequential number, as the legacy APIs name customers' }),
-  nameEn: Type.String(),
-  nameAr: Nullable(Type.String()),
-  email: Type.String(),
-  phone: Type.String({ description: 'E.164' }),
-  notes: Nullable(Type.String()),
-  active: Type.Boolean(),
-  emirateId: Type.Union([Type.Integer(), Type.Null()]),
-  mobileCountryId: Type.Union([Type.Integer(), Type.Null()]),
-  phoneVerified: Type.Boolean(),
-  pendingPhoneChange: Type.Union([
-    Type.Object({ phone: Type.String(), verificationId: Type.Union([Uuid, Type.Null()]) }),
-    Type.Null(),
-  ]),
-  createdAt: DateTime,
-  updatedAt: DateTime,
-});
-
-export const Verification = Type.Object({
-  id: Uuid,
-  to: Type.String({ description: 'E.164' }),
-  purpose: Purpose,
-  locale: Locale,
-  status: Type.Union([
-    Type.Literal('pending'),
-    Type.Literal('approved'),
-    Type.Literal('canceled'),
-    Type.Literal('expired'),
-    Type.Literal('max_attempts_reached'),
-  ]),
-  customerId: Type.Union([Uuid, Type.Null()]),
-  checks: Type.Integer({ description: 'Checks made so far' }),
-  maxChecks: Type.Integer(),
-  expiresAt: DateTime,
-  createdAt: DateTime,
-  updatedAt: DateTime,
-  approvedAt: NullableDateTime,
-  sends: Type.Array(
-    Type.Object({
-      messageId: Type.Union([Uuid, Type.Null()]),
-      channel: Type.Union([Type.Literal('sms'), Type.Literal('test')]),
-      at: DateTime,
+export const ErrorReply = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable machine-readable code, e.g. verification_expired' }),
+      message: Type.String({ description: 'In English, or Arabic when Accept-Language asks for it' }),
+      details: Type.Optional(
+        Type.Array(Type.Object({ field: Type.Optional(Type.String()), problem: Type.String() })),
+      ),
     }),
-  ),
-});
+  },
+  { title: 'Error', description: 'The one error shape of every native reply' },
+);
 
-export const CheckReply = Type.Object({ valid: Type.Boolean(), verification: Verification });
+export const Customer = Type.Object(
+  {
+    id: Uuid,
+    number: Type.Integer({ description: 'Sequential number, as the legacy APIs name customers' }),
+    nameEn: Type.String(),
+    nameAr: Nullable(Type.String()),
+    email: Type.String(),
+    phone: Type.String({ description: 'E.164' }),
+    notes: Nullable(Type.String()),
+    active: Type.Boolean(),
+    emirateId: Type.Union([Type.Integer(), Type.Null()]),
+    mobileCountryId: Type.Union([Type.Integer(), Type.Null()]),
+    phoneVerified: Type.Boolean(),
+    pendingPhoneChange: Type.Union([
+      Type.Object({ phone: Type.String(), verificationId: Type.Union([Uuid, Type.Null()]) }),
+      Type.Null(),
+    ]),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { title: 'Customer', description: 'A customer of the caller’s tenant' },
+);
 
-export const Message = Type.Object({
-  id: Uuid,
-  kind: Type.Union([Type.Literal('otp'), Type.Literal('notice')]),
-  to: Type.String(),
-  preview: Type.String({ description: 'The text with any code masked' }),
-  status: Type.Union([
-    Type.Literal('queued'),
-    Type.Literal('sending'),
-    Type.Literal('sent'),
-    Type.Literal('delivered'),
-    Type.Literal('undelivered'),
-    Type.Literal('failed'),
-  ]),
-  encoding: Type.Union([Type.Literal('gsm7'), Type.Literal('ucs2')]),
-  parts: Type.Integer(),
-  price: Type.Union([Type.Number(), Type.Null()]),
-  currency: Nullable(Type.String()),
-  provider: Nullable(Type.String()),
-  providerRef: Nullable(Type.String()),
-  attempts: Type.Integer(),
-  error: Type.Union([Type.Object({ code: Type.String(), message: Nullable(Type.String()) }), Type.Null()]),
-  verificationId: Type.Union([Uuid, Type.Null()]),
-  createdAt: DateTime,
-  sentAt: NullableDateTime,
-  deliveredAt: NullableDateTime,
-  undeliveredAt: NullableDateTime,
-  failedAt: NullableDateTime,
-  updatedAt: DateTime,
-});
+export const Verification = Type.Object(
+  {
+    id: Uuid,
+    to: Type.String({ description: 'E.164' }),
+    purpose: Purpose,
+    locale: Locale,
+    status: Type.Union([
+      Type.Literal('pending'),
+      Type.Literal('approved'),
+      Type.Literal('canceled'),
+      Type.Literal('expired'),
+      Type.Literal('max_attempts_reached'),
+    ]),
+    customerId: Type.Union([Uuid, Type.Null()]),
+    checks: Type.Integer({ description: 'Checks made so far' }),
+    maxChecks: Type.Integer(),
+    expiresAt: DateTime,
+    createdAt: DateTime,
+    updatedAt: DateTime,
+    approvedAt: NullableDateTime,
+    sends: Type.Array(
+      Type.Object({
+        messageId: Type.Union([Uuid, Type.Null()]),
+        channel: Type.Union([Type.Literal('sms'), Type.Literal('test')]),
+        at: DateTime,
+      }),
+    ),
+  },
+  { title: 'Verification', description: 'One code sent to one number, and the checks made against it' },
+);
+
+export const CheckReply = Type.Object(
+  {
+    valid: Type.Boolean({ description: 'Whether this code was the right one' }),
+    verification: Verification,
+  },
+  { title: 'CheckResult' },
+);
+
+export const Message = Type.Object(
+  {
+    id: Uuid,
+    kind: Type.Union([Type.Literal('otp'), Type.Literal('notice')]),
+    to: Type.String(),
+    preview: Type.String({ description: 'The text with any code masked' }),
+    status: Type.Union([
+      Type.Literal('queued'),
+      Type.Literal('sending'),
+      Type.Literal('sent'),
+      Type.Literal('delivered'),
+      Type.Literal('undelivered'),
+      Type.Literal('failed'),
+    ]),
+    encoding: Type.Union([Type.Literal('gsm7'), Type.Literal('ucs2')]),
+    parts: Type.Integer(),
+    price: Type.Union([Type.Number(), Type.Null()]),
+    currency: Nullable(Type.String()),
+    provider: Nullable(Type.String()),
+    providerRef: Nullable(Type.String()),
+    attempts: Type.Integer(),
+    error: Type.Union([Type.Object({ code: Type.String(), message: Nullable(Type.String()) }), Type.Null()]),
+    verificationId: Type.Union([Uuid, Type.Null()]),
+    createdAt: DateTime,
+    sentAt: NullableDateTime,
+    deliveredAt: NullableDateTime,
+    undeliveredAt: NullableDateTime,
+    failedAt: NullableDateTime,
+    updatedAt: DateTime,
+  },
+  { title: 'Message', description: 'One SMS in the outbox (its text never shows a code)' },
+);
 
 const password = Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: CUSTOMER_LIMITS.password });
 const phone = Type.String({
@@ -133,7 +162,7 @@ export const RegisterCustomerBody = Type.Object(
     ),
     locale: Type.Optional(Locale),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'RegisterCustomerRequest' },
 );
 export type RegisterCustomerBody = Static<typeof RegisterCustomerBody>;
 
@@ -149,7 +178,7 @@ export const UpdateCustomerBody = Type.Object(
       Type.Union([Type.Integer({ minimum: 1, maximum: INT4_MAX }), Type.Null()]),
     ),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, title: 'UpdateCustomerRequest' },
 );
 
 export const ListCustomersQuery = Type.Object(
@@ -164,10 +193,15 @@ export const ListCustomersQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const CustomerPage = Type.Object({
-  data: Type.Array(Customer),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
-});
+export const CustomerPage = Type.Object(
+  {
+    data: Type.Array(Customer),
+    nextCursor: Type.Union([Type.String(), Type.Null()], {
+      description: 'The cursor of the next page; null on the last one',
+    }),
+  },
+  { title: 'CustomerPage' },
+);
 
 export const StartVerificationBody = Type.Object(
   {
@@ -176,12 +210,12 @@ export const StartVerificationBody = Type.Object(
     locale: Type.Optional(Locale),
     customerId: Type.Optional(Uuid),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'StartVerificationRequest' },
 );
 
 export const CodeBody = Type.Object(
-  { code: Type.String({ minLength: 1, maxLength: 10 }) },
-  { additionalProperties: false },
+  { code: Type.String({ minLength: 1, maxLength: 10, description: 'The code from the SMS' }) },
+  { additionalProperties: false, title: 'CodeRequest' },
 );
 
 export const PhoneChangeBody = Type.Object(
@@ -190,23 +224,32 @@ export const PhoneChangeBody = Type.Object(
     newPhone: phone,
     locale: Type.Optional(Locale),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'PhoneChangeRequest' },
 );
 
-export const PhoneChangeReply = Type.Object({ customer: Customer, verification: Verification });
-export const RegisterReply = Type.Object({ customer: Customer, verification: Verification });
+export const PhoneChangeReply = Type.Object(
+  { customer: Customer, verification: Verification },
+  { title: 'PhoneChange', description: 'The customer (with pendingPhoneChange) and the new number’s code' },
+);
+export const RegisterReply = Type.Object(
+  { customer: Customer, verification: Verification },
+  { title: 'Registration', description: 'The new customer and the verification of its signup code' },
+);
 
-export const LiveReply = Type.Object({ status: Type.Literal('ok') });
+export const LiveReply = Type.Object({ status: Type.Literal('ok') }, { title: 'Liveness' });
 
-export const HealthReply = Type.Object({
-  status: Type.Literal('ok'),
-  database: Type.String(),
-  redis: Type.Optional(
-    Type.Union([Type.Literal('ok'), Type.Literal('unavailable')], {
-      description: 'Only with REDIS_URL; while unavailable, rate limits count in each node’s memory',
-    }),
-  ),
-});
+export const HealthReply = Type.Object(
+  {
+    status: Type.Literal('ok'),
+    database: Type.String(),
+    redis: Type.Optional(
+      Type.Union([Type.Literal('ok'), Type.Literal('unavailable')], {
+        description: 'Only with REDIS_URL; while unavailable, rate limits count in each node’s memory',
+      }),
+    ),
+  },
+  { title: 'Health' },
+);
 
 export const ListEventsQuery = Type.Object(
   {
@@ -229,24 +272,30 @@ export const ListEventsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const SecurityEvent = Type.Object({
-  id: Type.String(),
-  type: Type.String({
-    description:
-      'limit_hit, send_budget_exceeded, prefix_blocked, prefix_unblocked, send_refused, safe_list_changed, ' +
-      'check_failed, phone_locked_out, password_refused, signature_refused or phone_changed',
-  }),
-  at: DateTime,
-  clientId: Type.Union([Uuid, Type.Null()]),
-  ip: Type.Union([Type.String(), Type.Null()]),
-  subject: Type.Union([Type.String(), Type.Null()]),
-  summary: Type.String({
-    description: 'One line, e.g. "+9891212: 21 sent, 0 approved in 3 min; blocked 12 h"',
-  }),
-  figures: Type.Record(Type.String(), Type.Unknown(), { description: 'The figures behind the decision' }),
-});
+export const SecurityEvent = Type.Object(
+  {
+    id: Type.String(),
+    type: Type.String({
+      description:
+        'limit_hit, send_budget_exceeded, prefix_blocked, prefix_unblocked, send_refused, safe_list_changed, ' +
+        'check_failed, phone_locked_out, password_refused, signature_refused or phone_changed',
+    }),
+    at: DateTime,
+    clientId: Type.Union([Uuid, Type.Null()]),
+    ip: Type.Union([Type.String(), Type.Null()]),
+    subject: Type.Union([Type.String(), Type.Null()]),
+    summary: Type.String({
+      description: 'One line, e.g. "+9891212: 21 sent, 0 approved in 3 min; blocked 12 h"',
+    }),
+    figures: Type.Record(Type.String(), Type.Unknown(), { description: 'The figures behind the decision' }),
+  },
+  { title: 'SecurityEvent' },
+);
 
-export const EventPage = Type.Object({
-  data: Type.Array(SecurityEvent),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
-});
+export const EventPage = Type.Object(
+  {
+    data: Type.Array(SecurityEvent),
+    nextCursor: Type.Union([Type.String(), Type.Null()]),
+  },
+  { title: 'SecurityEventPage' },
+);
