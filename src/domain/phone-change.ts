@@ -44,11 +44,15 @@ export function applyPhoneChange(deps: Pick<PhoneChangeDeps, 'box' | 'texts' | '
     await queueMessage(tx, deps, {
       kind: 'notice',
       to: oldPhone,
-      text: renderNoticeText({
-        kind: 'phone_replaced',
-        locale: verification.locale,
-        appName: deps.texts.appName,
-      }),
+      text: renderNoticeText(
+        {
+          kind: 'phone_replaced',
+          locale: verification.locale,
+          appName: deps.texts.appName,
+          tenant: verification.tenant,
+        },
+        deps.texts.overrides,
+      ),
       expiresAt: new Date(now.getTime() + NOTICE_TTL_MS),
       verificationId: verification.id,
       clientId: verification.clientId,
@@ -110,7 +114,7 @@ export function createPhoneChange(
         {
           phone: newPhone,
           purpose: 'phone_change',
-          locale: input.locale ?? 'en',
+          locale: input.locale,
           customerId,
           caller: input.caller,
         },

@@ -8,6 +8,7 @@ import type { FaceContext, HttpApp } from './context.js';
 import { customersFace } from './customers/routes.js';
 import { menuappFace } from './menuapp/routes.js';
 import { nativeFace } from './native/routes.js';
+import { twilioVerifyFace } from './twilio-verify/routes.js';
 import { webhooksFace } from './webhooks/routes.js';
 
 export type FaceName = 'native' | 'customers' | 'cbss' | 'menuapp' | 'bitel';
@@ -23,6 +24,8 @@ export async function registerFaces(
   await app.register(menuappFace, { prefix: '/api', ...ctx('menuapp') });
   await app.register(cbssFace, { prefix: '/api', ...ctx('cbss') });
   await app.register(bitelFace, { prefix: '/api/v2/sms', ...ctx('bitel') });
+  // The vendors' drop-ins always authenticate (their SDKs always send credentials).
+  await app.register(twilioVerifyFace, { prefix: '/v2/Services', ...context, authRequired: true });
   // Providers sign their webhooks; there is no client to authenticate.
   await app.register(webhooksFace, { prefix: '/webhooks/sms', ...context, authRequired: false });
 }

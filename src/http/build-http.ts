@@ -72,7 +72,13 @@ export async function buildHttp(deps: {
         version: '1',
         description: 'Phone-number verification by one-time passcode over SMS.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          // The vendor faces: Twilio (Account SID : key) and Vonage (client code : key).
+          basic: { type: 'http', scheme: 'basic' },
+        },
+      },
     },
   });
   await http.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });

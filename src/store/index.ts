@@ -12,11 +12,13 @@ import { passwordBudgetStore } from './password-budgets.js';
 import { phoneGuardStore } from './phone-guards.js';
 import { referenceStore } from './reference.js';
 import { verificationStore } from './verifications.js';
+import { serviceStore } from './verify-services.js';
 
 export function createStore(db: Kysely<Database>): Store {
   return {
     customers: customerStore(db),
     verifications: verificationStore(db),
+    services: serviceStore(db),
     phoneGuards: phoneGuardStore(db),
     passwordBudgets: passwordBudgetStore(db),
     messages: messageStore(db),
