@@ -10,6 +10,7 @@ import type { VerifyService } from './types.js';
 
 /** Twilio's limit for FriendlyName; it goes into every text, so one line without control characters. */
 export const FRIENDLY_NAME_MAX = 30;
+// eslint-disable-next-line no-control-regex -- control characters are what this finds
 const CONTROL = /[\u0000-\u001F\u007F]/;
 export const SERVICE_PAGE_MAX = 1000;
 

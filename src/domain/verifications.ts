@@ -356,7 +356,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     if (input.serviceId === undefined) return input;
     const service = await store.services.find(input.caller.tenant, input.serviceId);
     if (service === undefined) throw new DomainError('service_not_found');
-    if (input.code !== undefined && !service.customCodeEnabled) throw new DomainError('custom_code_not_allowed');
+    if (input.code !== undefined && !service.customCodeEnabled)
+      throw new DomainError('custom_code_not_allowed');
     return {
       ...input,
       brand: input.brand ?? service.friendlyName,

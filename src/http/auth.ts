@@ -22,7 +22,9 @@ export function bearerKey(request: FastifyRequest): string | undefined {
 }
 
 /** HTTP Basic credentials (RFC 7617): the user-id before the first colon, the password after it. */
-export function basicCredentials(request: FastifyRequest): { username: string; password: string } | undefined {
+export function basicCredentials(
+  request: FastifyRequest,
+): { username: string; password: string } | undefined {
   const header = request.headers.authorization;
   if (typeof header !== 'string') return undefined;
   const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);

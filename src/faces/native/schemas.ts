@@ -71,7 +71,8 @@ export const Verification = Type.Object({
   updatedAt: DateTime,
   approvedAt: NullableDateTime,
   serviceId: Type.Union([Uuid, Type.Null()], {
-    description: 'The verification service it was started under (the Twilio Verify face: VA + these hex digits)',
+    description:
+      'The verification service it was started under (the Twilio Verify face: VA + these hex digits)',
   }),
   sends: Type.Array(
     Type.Object({

@@ -117,7 +117,8 @@ export function servicePage(
       first_page_url: `${base}&Page=0`,
       previous_page_url: null,
       url: `${base}&Page=${query.page}`,
-      next_page_url: page.next === null ? null : `${base}&Page=${query.page + 1}&PageToken=PA${hex(page.next)}`,
+      next_page_url:
+        page.next === null ? null : `${base}&Page=${query.page + 1}&PageToken=PA${hex(page.next)}`,
       key: 'services' as const,
     },
   };
@@ -170,7 +171,9 @@ function invalidParameterMessage(error: DomainError): string {
   const detail = error.details?.[0];
   if (detail === undefined) return 'Invalid parameter';
   const field = detail.field === undefined ? '' : (TWILIO_PARAMETER[detail.field] ?? detail.field.slice(1));
-  return field === '' ? `Invalid parameter: ${detail.problem}` : `Invalid parameter: ${field} ${detail.problem}`;
+  return field === ''
+    ? `Invalid parameter: ${detail.problem}`
+    : `Invalid parameter: ${field} ${detail.problem}`;
 }
 
 export function refusalOf(error: DomainError): { code: number; status: number; message: string } {

@@ -138,7 +138,9 @@ export const twilioVerifyFace: FastifyPluginAsyncTypebox<FaceContext> = async (a
       const token = request.query.PageToken;
       const afterId = token === undefined ? null : idOfSid('PA', token);
       if (afterId === undefined) {
-        throw new DomainError('invalid_request', { details: [{ field: '/PageToken', problem: 'is not valid' }] });
+        throw new DomainError('invalid_request', {
+          details: [{ field: '/PageToken', problem: 'is not valid' }],
+        });
       }
       const page = await domain.services.list(callerOf(request).tenant, afterId, pageSize);
       return servicePage(
@@ -161,7 +163,12 @@ export const twilioVerifyFace: FastifyPluginAsyncTypebox<FaceContext> = async (a
         response: { 200: Service, ...errors },
       },
     },
-    async (request) => serviceToWire(await serviceOf(request, request.params.serviceSid), accountSid(request), origin(request)),
+    async (request) =>
+      serviceToWire(
+        await serviceOf(request, request.params.serviceSid),
+        accountSid(request),
+        origin(request),
+      ),
   );
 
   app.post(

@@ -54,7 +54,9 @@ export const StartVerificationBody = Type.Object(
       Type.String({ maxLength: 16, description: 'en, ar, fa (others: English); absent: the country’s' }),
     ),
     CustomFriendlyName: Type.Optional(name),
-    CustomCode: Type.Optional(Type.String({ maxLength: 10, description: 'Only where the service enables it' })),
+    CustomCode: Type.Optional(
+      Type.String({ maxLength: 10, description: 'Only where the service enables it' }),
+    ),
     AppHash: Type.Optional(Type.String({ description: 'Android SMS Retriever: 11 characters' })),
   },
   { additionalProperties: true },
