@@ -9,6 +9,7 @@ import { customersFace } from './customers/routes.js';
 import { menuappFace } from './menuapp/routes.js';
 import { nativeFace } from './native/routes.js';
 import { twilioVerifyFace } from './twilio-verify/routes.js';
+import { vonageVerifyFace } from './vonage-verify/routes.js';
 import { webhooksFace } from './webhooks/routes.js';
 
 export type FaceName = 'native' | 'customers' | 'cbss' | 'menuapp' | 'bitel';
@@ -26,6 +27,7 @@ export async function registerFaces(
   await app.register(bitelFace, { prefix: '/api/v2/sms', ...ctx('bitel') });
   // The vendors' drop-ins always authenticate (their SDKs always send credentials).
   await app.register(twilioVerifyFace, { prefix: '/v2/Services', ...context, authRequired: true });
+  await app.register(vonageVerifyFace, { prefix: '/v2/verify', ...context, authRequired: true });
   // Providers sign their webhooks; there is no client to authenticate.
   await app.register(webhooksFace, { prefix: '/webhooks/sms', ...context, authRequired: false });
 }
