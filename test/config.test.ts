@@ -39,6 +39,12 @@ describe('configuration', () => {
     [{ FACES_WITHOUT_AUTH: 'native' }, 'FACES_WITHOUT_AUTH'],
     [{ WEBOTP_DOMAIN: 'a..com' }, 'WEBOTP_DOMAIN'],
     [{ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY'],
+    [{ COUNTRY_LOCALES: 'EG=fr' }, 'COUNTRY_LOCALES'],
+    [{ COUNTRY_LOCALES: 'egypt=en' }, 'COUNTRY_LOCALES'],
+    [
+      { SMS_TEMPLATES: '{"tenants":{"acme":{"otp":{"login":{"en":"no code"}}}}}' },
+      'tenants.acme.otp.login.en',
+    ],
   ])('refuses %j with a message naming %s', (env, name) => {
     expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(name);
