@@ -69,7 +69,9 @@ for (const { backend, skip } of backends) {
       const listed = await cli('clients', 'list');
       expect(listed.status).toBe(0);
       expect(listed.stdout).toMatch(/^CODE +NAME +TENANT +ACCOUNT SID +ACTIVE +CREATED$/m);
-      expect(listed.stdout).toMatch(/^shop +Shop app +shop +no +\d{4}-\d\d-\d\d \d\d:\d\d UTC$/m);
+      expect(listed.stdout).toMatch(
+        /^shop +Shop app +shop +AC[0-9a-f]{32} +no +\d{4}-\d\d-\d\d \d\d:\d\d UTC$/m,
+      );
       for (const key of keys) {
         expect(listed.stdout + listed.stderr).not.toContain(key);
         expect(listed.stdout + listed.stderr).not.toContain(hashClientKey(key));
