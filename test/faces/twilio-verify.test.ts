@@ -368,20 +368,20 @@ for (const { backend, skip } of backends) {
       });
 
       it('lists both vendor faces in the OpenAPI document, under Basic authentication', async () => {
-      const document = (await h.app.http.inject({ method: 'GET', url: '/openapi.json' })).json();
-      expect(Object.keys(document.paths)).toEqual(
-        expect.arrayContaining([
-          '/v2/Services/',
-          '/v2/Services/{serviceSid}/Verifications/{verification}',
-          '/v2/Services/{serviceSid}/VerificationCheck',
-          '/v2/verify/',
-          '/v2/verify/{id}/next_workflow',
-        ]),
-      );
-      expect(document.components.securitySchemes.basic).toEqual({ type: 'http', scheme: 'basic' });
-    });
+        const document = (await h.app.http.inject({ method: 'GET', url: '/openapi.json' })).json();
+        expect(Object.keys(document.paths)).toEqual(
+          expect.arrayContaining([
+            '/v2/Services/',
+            '/v2/Services/{serviceSid}/Verifications/{verification}',
+            '/v2/Services/{serviceSid}/VerificationCheck',
+            '/v2/verify/',
+            '/v2/verify/{id}/next_workflow',
+          ]),
+        );
+        expect(document.components.securitySchemes.basic).toEqual({ type: 'http', scheme: 'basic' });
+      });
 
-    it('failed no request on its side (no 5xx) and logged neither key nor Basic credentials', () => {
+      it('failed no request on its side (no 5xx) and logged neither key nor Basic credentials', () => {
         const errors = h.logs.filter((line) => JSON.parse(line).level >= 50);
         expect(errors).toEqual([]);
         const basic = Buffer.from(`${accountSid}:${CLIENT_KEY}`).toString('base64');
