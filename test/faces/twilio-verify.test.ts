@@ -2,11 +2,10 @@
  * The Twilio Verify v2 face, driven by Twilio's own Node SDK (`twilio`) pointed at the app on a loopback port
  * with `client.verify.baseUrl`: only the base URL and the credentials change.
  */
-import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/database.js';
-import { AUTH, CLIENT_KEY, startHarness, uniquePhone, type Harness } from '../support/harness.js';
+import { AUTH, CLIENT_KEY, codeIn, startHarness, uniquePhone, type Harness } from '../support/harness.js';
 
 type TwilioClient = ReturnType<typeof twilio>;
 
@@ -50,8 +49,7 @@ for (const { backend, skip } of backends) {
 
       beforeAll(async () => {
         h = await startHarness(backend, { TEST_NUMBERS: '+15005550006:424242' });
-        await h.app.http.listen({ port: 0, host: '127.0.0.1' });
-        origin = `http://127.0.0.1:${(h.app.http.server.address() as AddressInfo).port}`;
+        origin = await h.listen();
         const me = await h.app.http.inject({ method: 'GET', url: '/v1/clients/me', headers: AUTH });
         accountSid = me.json().accountSid;
         client = sdk(accountSid, CLIENT_KEY);
@@ -60,16 +58,6 @@ for (const { backend, skip } of backends) {
       });
       afterAll(async () => h?.close());
 
-      /** The texts sent to a number so far. */
-      const textsTo = async (phone: string) => {
-        await h.app.dispatcher.drain();
-        return h
-          .outbox()
-          .filter((line) => line.to === phone)
-          .map((line) => line.text);
-      };
-      const codeIn = (text: string | undefined, digits = 6) =>
-        new RegExp(`(?<!\\d)(\\d{${digits}})(?!\\d)`).exec(text ?? '')?.[1] ?? '';
       const newService = (friendlyName = 'Souq', options: Record<string, unknown> = {}) =>
         client.verify.v2.services.create({ friendlyName, ...options });
 
@@ -138,7 +126,7 @@ for (const { backend, skip } of backends) {
         expect(started.sendCodeAttempts).toHaveLength(1);
         expect(started.dateCreated).toBeInstanceOf(Date);
 
-        const [text] = await textsTo(phone);
+        const [text] = await h.textsTo(phone);
         expect(text).toContain('Souq');
         const code = codeIn(text, 8);
         expect(code).toHaveLength(8);
@@ -174,7 +162,7 @@ for (const { backend, skip } of backends) {
         const phone = uniquePhone();
         const first = await verifications.create({ to: phone, channel: 'sms' });
         // Sent before the second create: a text still queued then is retired (its code no longer works).
-        expect(await textsTo(phone)).toHaveLength(1);
+        expect(await h.textsTo(phone)).toHaveLength(1);
         h.clock.advance(30_000);
         const second = await verifications.create({ to: phone, channel: 'sms' });
         expect(second.sid).toBe(first.sid);
@@ -184,7 +172,7 @@ for (const { backend, skip } of backends) {
           second.sendCodeAttempts.map((attempt) => attempt.attempt_sid),
         );
 
-        const texts = await textsTo(phone);
+        const texts = await h.textsTo(phone);
         expect(texts).toHaveLength(2);
         const [oldCode, newCode] = texts.map((text) => codeIn(text));
         const checks = client.verify.v2.services(service.sid).verificationChecks;
@@ -241,7 +229,7 @@ for (const { backend, skip } of backends) {
         const checks = client.verify.v2.services(service.sid).verificationChecks;
         const phone = uniquePhone();
         const started = await verifications.create({ to: phone, channel: 'sms' });
-        const code = codeIn((await textsTo(phone))[0]);
+        const code = codeIn((await h.textsTo(phone))[0]);
         const wrong = code === '000000' ? '111111' : '000000';
         const statuses = [];
         for (let i = 0; i < 5; i++) statuses.push((await checks.create({ to: phone, code: wrong })).status);
@@ -292,7 +280,7 @@ for (const { backend, skip } of backends) {
           channel: 'sms',
           customCode: '4321',
         });
-        expect(codeIn((await textsTo(phone))[0], 4)).toBe('4321');
+        expect(codeIn((await h.textsTo(phone))[0], 4)).toBe('4321');
         const checked = await client.verify.v2
           .services(service.sid)
           .verificationChecks.create({ to: phone, code: '4321' });
@@ -354,16 +342,16 @@ for (const { backend, skip } of backends) {
         await verifications.create({ to: en, channel: 'sms', locale: 'en' });
         await verifications.create({ to: us, channel: 'sms', customFriendlyName: 'Corner Shop' });
         const arabic = /[\u0600-\u06FF]/;
-        const [arText] = await textsTo(ar);
+        const [arText] = await h.textsTo(ar);
         expect(arText).toMatch(arabic);
         expect(arText).toContain('Souq');
-        const [autoText] = await textsTo(auto);
+        const [autoText] = await h.textsTo(auto);
         expect(autoText).toMatch(arabic);
         expect(autoText?.split('\n').at(-1)).toBe('FA+9qCX9VSu');
-        const [enText] = await textsTo(en);
+        const [enText] = await h.textsTo(en);
         expect(enText).not.toMatch(arabic);
         expect(enText).toContain('Souq');
-        const [usText] = await textsTo(us);
+        const [usText] = await h.textsTo(us);
         expect(usText).toMatch(/^\d{6} is your Corner Shop verification code/);
       });
 

@@ -2,13 +2,12 @@
  * The Vonage Verify v2 face, driven by Vonage's own SDK (`@vonage/verify2`) pointed at the app on a loopback
  * port with its `apiHost` option, authenticating with Basic (api_key = client code, api_secret = key).
  */
-import type { AddressInfo } from 'node:net';
 import { Auth } from '@vonage/auth';
 import { AuthenticationType } from '@vonage/server-client';
 import { Channels, Verify2 } from '@vonage/verify2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/database.js';
-import { AUTH, CLIENT_KEY, startHarness, uniquePhone, type Harness } from '../support/harness.js';
+import { AUTH, CLIENT_KEY, codeIn, startHarness, uniquePhone, type Harness } from '../support/harness.js';
 
 /**
  * Verify2 signs with an application JWT by default; Vonage's Verify v2 also takes the account's Basic
@@ -60,23 +59,13 @@ for (const { backend, skip } of backends) {
 
       beforeAll(async () => {
         h = await startHarness(backend);
-        await h.app.http.listen({ port: 0, host: '127.0.0.1' });
-        apiHost = `http://127.0.0.1:${(h.app.http.server.address() as AddressInfo).port}`;
+        apiHost = await h.listen();
         client = sdk('test', CLIENT_KEY);
         await h.app.clients.upsert('other', OTHER_KEY, 'other');
         other = sdk('other', OTHER_KEY);
       });
       afterAll(async () => h?.close());
 
-      const textsTo = async (phone: string) => {
-        await h.app.dispatcher.drain();
-        return h
-          .outbox()
-          .filter((line) => line.to === phone)
-          .map((line) => line.text);
-      };
-      const codeIn = (text: string | undefined, digits = 6) =>
-        new RegExp(`(?<!\\d)(\\d{${digits}})(?!\\d)`).exec(text ?? '')?.[1] ?? '';
       const wrongFor = (code: string) => (code.startsWith('0') ? '1' : '0') + code.slice(1);
 
       it('starts with 202 and a request_id, texts the brand, refuses a wrong code (400 invalid-code), completes on the right one', async () => {
@@ -88,7 +77,7 @@ for (const { backend, skip } of backends) {
         });
         expect(started.requestId).toMatch(/^[0-9a-f-]{36}$/);
         expect(started.checkUrl).toBe(`${apiHost}/v2/verify/${started.requestId}`);
-        const [text] = await textsTo(phone);
+        const [text] = await h.textsTo(phone);
         expect(text).toMatch(/^\d{6} is your Souq verification code/);
         const code = codeIn(text);
 
@@ -141,9 +130,9 @@ for (const { backend, skip } of backends) {
           brand: 'Souq',
           workflow: [sms(bare(phone)), sms(bare(phone))],
         });
-        expect(await textsTo(phone)).toHaveLength(1);
+        expect(await h.textsTo(phone)).toHaveLength(1);
         expect(await client.nextWorkflow(requestId)).toBe(true);
-        const texts = await textsTo(phone);
+        const texts = await h.textsTo(phone);
         expect(texts).toHaveLength(2);
         // The SDK answers false to a refusal; the reply itself is a 409.
         expect(await client.nextWorkflow(requestId)).toBe(false);
@@ -161,7 +150,7 @@ for (const { backend, skip } of backends) {
       it('cancels (then the code is not found), and answers false to a second cancel', async () => {
         const phone = uniquePhone();
         const { requestId } = await client.newRequest({ brand: 'Souq', workflow: [sms(bare(phone))] });
-        const code = codeIn((await textsTo(phone))[0]);
+        const code = codeIn((await h.textsTo(phone))[0]);
         expect(await client.cancel(requestId)).toBe(true);
         expect(await problem(client.checkCode(requestId, code))).toMatchObject({ status: 404 });
         expect(await client.cancel(requestId)).toBe(false);
@@ -174,7 +163,7 @@ for (const { backend, skip } of backends) {
       it('ends the workflow after five wrong codes (410) and refuses sends past the window (429)', async () => {
         const phone = uniquePhone();
         const { requestId } = await client.newRequest({ brand: 'Souq', workflow: [sms(bare(phone))] });
-        const code = codeIn((await textsTo(phone))[0]);
+        const code = codeIn((await h.textsTo(phone))[0]);
         const statuses = [];
         for (let i = 0; i < 5; i++)
           statuses.push((await problem(client.checkCode(requestId, wrongFor(code)))).status);
@@ -223,7 +212,7 @@ for (const { backend, skip } of backends) {
           });
           expect(refused.body.invalid_parameters).toContainEqual({ name, reason: expect.any(String) });
         }
-        expect(await textsTo(phone)).toEqual([]);
+        expect(await h.textsTo(phone)).toEqual([]);
       });
 
       it("answers another tenant's request and an id that is not one as 404", async () => {
@@ -260,11 +249,11 @@ for (const { backend, skip } of backends) {
         await client.newRequest({ brand: 'Souq', workflow: [sms(bare(ar))], locale: 'ar-ae', codeLength: 8 });
         await client.newRequest({ brand: 'Souq', workflow: [sms(bare(auto), { appHash: 'FA+9qCX9VSu' })] });
         const arabic = /[\u0600-\u06FF]/;
-        const [arText] = await textsTo(ar);
+        const [arText] = await h.textsTo(ar);
         expect(arText).toMatch(arabic);
         expect(arText).toContain('Souq');
         expect(codeIn(arText, 8)).toHaveLength(8);
-        const [autoText] = await textsTo(auto);
+        const [autoText] = await h.textsTo(auto);
         expect(autoText).toMatch(arabic);
         expect(autoText?.split('\n').at(-1)).toBe('FA+9qCX9VSu');
       });

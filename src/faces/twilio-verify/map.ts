@@ -54,37 +54,8 @@ export function serviceToWire(service: VerifyService, accountSid: string, origin
   };
 }
 
-export function verificationToWire(
-  verification: Verification,
-  service: VerifyService,
-  accountSid: string,
-  origin: string,
-) {
-  const sid = verificationSid(verification.id);
-  return {
-    sid,
-    service_sid: serviceSid(service.id),
-    account_sid: accountSid,
-    to: verification.to,
-    channel: 'sms' as const,
-    status: verification.status,
-    valid: verification.status === 'approved',
-    lookup: {},
-    amount: null,
-    payee: null,
-    send_code_attempts: verification.sends.map((send, index) => ({
-      attempt_sid: attemptSid(verification.id, send, index),
-      channel: 'sms' as const,
-      time: twilioDate(send.at),
-    })),
-    date_created: twilioDate(verification.createdAt),
-    date_updated: twilioDate(verification.updatedAt),
-    sna: null,
-    url: `${origin}/v2/Services/${serviceSid(service.id)}/Verifications/${sid}`,
-  };
-}
-
-export function checkToWire(verification: Verification, service: VerifyService, accountSid: string) {
+/** What a verification and a check of it both say. */
+function verificationFields(verification: Verification, service: VerifyService, accountSid: string) {
   return {
     sid: verificationSid(verification.id),
     service_sid: serviceSid(service.id),
@@ -97,8 +68,31 @@ export function checkToWire(verification: Verification, service: VerifyService, 
     payee: null,
     date_created: twilioDate(verification.createdAt),
     date_updated: twilioDate(verification.updatedAt),
-    sna_attempts_error_codes: [],
   };
+}
+
+export function verificationToWire(
+  verification: Verification,
+  service: VerifyService,
+  accountSid: string,
+  origin: string,
+) {
+  const fields = verificationFields(verification, service, accountSid);
+  return {
+    ...fields,
+    lookup: {},
+    send_code_attempts: verification.sends.map((send, index) => ({
+      attempt_sid: attemptSid(verification.id, send, index),
+      channel: 'sms' as const,
+      time: twilioDate(send.at),
+    })),
+    sna: null,
+    url: `${origin}/v2/Services/${fields.service_sid}/Verifications/${fields.sid}`,
+  };
+}
+
+export function checkToWire(verification: Verification, service: VerifyService, accountSid: string) {
+  return { ...verificationFields(verification, service, accountSid), sna_attempts_error_codes: [] };
 }
 
 /** Twilio v2's list shape: the records under `meta.key`, the next page as an absolute URL with its token. */

@@ -113,38 +113,33 @@ const status = Type.String({
   description: 'pending, approved, canceled, expired or max_attempts_reached',
 });
 
-export const VerificationResource = Type.Object({
-  sid: Type.String(),
+/** What a verification and a check of it both say. */
+const verificationFields = {
+  sid: Type.String({ description: 'VE + 32 hex digits' }),
   service_sid: Type.String(),
   account_sid: Type.String(),
   to: Type.String(),
   channel: Type.Literal('sms'),
   status,
   valid: Type.Boolean(),
-  lookup: Type.Object({}),
   amount: Type.Null(),
   payee: Type.Null(),
+  date_created: DateTime,
+  date_updated: DateTime,
+};
+
+export const VerificationResource = Type.Object({
+  ...verificationFields,
+  lookup: Type.Object({}),
   send_code_attempts: Type.Array(
     Type.Object({ attempt_sid: Type.String(), channel: Type.String(), time: DateTime }),
   ),
-  date_created: DateTime,
-  date_updated: DateTime,
   sna: Type.Null(),
   url: Type.String(),
 });
 
 export const CheckResource = Type.Object({
-  sid: Type.String(),
-  service_sid: Type.String(),
-  account_sid: Type.String(),
-  to: Type.String(),
-  channel: Type.Literal('sms'),
-  status,
-  valid: Type.Boolean(),
-  amount: Type.Null(),
-  payee: Type.Null(),
-  date_created: DateTime,
-  date_updated: DateTime,
+  ...verificationFields,
   sna_attempts_error_codes: Type.Array(Type.Unknown()),
 });
 
