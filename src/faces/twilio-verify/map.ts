@@ -118,18 +118,21 @@ export function servicePage(
   };
 }
 
+const NOT_FOUND = { code: 20404, status: 404, message: 'The requested resource was not found' };
+const CHECKS_SPENT = { code: 60202, status: 429, message: 'Max check attempts reached' };
+
 /** Twilio's error codes (twilio.com/docs/api/errors) by the domain's; 20404 for anything not (or no longer) there. */
 const TWILIO_ERRORS: Record<string, { code: number; status: number; message: string }> = {
   unauthorized: { code: 20003, status: 401, message: 'Authenticate' },
   forbidden: { code: 20403, status: 403, message: 'Forbidden' },
-  not_found: { code: 20404, status: 404, message: 'The requested resource was not found' },
-  service_not_found: { code: 20404, status: 404, message: 'The requested resource was not found' },
-  verification_not_found: { code: 20404, status: 404, message: 'The requested resource was not found' },
-  verification_expired: { code: 20404, status: 404, message: 'The requested resource was not found' },
-  verification_approved: { code: 20404, status: 404, message: 'The requested resource was not found' },
-  verification_canceled: { code: 20404, status: 404, message: 'The requested resource was not found' },
-  max_attempts_reached: { code: 60202, status: 429, message: 'Max check attempts reached' },
-  phone_locked: { code: 60202, status: 429, message: 'Max check attempts reached' },
+  not_found: NOT_FOUND,
+  service_not_found: NOT_FOUND,
+  verification_not_found: NOT_FOUND,
+  verification_expired: NOT_FOUND,
+  verification_approved: NOT_FOUND,
+  verification_canceled: NOT_FOUND,
+  max_attempts_reached: CHECKS_SPENT,
+  phone_locked: CHECKS_SPENT,
   too_many_sends: { code: 60203, status: 429, message: 'Max send attempts reached' },
   rate_limited: { code: 20429, status: 429, message: 'Too Many Requests' },
   custom_code_not_allowed: {
