@@ -2,6 +2,7 @@
  * The Vonage Verify v2 face, driven by Vonage's own SDK (`@vonage/verify2`) pointed at the app on a loopback
  * port with its `apiHost` option, authenticating with Basic (api_key = client code, api_secret = key).
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { Auth } from '@vonage/auth';
 import { AuthenticationType } from '@vonage/server-client';
 import { Channels, Verify2 } from '@vonage/verify2';
@@ -40,6 +41,10 @@ async function problem(call: Promise<unknown>): Promise<Problem> {
 }
 
 const OTHER_KEY = 'other-tenant-key-0123456789abcdef';
+/** An RSA key for the SDK to sign its application JWT with (made per run: none is stored in the tree). */
+const TEST_PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 const sms = (to: string, extra: Record<string, unknown> = {}) =>
   ({ channel: Channels.SMS, to, ...extra }) as const;
 /** Vonage writes numbers without their +. */
@@ -242,6 +247,16 @@ for (const { backend, skip } of backends) {
           payload: {},
         });
         expect(bearer.statusCode).toBe(401);
+        // Verify2's default, an application JWT, is answered with what to use instead.
+        expect(bearer.json().detail).toMatch(/JWT application authentication is not offered yet: use Basic/);
+        // The SDK as it comes (JWT), with an application of its own: refused the same way.
+        const jwt = new Verify2(new Auth({ applicationId: 'app-id', privateKey: TEST_PRIVATE_KEY }), {
+          apiHost,
+        });
+        expect(await problem(jwt.newRequest({ brand: 'x', workflow }))).toMatchObject({
+          status: 401,
+          body: { detail: expect.stringMatching(/use Basic/) },
+        });
       });
 
       it('texts Arabic for locale ar and for a UAE number without a locale, in the code length asked, the app hash last', async () => {

@@ -135,7 +135,12 @@ export function problemOf(error: DomainError): ProblemKind {
 }
 
 export function problemBody(error: DomainError) {
-  const { type, title, detail } = problemOf(error);
+  const { type, title } = problemOf(error);
+  // An unauthorized request may be told what to use instead; other details are the invalid parameters.
+  const detail =
+    error.code === 'unauthorized'
+      ? (error.details?.[0]?.problem ?? problemOf(error).detail)
+      : problemOf(error).detail;
   const invalid =
     problemOf(error) === INVALID_PARAMS
       ? {

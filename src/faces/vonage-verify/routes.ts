@@ -26,6 +26,8 @@ const errors = {
 };
 const security = [{ basic: [] }];
 const tags = ['vonage-verify'];
+const JWT_NOT_OFFERED =
+  'JWT application authentication is not offered yet: use Basic authentication (api_key = client code, api_secret = client key).';
 
 function sendProblem(error: DomainError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   reply.type('application/problem+json');
@@ -40,6 +42,12 @@ function requestIdOf(id: string): string {
 
 export const vonageVerifyFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx) => {
   const { domain } = ctx;
+  // Verify2 signs with an application JWT unless told otherwise: say what to use instead.
+  app.addHook('onRequest', async (request) => {
+    if (/^Bearer\s/i.test(request.headers.authorization ?? '')) {
+      throw new DomainError('unauthorized', { details: [{ problem: JWT_NOT_OFFERED }] });
+    }
+  });
   // Before the body is read: an unauthenticated caller learns nothing about its input.
   app.addHook(
     'onRequest',
