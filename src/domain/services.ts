@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DomainError, type ErrorDetail } from './errors.js';
-import type { Clock, ServicePatch, Store } from './ports.js';
+import type { Clock, MessageStore, ServicePatch, ServiceStore, VerificationStore } from './ports.js';
 import type { VerifyService } from './types.js';
 
 /** Twilio's limit for FriendlyName; it goes into every text, so one line without control characters. */
@@ -41,7 +41,15 @@ function refuseProblems(input: ServicePatch): void {
   if (details.length > 0) throw new DomainError('invalid_request', { details });
 }
 
-export function createServices(deps: { store: Store; clock: Clock }) {
+/** The part of the Store services use (the whole Store is one). */
+export interface ServicesStore {
+  services: ServiceStore;
+  verifications: Pick<VerificationStore, 'cancelPendingOfService'>;
+  messages: Pick<MessageStore, 'retireQueuedOtps'>;
+  transaction<T>(work: (tx: ServicesStore) => Promise<T>): Promise<T>;
+}
+
+export function createServices(deps: { store: ServicesStore; clock: Clock }) {
   const { store, clock } = deps;
 
   async function get(id: string, tenant: string): Promise<VerifyService> {
