@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseTemplateOverrides, WEB_OTP_HOST, type TemplateOverrides } from './domain/templates.js';
+import { parseCountryLocales, type CountryLocales } from './domain/locales.js';
 import { readPriceTable, type PriceTable } from './sms/pricing.js';
 import { isClientCode } from './domain/clients.js';
 import type { PasswordPolicy, SendGuardPolicy, VerificationPolicy } from './domain/policies.js';
@@ -83,6 +84,11 @@ export interface Config {
   appName: string;
   /** SMS_TEMPLATES: the operator's own texts per purpose or notice and locale (JSON), over the defaults. */
   smsTemplates: TemplateOverrides;
+  /**
+   * COUNTRY_LOCALES: the language of a text whose request names none, by the number's country: Arabic for the
+   * Arab League's members, Persian for Iran, English elsewhere, with these entries (`EG=en,AF=fa`) over them.
+   */
+  countryLocales: CountryLocales;
   /** WebOTP / SMS Retriever domain: adds the "@domain #code" line to every OTP text. */
   webOtpDomain: string | undefined;
   /** Public base URL of this service (provider webhooks point at it). */
@@ -301,6 +307,14 @@ function parseSmsTemplates(raw: string | undefined): TemplateOverrides {
   }
 }
 
+function parseCountryLocalesEnv(raw: string | undefined): CountryLocales {
+  try {
+    return parseCountryLocales(raw ?? '');
+  } catch (error) {
+    throw new ConfigError('COUNTRY_LOCALES', error instanceof Error ? error.message : String(error));
+  }
+}
+
 function parseTenant(raw: string | undefined): string {
   if (raw === undefined || raw === '') return UNNAMED_TENANT;
   if (!isClientCode(raw)) {
@@ -488,6 +502,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     appName: env.APP_NAME || 'otpgate',
     smsTemplates: check(() => parseSmsTemplates(env.SMS_TEMPLATES)),
+    countryLocales: check(() => parseCountryLocalesEnv(env.COUNTRY_LOCALES)),
     webOtpDomain,
     publicUrl: (publicUrl ?? `http://localhost:${port}`).replace(/\/$/, ''),
     publicUrlGiven: publicUrl !== undefined,

@@ -44,6 +44,12 @@ describe('configuration', () => {
     [{ GUARD_MIN_CONVERSION_PERCENT: '0' }, 'GUARD_MIN_CONVERSION_PERCENT'],
     [{ GUARD_BLOCKED_PREFIXES: '882' }, 'GUARD_BLOCKED_PREFIXES'],
     [{ SEND_BUDGET_COUNTRY_PER_HOUR: '1000,ZZ:5' }, 'SEND_BUDGET_COUNTRY_PER_HOUR'],
+    [{ COUNTRY_LOCALES: 'EG=fr' }, 'COUNTRY_LOCALES'],
+    [{ COUNTRY_LOCALES: 'egypt=en' }, 'COUNTRY_LOCALES'],
+    [
+      { SMS_TEMPLATES: '{"tenants":{"acme":{"otp":{"login":{"en":"no code"}}}}}' },
+      'tenants.acme.otp.login.en',
+    ],
   ])('refuses %j with a message naming %s', (env, name) => {
     expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(name);

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import { ConfigError, type Config } from '../config.js';
 import {
+  accountSidOf,
   CLIENT_CACHE_MS,
   createClientRegistry,
   isClientCode,
@@ -116,7 +117,8 @@ Options:
       }
     } else {
       context.tell(
-        `Created API client "${client.code}" (${client.name}) in tenant "${client.tenant}". ` +
+        `Created API client "${client.code}" (${client.name}) in tenant "${client.tenant}"; ` +
+          `its Twilio Verify Account SID is ${accountSidOf(client.id)}. ` +
           'Its key is below, shown this once: ' +
           'otpgate will not show it again, so store it now.',
       );
@@ -128,17 +130,18 @@ Options:
 const list: Command = {
   words: ['clients', 'list'],
   usage: '[--json]',
-  summary: 'list the API clients: code, name, tenant, active, created (never keys)',
+  summary: 'list the API clients: code, name, tenant, Account SID, active, created (never keys)',
   details: `Options:
   --json  one JSON array, for scripts`,
   async run(args, context) {
     const { values } = parseCommandArgs(list, args, { json: { type: 'boolean' } }, []);
     const clients = await onRegistry(context, (registry) => registry.list());
     if (values.json) {
-      const rows = clients.map(({ code, name, tenant, active, smsCountries, createdAt }) => ({
+      const rows = clients.map(({ id, code, name, tenant, active, smsCountries, createdAt }) => ({
         code,
         name,
         tenant,
+        accountSid: accountSidOf(id),
         active,
         smsCountries: smsCountries ?? null,
         createdAt,
@@ -154,10 +157,11 @@ const list: Command = {
       c.code,
       c.name,
       c.tenant,
+      accountSidOf(c.id),
       c.active ? 'yes' : 'no',
       utcMinute(c.createdAt),
     ]);
-    context.print(table([['CODE', 'NAME', 'TENANT', 'ACTIVE', 'CREATED'], ...rows]));
+    context.print(table([['CODE', 'NAME', 'TENANT', 'ACCOUNT SID', 'ACTIVE', 'CREATED'], ...rows]));
   },
 };
 

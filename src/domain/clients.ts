@@ -74,6 +74,20 @@ export function createClients(deps: { store: Store; box: SecretBox; clock: Clock
 
 export type Clients = ReturnType<typeof createClients>;
 
+/**
+ * The client's Twilio Account SID: AC and its id's 32 hex digits. The Twilio Verify face takes it as the
+ * Basic username (Twilio's SDK refuses a username that does not start with AC).
+ */
+export function accountSidOf(clientId: string): string {
+  return `AC${clientId.replace(/-/g, '').toLowerCase()}`;
+}
+
+/** The client id an Account SID names, or undefined when it is not one. */
+export function clientIdOfAccountSid(sid: string): string | undefined {
+  const match = /^AC([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})$/i.exec(sid);
+  return match === null ? undefined : match.slice(1).join('-').toLowerCase();
+}
+
 /** Client codes and tenant names: letters, digits, _ . - (they appear in logs and legacy signatures). */
 export function isClientCode(code: string): boolean {
   return /^[A-Za-z0-9_.-]{1,64}$/.test(code);

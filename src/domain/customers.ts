@@ -212,7 +212,7 @@ export function createCustomers(deps: {
           {
             phone: e164,
             purpose: 'signup',
-            locale: context.locale ?? 'en',
+            locale: context.locale,
             customerId: customer.id,
             caller: context.caller,
           },

@@ -60,6 +60,11 @@ export const ERRORS = {
     en: 'The verification was not found.',
     ar: 'لم يتم العثور على التحقق.',
   },
+  service_not_found: {
+    status: 404,
+    en: 'The verification service was not found.',
+    ar: 'لم يتم العثور على خدمة التحقق.',
+  },
   message_not_found: { status: 404, en: 'The message was not found.', ar: 'لم يتم العثور على الرسالة.' },
   client_not_found: {
     status: 404,
@@ -98,6 +103,21 @@ export const ERRORS = {
     status: 409,
     en: 'Too many wrong codes: request a new verification.',
     ar: 'محاولات خاطئة كثيرة: اطلب تحققًا جديدًا.',
+  },
+  verification_pending: {
+    status: 409,
+    en: 'A verification to this number is still pending.',
+    ar: 'لا يزال هناك تحقق معلق لهذا الرقم.',
+  },
+  no_more_sends: {
+    status: 409,
+    en: 'This verification has no further step to send.',
+    ar: 'لا توجد خطوة إرسال أخرى لهذا التحقق.',
+  },
+  custom_code_not_allowed: {
+    status: 403,
+    en: 'This service does not accept codes chosen by the client.',
+    ar: 'لا تقبل هذه الخدمة رموزًا يختارها العميل.',
   },
   code_incorrect: { status: 422, en: 'The code is not correct.', ar: 'الرمز غير صحيح.' },
   // IETF draft-ietf-httpapi-idempotency-key-header: 422 for a key reused on another request, 409 while the first runs.
@@ -161,13 +181,19 @@ export class DomainError extends Error {
   readonly details: ErrorDetail[] | undefined;
   /** Seconds until a retry can succeed (for 429s and 503s). */
   readonly retryAfterSeconds: number | undefined;
+  /** The existing thing a conflict is about (the pending verification of verification_pending). */
+  readonly resourceId: string | undefined;
 
-  constructor(code: ErrorCode, options: { details?: ErrorDetail[]; retryAfterSeconds?: number } = {}) {
+  constructor(
+    code: ErrorCode,
+    options: { details?: ErrorDetail[]; retryAfterSeconds?: number; resourceId?: string } = {},
+  ) {
     super(ERRORS[code].en);
     this.name = 'DomainError';
     this.code = code;
     this.details = options.details;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.resourceId = options.resourceId;
   }
 
   get status(): number {

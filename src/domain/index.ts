@@ -3,6 +3,7 @@ import { createCodeHasher } from './codes.js';
 import { createCustomers } from './customers.js';
 import { createIdempotency } from './idempotency.js';
 import { createLoginSessions } from './login-sessions.js';
+import type { CountryLocales } from './locales.js';
 import { createPasswordBudget } from './password-budget.js';
 import { applyPhoneChange, createPhoneChange } from './phone-change.js';
 import type { Clock, DomainEvents, MessageCosts, OutboxSignal, PhoneRateLimiter, Store } from './ports.js';
@@ -13,6 +14,7 @@ import { createSendGuard } from './send-guard.js';
 import type { SecretBox } from './secret-box.js';
 import type { TemplateOverrides } from './templates.js';
 import { DomainError } from './errors.js';
+import { createServices } from './services.js';
 import { createVerifications, type ApprovalEffect, type MessageTexts } from './verifications.js';
 
 /** What the domain takes from the configuration (config.ts fills it; the domain never reads it). */
@@ -25,6 +27,8 @@ export interface DomainSettings {
   appName: string;
   webOtpDomain: string | undefined;
   smsTemplates: TemplateOverrides;
+  /** The language of a text whose request names none, by the number's country (COUNTRY_LOCALES). */
+  countryLocales: CountryLocales;
 }
 
 export interface DomainDeps {
@@ -50,6 +54,7 @@ export function createDomain(deps: DomainDeps) {
     appName: config.appName,
     webOtpDomain: config.webOtpDomain,
     overrides: config.smsTemplates,
+    countryLocales: config.countryLocales,
   };
   const { costs } = deps;
   const securityEvents = createSecurityEvents({
@@ -112,6 +117,7 @@ export function createDomain(deps: DomainDeps) {
   return {
     customers,
     verifications,
+    services: createServices({ store, clock }),
     phoneChange,
     box,
     /** A message of the tenant's; another tenant's answers exactly like one that does not exist. */

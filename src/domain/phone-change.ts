@@ -56,11 +56,15 @@ export function applyPhoneChange(
     await queueMessage(tx, deps, {
       kind: 'notice',
       to: oldPhone,
-      text: renderNoticeText({
-        kind: 'phone_replaced',
-        locale: verification.locale,
-        appName: deps.texts.appName,
-      }),
+      text: renderNoticeText(
+        {
+          kind: 'phone_replaced',
+          locale: verification.locale,
+          appName: deps.texts.appName,
+          tenant: verification.tenant,
+        },
+        deps.texts.overrides,
+      ),
       expiresAt: new Date(now.getTime() + NOTICE_TTL_MS),
       verificationId: verification.id,
       clientId: verification.clientId,
@@ -122,7 +126,7 @@ export function createPhoneChange(
         {
           phone: newPhone,
           purpose: 'phone_change',
-          locale: input.locale ?? 'en',
+          locale: input.locale,
           customerId,
           caller: input.caller,
         },

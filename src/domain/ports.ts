@@ -16,6 +16,7 @@ import type {
   VerificationRecord,
   VerificationSend,
   VerificationStatus,
+  VerifyService,
 } from './types.js';
 
 export interface Clock {
@@ -108,7 +109,21 @@ export interface NewVerification {
   codeHash: string;
   maxChecks: number;
   expiresAt: Date;
+  serviceId: string | null;
+  brand: string | null;
+  codeLength: number | null;
+  appHash: string | null;
+  maxSends: number | null;
   now: Date;
+}
+
+/** What makes verifications of one phone the same one: a new one retires the pending ones of its key. */
+export interface PendingKey {
+  phone: string;
+  purpose: Purpose;
+  tenant: string;
+  customerId: string | null;
+  serviceId: string | null;
 }
 
 export interface VerificationStore {
@@ -132,11 +147,25 @@ export interface VerificationStore {
   takeCheck(id: string, now: Date): Promise<VerificationRecord | undefined>;
   /** Moves a pending verification to another status; false when it was no longer pending. */
   finish(id: string, status: Exclude<VerificationStatus, 'pending'>, now: Date): Promise<boolean>;
-  /** Cancels the pending verifications of a phone, purpose, tenant and customer (a new one replaces them). */
-  cancelPending(
-    key: { phone: string; purpose: Purpose; tenant: string; customerId: string | null },
-    now: Date,
-  ): Promise<string[]>;
+  /** Cancels the pending verifications of a key (a new one replaces them); answers their ids. */
+  cancelPending(key: PendingKey, now: Date): Promise<string[]>;
+  /** The newest verification of the key still pending and unexpired at `now`. */
+  findPending(key: PendingKey, now: Date): Promise<VerificationRecord | undefined>;
+  /** Cancels every pending verification of a service (it is being deleted); answers their ids. */
+  cancelPendingOfService(serviceId: string, now: Date): Promise<string[]>;
+}
+
+export type ServicePatch = Partial<Pick<VerifyService, 'friendlyName' | 'codeLength' | 'customCodeEnabled'>>;
+
+/** A tenant's verification services; another tenant's answers like a missing one. */
+export interface ServiceStore {
+  insert(service: VerifyService): Promise<VerifyService>;
+  find(tenant: string, id: string): Promise<VerifyService | undefined>;
+  update(tenant: string, id: string, patch: ServicePatch, now: Date): Promise<VerifyService | undefined>;
+  /** A tenant's services in id order, after the given id (null: from the first). */
+  list(tenant: string, afterId: string | null, limit: number): Promise<VerifyService[]>;
+  /** false when the tenant has no such service. */
+  delete(tenant: string, id: string): Promise<boolean>;
 }
 
 /** Failed checks of a phone for one tenant, or (tenant ALL_TENANTS) for all of them within a window. */
@@ -216,6 +245,7 @@ export interface ReferenceStore {
 export interface Store {
   customers: CustomerStore;
   verifications: VerificationStore;
+  services: ServiceStore;
   phoneGuards: PhoneGuardStore;
   passwordBudgets: PasswordBudgetStore;
   messages: MessageStore;

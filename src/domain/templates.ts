@@ -12,9 +12,14 @@ export { LOCALES, type Locale };
 export const OTP_PURPOSES: readonly OtpPurpose[] = PURPOSES;
 export const NOTICE_KINDS: readonly NoticeKind[] = ['phone_replaced'];
 
-export interface TemplateOverrides {
+export interface TemplateSet {
   otp?: Partial<Record<OtpPurpose, Partial<Record<Locale, string>>>>;
   notice?: Partial<Record<NoticeKind, Partial<Record<Locale, string>>>>;
+}
+
+/** The operator's texts for every tenant, and a tenant's own over them (`tenants.<tenant>`). */
+export interface TemplateOverrides extends TemplateSet {
+  tenants?: Record<string, TemplateSet>;
 }
 
 export interface OtpTemplateInput {
@@ -25,12 +30,17 @@ export interface OtpTemplateInput {
   minutes: number;
   /** When set, a WebOTP / origin-bound last line lets the browser or Android fill the code in. */
   webOtpDomain?: string;
+  /** Android SMS Retriever: the app's 11-character hash, the text's last line. */
+  appHash?: string;
+  /** Whose texts: a tenant's own templates come first. */
+  tenant?: string;
 }
 
 export interface NoticeTemplateInput {
   kind: NoticeKind;
   locale: Locale;
   appName: string;
+  tenant?: string;
 }
 
 /**
@@ -86,25 +96,43 @@ function fillPlaceholders(template: string, values: Readonly<Record<string, stri
 /** A host, optionally with a port: what WebOTP compares against the page's origin. */
 export const WEB_OTP_HOST = /^[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/i;
 
+/** Android SMS Retriever's app hash: 11 characters of base64 (developers.google.com/identity/sms-retriever). */
+export const APP_HASH = /^[A-Za-z0-9+/]{11}$/;
+
+/** The tenant's own set, when it has one. */
+const tenantSet = (overrides: TemplateOverrides | undefined, tenant: string | undefined) =>
+  tenant === undefined ? undefined : overrides?.tenants?.[tenant];
+
 export function renderOtpText(input: OtpTemplateInput, overrides?: TemplateOverrides): string {
   const template =
-    overrides?.otp?.[input.purpose]?.[input.locale] ?? DEFAULT_OTP_TEMPLATES[input.purpose][input.locale];
-  const text = fillPlaceholders(template, {
+    tenantSet(overrides, input.tenant)?.otp?.[input.purpose]?.[input.locale] ??
+    overrides?.otp?.[input.purpose]?.[input.locale] ??
+    DEFAULT_OTP_TEMPLATES[input.purpose][input.locale];
+  let text = fillPlaceholders(template, {
     code: input.code,
     appName: input.appName,
     minutes: String(input.minutes),
-  });
-  if (input.webOtpDomain === undefined) return text;
-  if (!WEB_OTP_HOST.test(input.webOtpDomain)) {
-    throw new RangeError(`WebOTP domain must be a bare host name, got "${input.webOtpDomain}"`);
+  }).trimEnd();
+  if (input.webOtpDomain !== undefined) {
+    if (!WEB_OTP_HOST.test(input.webOtpDomain)) {
+      throw new RangeError(`WebOTP domain must be a bare host name, got "${input.webOtpDomain}"`);
+    }
+    // WebOTP spec: the last line is "@host #code"; Android's SMS Retriever accepts the same origin-bound line.
+    text = `${text}\n@${input.webOtpDomain} #${input.code}`;
   }
-  // WebOTP spec: the last line is "@host #code"; Android's SMS Retriever accepts the same origin-bound line.
-  return `${text.trimEnd()}\n@${input.webOtpDomain} #${input.code}`;
+  if (input.appHash !== undefined) {
+    if (!APP_HASH.test(input.appHash)) throw new RangeError('An app hash is 11 base64 characters');
+    // SMS Retriever: the text ends with the hash. Asked for by the request, it goes after a WebOTP line.
+    text = `${text}\n${input.appHash}`;
+  }
+  return text;
 }
 
 export function renderNoticeText(input: NoticeTemplateInput, overrides?: TemplateOverrides): string {
   const template =
-    overrides?.notice?.[input.kind]?.[input.locale] ?? DEFAULT_NOTICE_TEMPLATES[input.kind][input.locale];
+    tenantSet(overrides, input.tenant)?.notice?.[input.kind]?.[input.locale] ??
+    overrides?.notice?.[input.kind]?.[input.locale] ??
+    DEFAULT_NOTICE_TEMPLATES[input.kind][input.locale];
   return fillPlaceholders(template, { appName: input.appName });
 }
 
@@ -167,6 +195,30 @@ function parseSection<K extends string>(
   return parsed;
 }
 
+/** One set of texts (the operator's, or a tenant's under `prefix`). */
+function parseSet(raw: Record<string, unknown>, prefix: string, allowTenants: boolean): TemplateOverrides {
+  const overrides: TemplateOverrides = {};
+  for (const [section, value] of Object.entries(raw)) {
+    if (section === 'otp') {
+      overrides.otp = parseSection(`${prefix}otp`, value, OTP_PURPOSES, OTP_PLACEHOLDERS, ['code']);
+    } else if (section === 'notice') {
+      // A notice carries no code: {code} is rejected as an unknown placeholder.
+      overrides.notice = parseSection(`${prefix}notice`, value, NOTICE_KINDS, NOTICE_PLACEHOLDERS, []);
+    } else if (section === 'tenants' && allowTenants) {
+      if (!isPlainObject(value)) throw new Error('Template override tenants must be an object');
+      overrides.tenants = {};
+      for (const [tenant, set] of Object.entries(value)) {
+        if (!isPlainObject(set)) throw new Error(`Template override tenants.${tenant} must be an object`);
+        overrides.tenants[tenant] = parseSet(set, `tenants.${tenant}.`, false);
+      }
+    } else {
+      const expected = allowTenants ? 'otp, notice or tenants' : 'otp or notice';
+      throw new Error(`Template override ${prefix}${section} is unknown (expected ${expected})`);
+    }
+  }
+  return overrides;
+}
+
 /** Parses operator-supplied overrides (JSON); throws an Error naming the offending key. */
 export function parseTemplateOverrides(json: string): TemplateOverrides {
   let raw: unknown;
@@ -177,16 +229,5 @@ export function parseTemplateOverrides(json: string): TemplateOverrides {
     throw new Error(`Template overrides are not valid JSON: ${reason}`, { cause: error });
   }
   if (!isPlainObject(raw)) throw new Error('Template overrides must be a JSON object');
-  const overrides: TemplateOverrides = {};
-  for (const [section, value] of Object.entries(raw)) {
-    if (section === 'otp') {
-      overrides.otp = parseSection('otp', value, OTP_PURPOSES, OTP_PLACEHOLDERS, ['code']);
-    } else if (section === 'notice') {
-      // A notice carries no code: {code} is rejected as an unknown placeholder.
-      overrides.notice = parseSection('notice', value, NOTICE_KINDS, NOTICE_PLACEHOLDERS, []);
-    } else {
-      throw new Error(`Template override ${section} is unknown (expected otp or notice)`);
-    }
-  }
-  return overrides;
+  return parseSet(raw, '', true);
 }

@@ -75,6 +75,16 @@ export interface Verification {
   createdAt: Date;
   updatedAt: Date;
   approvedAt: Date | null;
+  /** The service (a Twilio Verify service) it was started under, if any. */
+  serviceId: string | null;
+  /** The name its texts carry instead of the app's (a service's friendly name, a Vonage brand). */
+  brand: string | null;
+  /** Digits of its codes; null: the policy's length. */
+  codeLength: number | null;
+  /** Android SMS Retriever app hash: the last line of its texts. */
+  appHash: string | null;
+  /** How many texts it may send in all (a Vonage workflow's steps); null: as many as the limits allow. */
+  maxSends: number | null;
   sends: VerificationSend[];
 }
 
@@ -110,6 +120,21 @@ export interface SmsMessage {
   deliveredAt: Date | null;
   undeliveredAt: Date | null;
   failedAt: Date | null;
+  updatedAt: Date;
+}
+
+/**
+ * A verification service (Twilio Verify's): a tenant's named profile whose friendly name its texts carry,
+ * with its own code length, and whether its clients may choose their codes.
+ */
+export interface VerifyService {
+  id: string;
+  tenant: string;
+  friendlyName: string;
+  /** null: the policy's length. */
+  codeLength: number | null;
+  customCodeEnabled: boolean;
+  createdAt: Date;
   updatedAt: Date;
 }
 

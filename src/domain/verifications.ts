@@ -4,10 +4,11 @@
  * requests queue on it and cannot exceed a limit.
  */
 import { randomUUID } from 'node:crypto';
-import { renderOtpText, type TemplateOverrides } from './templates.js';
+import { APP_HASH, renderOtpText, type TemplateOverrides } from './templates.js';
 import { generateCode, type CodeHasher } from './codes.js';
 import { DomainError, type ErrorCode } from './errors.js';
 import { queueMessage } from './outbox.js';
+import { localeForPhone, type CountryLocales } from './locales.js';
 import { maskPhone, toE164 } from './phones.js';
 import {
   ignoredDomainEvents,
@@ -15,6 +16,7 @@ import {
   type DomainEvents,
   type MessageCosts,
   type OutboxSignal,
+  type PendingKey,
   type PhoneGuard,
   type PhoneGuardStore,
   type PhoneRateLimiter,
@@ -30,6 +32,8 @@ export interface MessageTexts {
   appName: string;
   webOtpDomain: string | undefined;
   overrides?: TemplateOverrides;
+  /** The language of a text whose request names none, by the number's country. */
+  countryLocales?: CountryLocales;
 }
 
 export interface VerificationDeps {
@@ -50,16 +54,63 @@ export interface VerificationDeps {
   securityEvents: SecurityEvents;
 }
 
-export interface StartVerificationInput {
+/** What a start finds when the same key (phone, purpose, tenant, customer, service) has a verification pending. */
+export type WhenPending =
+  /** a new verification retires it (the native API: one live code) */
+  | 'replace'
+  /** a new code is sent on it, same id (Twilio Verify) */
+  | 'resend'
+  /** verification_pending, naming it (Vonage Verify: no concurrent verifications) */
+  | 'refuse';
+
+/** How a verification's texts are made, beyond the defaults (the vendor faces' options). */
+export interface TextOptions {
+  /** The service it belongs to: its friendly name, code length and whether client codes are allowed. */
+  serviceId?: string;
+  /** The name in the text, over the service's and the app's. */
+  brand?: string;
+  /** Digits per code, over the service's and the policy's (4 to 10). */
+  codeLength?: number;
+  /** A code the client chose (digits, 4 to 10): where a service is named, only if it allows them. */
+  code?: string;
+  /** Android SMS Retriever app hash: the text's last line. */
+  appHash?: string;
+  /** Texts it may send in all, the first included (a Vonage workflow's steps). */
+  maxSends?: number;
+}
+
+export interface StartVerificationInput extends TextOptions {
   to: string;
   purpose?: Purpose;
+  /** The text's language; by default the number's country's (ar, fa, en...). */
   locale?: Locale;
   customerId?: string | null;
   /** Who asks: the verification is visible to its tenant's clients only. */
   caller: Caller;
   /** ISO alpha-2 country for a number given in national form. */
   country?: string;
+  /** 'replace' unless told. */
+  whenPending?: WhenPending;
 }
+
+/** What startWithin takes: the phone in E.164 and the options already resolved against the service. */
+interface StartWithinInput {
+  phone: string;
+  purpose: Purpose;
+  locale?: Locale;
+  customerId: string | null;
+  caller: Caller;
+  serviceId?: string | null;
+  brand?: string | null;
+  codeLength?: number | null;
+  code?: string;
+  appHash?: string | null;
+  maxSends?: number | null;
+  whenPending?: WhenPending;
+}
+
+/** Client-chosen codes are checked like the codes a check takes. */
+const CHOSEN_CODE = /^\d{4,10}$/;
 
 /** The guards a send or check holds: the phone's for this tenant, and its ceiling across tenants. */
 type Guards = Awaited<ReturnType<PhoneGuardStore['lock']>>;
@@ -69,8 +120,8 @@ export interface CheckResult {
   valid: boolean;
 }
 
-/** A verification just started, with the send that carried its code. */
-export type StartedVerification = VerificationRecord & { sends: VerificationSend[] };
+/** A verification just started (or resent on, `resent`), with the sends that carried its codes. */
+export type StartedVerification = VerificationRecord & { sends: VerificationSend[]; resent?: boolean };
 
 /** What approving a verification does beyond the status (e.g. switching a customer's number). */
 export type ApprovalEffect = (tx: Store, verification: VerificationRecord, now: Date) => Promise<void>;
@@ -105,7 +156,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     now: Date,
     sends?: VerificationSend[],
   ): Promise<Verification> {
-    const { codeHash: _secret, ...rest } = v;
+    const { codeHash: _secret, resent: _resent, ...rest } = v as StartedVerification;
     return {
       ...rest,
       status: effectiveStatus(v, now),
@@ -191,9 +242,11 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         purpose: v.purpose,
         locale: v.locale,
         code,
-        appName: deps.texts.appName,
+        appName: v.brand ?? deps.texts.appName,
         minutes: Math.round(policy.ttlSeconds / 60),
         webOtpDomain: deps.texts.webOtpDomain,
+        appHash: v.appHash ?? undefined,
+        tenant: v.tenant,
       },
       deps.texts.overrides,
     );
@@ -218,50 +271,115 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     return { messageId, channel: 'sms', at: now };
   }
 
-  const newCode = (phone: string) => policy.testNumbers.get(phone) ?? generateCode(policy.codeLength);
+  /** A test number's fixed code, else a fresh one of the verification's length. */
+  const newCode = (phone: string, length: number | null) =>
+    policy.testNumbers.get(phone) ?? generateCode(length ?? policy.codeLength);
+
+  /**
+   * A new code on a pending verification, under the phone's guards: its key, checks and id stay; its expiry
+   * starts again. `chosen`: the client's own code (a Twilio create with CustomCode).
+   */
+  async function resendWithin(
+    tx: Store,
+    guards: Guards,
+    v: VerificationRecord,
+    now: Date,
+    chosen?: string,
+  ): Promise<StartedVerification> {
+    const status = effectiveStatus(v, now);
+    if (status !== 'pending') throwRefusal({ refused: REFUSAL_BY_STATUS[status] });
+    const before = await tx.verifications.listSends(v.id);
+    if (v.maxSends !== null && before.length >= v.maxSends) throw new DomainError('no_more_sends');
+    // The country was permitted when it started; the client's own list is not at hand here.
+    await admitSend(tx, guards, v.to, { clientId: v.clientId, tenant: v.tenant }, now);
+    const code = chosen ?? newCode(v.to, v.codeLength);
+    const expiresAt = new Date(now.getTime() + policy.ttlSeconds * 1000);
+    // The guard lock serializes this with checks and cancels; replaceCode re-tests pending anyway.
+    if (!(await tx.verifications.replaceCode(v.id, codes.hash(v.id, code), expiresAt, now))) {
+      throwRefusal(await checkRefusal(tx, v.id, now));
+    }
+    await tx.messages.retireQueuedOtps([v.id], now);
+    const updated = { ...v, expiresAt, updatedAt: now };
+    const send = await sendCode(tx, updated, code, now);
+    return { ...updated, sends: [...before, send], resent: true };
+  }
 
   /**
    * Starts a verification inside the caller's transaction (registration and phone change start one
-   * together with their own writes). The phone must already be in E.164.
+   * together with their own writes). The phone must already be in E.164. With `whenPending` resend, a
+   * pending verification of the same key gets a new code instead; with refuse, it is named in the refusal.
    */
-  async function startWithin(
-    tx: Store,
-    input: {
-      phone: string;
-      purpose: Purpose;
-      locale: Locale;
-      customerId: string | null;
-      caller: Caller;
-    },
-    now: Date,
-  ): Promise<StartedVerification> {
+  async function startWithin(tx: Store, input: StartWithinInput, now: Date): Promise<StartedVerification> {
     const { tenant } = input.caller;
     screen(input.phone, input.caller, now);
     const guards = await tx.phoneGuards.lock(input.phone, tenant, now);
+    const key: PendingKey = {
+      phone: input.phone,
+      purpose: input.purpose,
+      tenant,
+      customerId: input.customerId,
+      serviceId: input.serviceId ?? null,
+    };
+    const whenPending = input.whenPending ?? 'replace';
+    if (whenPending !== 'replace') {
+      const pending = await tx.verifications.findPending(key, now);
+      if (pending !== undefined && whenPending === 'resend') {
+        return resendWithin(tx, guards, pending, now, input.code);
+      }
+      if (pending !== undefined) throw new DomainError('verification_pending', { resourceId: pending.id });
+    }
     await admitSend(tx, guards, input.phone, input.caller, now);
-    // One live code per phone, purpose, tenant and customer: a new verification retires the older ones,
-    // and their texts still in the queue (a dead code is never sent). Another customer's stays alive.
-    const retired = await tx.verifications.cancelPending(
-      { phone: input.phone, purpose: input.purpose, tenant, customerId: input.customerId },
-      now,
-    );
+    // One live code per key (phone, purpose, tenant, customer, service): a new verification retires the
+    // older ones, and their texts still in the queue (a dead code is never sent). Another customer's stays.
+    const retired = await tx.verifications.cancelPending(key, now);
     await tx.messages.retireQueuedOtps(retired, now);
     const id = randomUUID();
-    const code = newCode(input.phone);
+    const codeLength = input.codeLength ?? null;
+    const code = input.code ?? newCode(input.phone, codeLength);
     const record = await tx.verifications.insert({
       id,
       phone: input.phone,
       purpose: input.purpose,
-      locale: input.locale,
+      locale: input.locale ?? localeForPhone(input.phone, deps.texts.countryLocales ?? new Map()),
       customerId: input.customerId,
       clientId: input.caller.clientId,
       tenant,
       codeHash: codes.hash(id, code),
       maxChecks: policy.maxChecks,
       expiresAt: new Date(now.getTime() + policy.ttlSeconds * 1000),
+      serviceId: key.serviceId,
+      brand: input.brand ?? null,
+      codeLength,
+      appHash: input.appHash ?? null,
+      maxSends: input.maxSends ?? null,
       now,
     });
     return { ...record, sends: [await sendCode(tx, record, code, now)] };
+  }
+
+  /** The start's options resolved against its service (another tenant's answers like a missing one). */
+  async function resolveTextOptions(input: StartVerificationInput): Promise<TextOptions> {
+    const problems: { field: string; problem: string }[] = [];
+    if (input.codeLength !== undefined && !(input.codeLength >= 4 && input.codeLength <= 10)) {
+      problems.push({ field: '/codeLength', problem: 'must be 4 to 10' });
+    }
+    if (input.code !== undefined && !CHOSEN_CODE.test(input.code)) {
+      problems.push({ field: '/code', problem: 'must be 4 to 10 digits' });
+    }
+    if (input.appHash !== undefined && !APP_HASH.test(input.appHash)) {
+      problems.push({ field: '/appHash', problem: 'must be 11 characters of A-Z a-z 0-9 + /' });
+    }
+    if (problems.length > 0) throw new DomainError('invalid_request', { details: problems });
+    if (input.serviceId === undefined) return input;
+    const service = await store.services.find(input.caller.tenant, input.serviceId);
+    if (service === undefined) throw new DomainError('service_not_found');
+    if (input.code !== undefined && !service.customCodeEnabled)
+      throw new DomainError('custom_code_not_allowed');
+    return {
+      ...input,
+      brand: input.brand ?? service.friendlyName,
+      codeLength: input.codeLength ?? service.codeLength ?? undefined,
+    };
   }
 
   /** Another tenant's verification answers exactly like one that does not exist. */
@@ -376,8 +494,13 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       return view(tx, record, clock.now(), record.sends);
     },
 
-    async start(input: StartVerificationInput): Promise<Verification> {
+    /**
+     * Sends a code: a new verification, or (whenPending resend) a new code on the pending one of the same
+     * key, which keeps its id. `resent` tells which.
+     */
+    async start(input: StartVerificationInput): Promise<Verification & { resent: boolean }> {
       const phone = toE164(input.to, { country: input.country, field: '/to' });
+      const options = await resolveTextOptions(input);
       if (
         input.customerId &&
         (await store.customers.findById(input.caller.tenant, input.customerId)) === undefined
@@ -391,19 +514,42 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         const record = await startWithin(
           tx,
           {
+            ...options,
             phone,
             purpose: input.purpose ?? 'generic',
-            locale: input.locale ?? 'en',
+            locale: input.locale,
             customerId: input.customerId ?? null,
             caller: input.caller,
+            whenPending: input.whenPending,
           },
           now,
         );
-        return view(tx, record, now, record.sends);
+        return { ...(await view(tx, record, now, record.sends)), resent: record.resent === true };
       });
       deps.outbox.messagesQueued();
-      events.verificationStarted(result.purpose);
+      if (!result.resent) events.verificationStarted(result.purpose);
       return result;
+    },
+
+    /**
+     * The verification of a phone still pending for a service (or none): how Twilio names one by its `To`.
+     * Purpose generic and no customer, as the vendor faces start them.
+     */
+    async pendingFor(input: { to: string; serviceId: string | null; caller: Caller }): Promise<Verification> {
+      const phone = toE164(input.to, { field: '/to' });
+      const now = clock.now();
+      const found = await store.verifications.findPending(
+        {
+          phone,
+          purpose: 'generic',
+          tenant: input.caller.tenant,
+          customerId: null,
+          serviceId: input.serviceId,
+        },
+        now,
+      );
+      if (found === undefined) throw new DomainError('verification_not_found');
+      return view(store, found, now);
     },
 
     async get(id: string, tenant: string): Promise<Verification> {
@@ -418,21 +564,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       const now = clock.now();
       const result = await store.transaction(async (tx) => {
         const guards = await tx.phoneGuards.lock(existing.to, tenant, now);
-        const v = await findVisible(tx, id, tenant);
-        const status = effectiveStatus(v, now);
-        if (status !== 'pending') throwRefusal({ refused: REFUSAL_BY_STATUS[status] });
-        // The country was permitted when it started; the client's own list is not at hand here.
-        await admitSend(tx, guards, v.to, { clientId: v.clientId, tenant }, now);
-        const code = newCode(v.to);
-        const expiresAt = new Date(now.getTime() + policy.ttlSeconds * 1000);
-        // The guard lock serializes this with checks and cancels; replaceCode re-tests pending anyway.
-        if (!(await tx.verifications.replaceCode(id, codes.hash(id, code), expiresAt, now))) {
-          throwRefusal(await checkRefusal(tx, id, now));
-        }
-        await tx.messages.retireQueuedOtps([id], now);
-        const updated = { ...v, expiresAt };
-        await sendCode(tx, updated, code, now);
-        return view(tx, updated, now);
+        const resent = await resendWithin(tx, guards, await findVisible(tx, id, tenant), now);
+        return view(tx, resent, now, resent.sends);
       });
       deps.outbox.messagesQueued();
       return result;
@@ -510,6 +643,26 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
           throwRefusal(await checkRefusal(tx, id, now));
         await tx.messages.retireQueuedOtps([id], now);
         return view(tx, { ...v, status: 'canceled' }, now);
+      });
+    },
+
+    /**
+     * Approves a pending verification without a code: the client vouches for the phone by other means
+     * (Twilio's Status=approved). Generic ones only: a sign-up or phone change needs its code.
+     */
+    async approve(id: string, tenant: string): Promise<Verification> {
+      const now = clock.now();
+      return store.transaction(async (tx) => {
+        const v = await findVisible(tx, id, tenant);
+        const status = effectiveStatus(v, now);
+        if (status !== 'pending') throwRefusal({ refused: REFUSAL_BY_STATUS[status] });
+        if (v.purpose !== 'generic') throw new DomainError('forbidden');
+        if (!(await tx.verifications.finish(id, 'approved', now)))
+          throwRefusal(await checkRefusal(tx, id, now));
+        await tx.messages.retireQueuedOtps([id], now);
+        const approved = { ...v, status: 'approved' as const, approvedAt: now, updatedAt: now };
+        await onApproved(tx, approved, now);
+        return view(tx, approved, now);
       });
     },
   };

@@ -8,6 +8,8 @@ import type { FaceContext, HttpApp } from './context.js';
 import { customersFace } from './customers/routes.js';
 import { menuappFace } from './menuapp/routes.js';
 import { nativeFace } from './native/routes.js';
+import { twilioVerifyFace } from './twilio-verify/routes.js';
+import { vonageVerifyFace } from './vonage-verify/routes.js';
 import { webhooksFace } from './webhooks/routes.js';
 
 export type FaceName = 'native' | 'customers' | 'cbss' | 'menuapp' | 'bitel';
@@ -29,6 +31,18 @@ export async function registerFaces(
     await outsideTheDocument.register(menuappFace, { prefix: '/api', ...ctx('menuapp') });
     await outsideTheDocument.register(cbssFace, { prefix: '/api', ...ctx('cbss') });
     await outsideTheDocument.register(bitelFace, { prefix: '/api/v2/sms', ...ctx('bitel') });
+    // The vendors' drop-ins: their SDKs and the vendors' own references document them. They always
+    // authenticate (the SDKs always send credentials).
+    await outsideTheDocument.register(twilioVerifyFace, {
+      prefix: '/v2/Services',
+      ...context,
+      authRequired: true,
+    });
+    await outsideTheDocument.register(vonageVerifyFace, {
+      prefix: '/v2/verify',
+      ...context,
+      authRequired: true,
+    });
     // Providers sign their webhooks; there is no client to authenticate.
     await outsideTheDocument.register(webhooksFace, {
       prefix: '/webhooks/sms',

@@ -66,6 +66,7 @@ export async function registerApiReference(http: HttpApp, config: Config): Promi
         { name: 'customers', description: 'Register customers, look them up, change their phone number' },
         { name: 'verifications', description: 'Text a one-time code to a number and check it' },
         { name: 'messages', description: 'The SMS the service sent, with their delivery status and price' },
+        { name: 'clients', description: 'The calling client' },
         {
           name: 'events',
           description: 'Security events of the caller’s tenant: limit hits, guard decisions, lock-outs',

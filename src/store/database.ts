@@ -74,6 +74,22 @@ export interface VerificationsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   approved_at: Timestamp | null;
+  service_id: string | null;
+  brand: string | null;
+  code_length: number | null;
+  app_hash: string | null;
+  max_sends: number | null;
+}
+
+/** A tenant's verification services (Twilio Verify's). */
+export interface VerifyServicesTable {
+  id: string;
+  tenant: string;
+  friendly_name: string;
+  code_length: number | null;
+  custom_code_enabled: boolean;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface VerificationSendsTable {
@@ -218,6 +234,7 @@ export interface Database {
   api_clients: ApiClientsTable;
   customers: CustomersTable;
   verifications: VerificationsTable;
+  verify_services: VerifyServicesTable;
   verification_sends: VerificationSendsTable;
   phone_guards: PhoneGuardsTable;
   password_budgets: PasswordBudgetsTable;

@@ -14,11 +14,13 @@ import { referenceStore } from './reference.js';
 import { securityEventStore } from './security-events.js';
 import { prefixRuleStore, sendGuardStore } from './send-guard.js';
 import { verificationStore } from './verifications.js';
+import { serviceStore } from './verify-services.js';
 
 export function createStore(db: Kysely<Database>): Store {
   return {
     customers: customerStore(db),
     verifications: verificationStore(db),
+    services: serviceStore(db),
     phoneGuards: phoneGuardStore(db),
     passwordBudgets: passwordBudgetStore(db),
     messages: messageStore(db),

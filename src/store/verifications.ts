@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { VerificationStore } from '../domain/ports.js';
+import type { ExpressionBuilder } from 'kysely';
+import type { PendingKey, VerificationStore } from '../domain/ports.js';
 import type {
   Locale,
   Purpose,
@@ -26,8 +27,24 @@ export function toVerification(row: VerificationRow): VerificationRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     approvedAt: row.approved_at,
+    serviceId: row.service_id,
+    brand: row.brand,
+    codeLength: row.code_length,
+    appHash: row.app_hash,
+    maxSends: row.max_sends,
   };
 }
+
+/** The rows of one pending key: phone, purpose, tenant, customer and service. */
+const ofKey = (key: PendingKey) => (eb: ExpressionBuilder<Database, 'verifications'>) =>
+  eb.and([
+    eb('phone', '=', key.phone),
+    eb('purpose', '=', key.purpose),
+    eb('status', '=', 'pending'),
+    eb('tenant', '=', key.tenant),
+    sql<boolean>`customer_id IS NOT DISTINCT FROM ${key.customerId}`,
+    sql<boolean>`service_id IS NOT DISTINCT FROM ${key.serviceId}`,
+  ]);
 
 export function verificationStore(db: Kysely<Database>): VerificationStore {
   return {
@@ -49,6 +66,11 @@ export function verificationStore(db: Kysely<Database>): VerificationStore {
           created_at: v.now,
           updated_at: v.now,
           approved_at: null,
+          service_id: v.serviceId,
+          brand: v.brand,
+          code_length: v.codeLength,
+          app_hash: v.appHash,
+          max_sends: v.maxSends,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -118,11 +140,28 @@ export function verificationStore(db: Kysely<Database>): VerificationStore {
       const rows = await db
         .updateTable('verifications')
         .set({ status: 'canceled', updated_at: now })
-        .where('phone', '=', key.phone)
-        .where('purpose', '=', key.purpose)
+        .where(ofKey(key))
+        .returning('id')
+        .execute();
+      return rows.map((row) => row.id);
+    },
+    async findPending(key, now) {
+      const row = await db
+        .selectFrom('verifications')
+        .selectAll()
+        .where(ofKey(key))
+        .where('expires_at', '>', now)
+        .orderBy('created_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row && toVerification(row);
+    },
+    async cancelPendingOfService(serviceId, now) {
+      const rows = await db
+        .updateTable('verifications')
+        .set({ status: 'canceled', updated_at: now })
+        .where('service_id', '=', serviceId)
         .where('status', '=', 'pending')
-        .where('tenant', '=', key.tenant)
-        .where(sql<boolean>`customer_id IS NOT DISTINCT FROM ${key.customerId}`)
         .returning('id')
         .execute();
       return rows.map((row) => row.id);

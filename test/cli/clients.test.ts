@@ -68,8 +68,10 @@ for (const { backend, skip } of backends) {
 
       const listed = await cli('clients', 'list');
       expect(listed.status).toBe(0);
-      expect(listed.stdout).toMatch(/^CODE +NAME +TENANT +ACTIVE +CREATED$/m);
-      expect(listed.stdout).toMatch(/^shop +Shop app +shop +no +\d{4}-\d\d-\d\d \d\d:\d\d UTC$/m);
+      expect(listed.stdout).toMatch(/^CODE +NAME +TENANT +ACCOUNT SID +ACTIVE +CREATED$/m);
+      expect(listed.stdout).toMatch(
+        /^shop +Shop app +shop +AC[0-9a-f]{32} +no +\d{4}-\d\d-\d\d \d\d:\d\d UTC$/m,
+      );
       for (const key of keys) {
         expect(listed.stdout + listed.stderr).not.toContain(key);
         expect(listed.stdout + listed.stderr).not.toContain(hashClientKey(key));
@@ -81,12 +83,17 @@ for (const { backend, skip } of backends) {
       const created = await cli('clients', 'create', 'backoffice', '--tenant', 'shop');
       expect(created.status).toBe(0);
       expect(created.stderr).toContain('in tenant "shop"');
+      const sid = /Account SID is (AC[0-9a-f]{32})\./.exec(created.stderr)?.[1];
+      expect(sid).toBeDefined();
       const listed = await cli('clients', 'list', '--json');
-      const rows = JSON.parse(listed.stdout) as { code: string; tenant: string }[];
+      const rows = JSON.parse(listed.stdout) as { code: string; tenant: string; accountSid: string }[];
       expect(rows.map(({ code, tenant }) => ({ code, tenant }))).toEqual([
         { code: 'backoffice', tenant: 'shop' },
         { code: 'shop', tenant: 'shop' },
       ]);
+      // The username the Twilio Verify face takes: AC and the client id's hex digits.
+      expect(rows.find((row) => row.code === 'backoffice')?.accountSid).toBe(sid);
+      expect((await cli('clients', 'list')).stdout).toContain(`${sid}`);
       const refused = await cli('clients', 'create', 'kiosk', '--tenant', 'not a name');
       expect(refused.status).toBe(2);
     });

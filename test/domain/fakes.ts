@@ -5,9 +5,12 @@ import type {
   PasswordBudget,
   PasswordBudgetStore,
   RequestClaimStore,
+  ServiceStore,
   StoredReply,
   UsedTokenStore,
 } from '../../src/domain/ports.js';
+import type { ServicesStore } from '../../src/domain/services.js';
+import type { VerifyService } from '../../src/domain/types.js';
 
 export class FakeClock {
   constructor(private current = new Date('2026-12-01T10:00:00Z')) {}
@@ -98,4 +101,55 @@ export function fakeRequestClaims(): RequestClaimStore {
       for (const [key, claim] of claims) if (claim.claimedAt < expiredBefore) claims.delete(key);
     },
   };
+}
+
+/** Services in a map, with the pending verifications a deletion cancels and the texts it retires. */
+export function fakeServices() {
+  const rows = new Map<string, VerifyService>();
+  const pendingByService = new Map<string, string[]>();
+  const retired: string[] = [];
+  const services: ServiceStore = {
+    async insert(service) {
+      rows.set(service.id, { ...service });
+      return { ...service };
+    },
+    async find(tenant, id) {
+      const found = rows.get(id);
+      return found?.tenant === tenant ? { ...found } : undefined;
+    },
+    async update(tenant, id, patch, now) {
+      const found = rows.get(id);
+      if (found?.tenant !== tenant) return undefined;
+      const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+      const updated = { ...found, ...defined, updatedAt: now };
+      rows.set(id, updated);
+      return { ...updated };
+    },
+    async list(tenant, afterId, limit) {
+      return [...rows.values()]
+        .filter((row) => row.tenant === tenant && (afterId === null || row.id > afterId))
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .slice(0, limit);
+    },
+    async delete(tenant, id) {
+      return rows.get(id)?.tenant === tenant && rows.delete(id);
+    },
+  };
+  const store: ServicesStore = {
+    services,
+    verifications: {
+      async cancelPendingOfService(serviceId) {
+        const ids = pendingByService.get(serviceId) ?? [];
+        pendingByService.delete(serviceId);
+        return ids;
+      },
+    },
+    messages: {
+      async retireQueuedOtps(ids) {
+        retired.push(...ids);
+      },
+    },
+    transaction: (work) => work(store),
+  };
+  return { rows, pendingByService, retired, store };
 }

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { countParts } from '../../src/sms/encoding.js';
+import { localeForPhone, localeOfTag, parseCountryLocales } from '../../src/domain/locales.js';
 import {
   DEFAULT_NOTICE_TEMPLATES,
   DEFAULT_OTP_TEMPLATES,
@@ -190,5 +191,58 @@ describe('template overrides', () => {
 
   it('accept an empty set', () => {
     expect(parseTemplateOverrides('{}')).toEqual({});
+  });
+});
+
+describe('texts by tenant, app hash and country', () => {
+  const overrides = parseTemplateOverrides(
+    JSON.stringify({
+      otp: { generic: { en: 'Everyone: {code}' } },
+      tenants: { acme: { otp: { generic: { en: 'Acme: {code}' } } } },
+    }),
+  );
+  const generic = (tenant?: string, appHash?: string) =>
+    renderOtpText(
+      { purpose: 'generic', locale: 'en', code: CODE, appName: APP_NAME, minutes: 10, tenant, appHash },
+      overrides,
+    );
+
+  it("take a tenant's own template over the operator's, the operator's for every other tenant", () => {
+    expect(generic('acme')).toBe(`Acme: ${CODE}`);
+    expect(generic('other')).toBe(`Everyone: ${CODE}`);
+    expect(generic()).toBe(`Everyone: ${CODE}`);
+  });
+
+  it('end with the SMS Retriever app hash, after a WebOTP line', () => {
+    expect(generic('acme', 'FA+9qCX9VSu')).toBe(`Acme: ${CODE}\nFA+9qCX9VSu`);
+    const both = renderOtpText({
+      purpose: 'generic',
+      locale: 'ar',
+      code: CODE,
+      appName: APP_NAME,
+      minutes: 10,
+      webOtpDomain: DOMAIN,
+      appHash: 'FA+9qCX9VSu',
+    });
+    expect(both.split('\n').slice(-2)).toEqual([`@${DOMAIN} #${CODE}`, 'FA+9qCX9VSu']);
+    expect(() => generic('acme', 'short')).toThrow(RangeError);
+  });
+
+  it("read a number's language from its country, with COUNTRY_LOCALES entries over the defaults", () => {
+    const table = parseCountryLocales('EG=en,AF=fa');
+    expect(localeForPhone('+971501234567', table)).toBe('ar');
+    expect(localeForPhone('+989121234567', table)).toBe('fa');
+    expect(localeForPhone('+201001234567', table)).toBe('en');
+    expect(localeForPhone('+93701234567', table)).toBe('fa');
+    expect(localeForPhone('+12025550142', table)).toBe('en');
+    expect(localeForPhone('+966501234567', new Map())).toBe('en');
+    expect(() => parseCountryLocales('EG=fr')).toThrow(/EG=fr/);
+  });
+
+  it('read a vendor locale tag by its language', () => {
+    expect(localeOfTag('ar-AE')).toBe('ar');
+    expect(localeOfTag('en-us')).toBe('en');
+    expect(localeOfTag('fa')).toBe('fa');
+    expect(localeOfTag('es-mx')).toBeUndefined();
   });
 });

@@ -116,7 +116,8 @@ for (const { backend, skip } of backends) {
         method: 'POST',
         url: '/v1/verifications',
         headers: AUTH,
-        payload: { to: phone },
+        // English, so GSM-7: a UAE number's default locale is Arabic.
+        payload: { to: phone, locale: 'en' },
       });
       const messageId = started.json().sends[0].messageId as string;
       const message = await h.app.http.inject({

@@ -1,5 +1,6 @@
 /** Builds a whole otpgate on a test backend, with a controllable clock and a captured log. */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -29,6 +30,10 @@ export interface Harness {
   outbox(): { id: string; to: string; text: string; createdAt: string }[];
   /** The code in the last SMS to a number. */
   lastCode(to: string): Promise<string>;
+  /** The texts sent to a number so far (after a dispatcher drain). */
+  textsTo(to: string): Promise<string[]>;
+  /** Listens on a loopback port, for a client that speaks HTTP (a vendor SDK); answers the origin. */
+  listen(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -92,6 +97,16 @@ export async function startHarness(
       if (code === undefined) throw new Error(`no SMS with a code to ${to}`);
       return code;
     },
+    async textsTo(to) {
+      await app.dispatcher.drain();
+      return outbox()
+        .filter((line) => line.to === to)
+        .map((line) => line.text);
+    },
+    async listen() {
+      await app.http.listen({ port: 0, host: '127.0.0.1' });
+      return `http://127.0.0.1:${(app.http.server.address() as AddressInfo).port}`;
+    },
     async close() {
       await app.close();
       await database.drop();
@@ -111,4 +126,9 @@ export function uniquePhone(): string {
 export function uniqueEmail(): string {
   counter += 1;
   return `user${process.pid}-${counter}@example.com`;
+}
+
+/** The code of `digits` digits in a text (not part of a longer number). */
+export function codeIn(text: string | undefined, digits = 6): string {
+  return new RegExp(`(?<!\\d)(\\d{${digits}})(?!\\d)`).exec(text ?? '')?.[1] ?? '';
 }

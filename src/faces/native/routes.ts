@@ -3,9 +3,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { callerOf, requireClient } from '../../http/auth.js';
 import type { FaceContext } from '../context.js';
+import { accountSidOf } from '../../domain/clients.js';
+import { DomainError } from '../../domain/errors.js';
 import { customerToWire, eventToWire, messageToWire, verificationToWire } from './map.js';
 import {
   CheckReply,
+  ClientMe,
   CodeBody,
   Customer,
   CustomerPage,
@@ -287,6 +290,25 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     },
     async (request) =>
       verificationToWire(await domain.verifications.cancel(request.params.id, tenantOf(request))),
+  );
+
+  app.get(
+    '/clients/me',
+    {
+      schema: {
+        tags: ['clients'],
+        operationId: 'getCallingClient',
+        summary: 'The calling client: its code, id, tenant, and the Account SID the Twilio Verify face takes',
+        description:
+          'Which client the key belongs to: its code and id, its tenant, and the Account SID to give the Twilio SDK (AC and the id’s hex digits).',
+        response: { 200: replyOf(ClientMe, 'The calling client'), ...errors },
+      },
+    },
+    async (request) => {
+      const { client } = request;
+      if (client === null) throw new DomainError('unauthorized');
+      return { code: client.code, id: client.id, tenant: client.tenant, accountSid: accountSidOf(client.id) };
+    },
   );
 
   app.get(

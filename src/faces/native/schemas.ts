@@ -25,7 +25,7 @@ export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false 
 
 export const Locale = Type.Union([Type.Literal('en'), Type.Literal('ar'), Type.Literal('fa')], {
   title: 'Locale',
-  description: 'Language of the SMS text',
+  description: "Language of the SMS text; by default the number's country's (COUNTRY_LOCALES)",
 });
 export const Purpose = Type.Union(
   [Type.Literal('signup'), Type.Literal('login'), Type.Literal('phone_change'), Type.Literal('generic')],
@@ -88,6 +88,10 @@ export const Verification = Type.Object(
     createdAt: DateTime,
     updatedAt: DateTime,
     approvedAt: NullableDateTime,
+    serviceId: Type.Union([Uuid, Type.Null()], {
+      description:
+        'The verification service it was started under (the Twilio Verify face: VA + these hex digits)',
+    }),
     sends: Type.Array(
       Type.Object({
         messageId: Type.Union([Uuid, Type.Null()]),
@@ -209,8 +213,27 @@ export const StartVerificationBody = Type.Object(
     purpose: Type.Optional(Purpose),
     locale: Type.Optional(Locale),
     customerId: Type.Optional(Uuid),
+    appHash: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9+/]{11}$',
+        description: "Android SMS Retriever: the app's 11-character hash, put as the text's last line",
+      }),
+    ),
   },
   { additionalProperties: false, title: 'StartVerificationRequest' },
+);
+
+export const ClientMe = Type.Object(
+  {
+    code: Type.String({ description: 'The client code (the Vonage face takes it as api_key)' }),
+    id: Uuid,
+    tenant: Type.String(),
+    accountSid: Type.String({
+      pattern: '^AC[0-9a-f]{32}$',
+      description: "The Twilio Verify face's username: AC and the id's 32 hex digits",
+    }),
+  },
+  { title: 'ClientMe', description: 'The calling client, with its Twilio Verify Account SID' },
 );
 
 export const CodeBody = Type.Object(

@@ -11,6 +11,7 @@ import * as outboxClaims from './2026_11_23_40_outbox_claims.js';
 import * as tenants from './2026_12_02_00_tenants.js';
 import * as secretCheck from './2026_12_02_10_secret_check.js';
 import * as abuseGuard from './2026_12_03_10_abuse_guard.js';
+import * as verifyServices from './2026_12_03_30_verify_services.js';
 import * as foreignKeyIndexes from './2026_12_03_50_foreign_key_indexes.js';
 
 export const migrations: Record<string, Migration> = {
@@ -25,5 +26,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_00_tenants': tenants,
   '2026_12_02_10_secret_check': secretCheck,
   '2026_12_03_10_abuse_guard': abuseGuard,
+  '2026_12_03_30_verify_services': verifyServices,
   '2026_12_03_50_foreign_key_indexes': foreignKeyIndexes,
 };
