@@ -10,20 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.js';
 
 const run = promisify(execFile);
 const REPO = process.cwd();
 const SKIP = existsSync(join(REPO, '.git')) ? false : 'not a git checkout: nothing to clone';
 const KEY = 'shutdown-test-key-0123456789abcdef';
 const DRAIN_SECONDS = 2;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address !== null ? address.port : 0;
-}
 
 /** Resolves with the first stdout line that matches; rejects if the process exits first. */
 function lineFrom(child: ChildProcess, output: string[], pattern: RegExp): Promise<string> {

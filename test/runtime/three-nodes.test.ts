@@ -8,12 +8,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, type TestDatabase } from '../support/database.js';
 import { startSmppServer, type TestSmppServer } from '../support/smpp-server.js';
+import { freePort } from '../support/free-port.js';
 
 const postgres = backends.find(({ backend }) => backend.name === 'postgres');
 const redisUrl = process.env.TEST_REDIS_URL || undefined;
@@ -27,14 +28,6 @@ const KEY = 'three-nodes-key-0123456789abcdef';
 const WINDOW = 10;
 /** Redis keeps per-phone counts between runs: each run texts numbers of its own. */
 const RUN = String(Math.floor(Math.random() * 10_000)).padStart(4, '0');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Node {
   port: number;
