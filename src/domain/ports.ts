@@ -229,7 +229,8 @@ export interface Store {
 /** One reply kept for replay: what the first run of a request answered. */
 export interface StoredReply {
   statusCode: number;
-  contentType: string;
+  /** The headers a repeat must see again (content-type, location...), by lower-case name. */
+  headers: Record<string, string>;
   body: string;
 }
 

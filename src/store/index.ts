@@ -6,7 +6,7 @@ import { loginSessionStore } from './cbss-sessions.js';
 import { clientStore } from './clients.js';
 import { customerStore } from './customers.js';
 import type { Database } from './database.js';
-import { requestClaimStore } from './menuapp-requests.js';
+import { requestClaimStore } from './request-claims.js';
 import { messageStore } from './messages.js';
 import { passwordBudgetStore } from './password-budgets.js';
 import { phoneGuardStore } from './phone-guards.js';

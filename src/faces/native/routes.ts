@@ -2,8 +2,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { callerOf, requireClient } from '../../http/auth.js';
+import { replayRepeatedRequests } from '../../http/request-replays.js';
 import type { FaceContext } from '../context.js';
-import { customerToWire, messageToWire, verificationToWire } from './map.js';
+import {
+  customerToWire,
+  IDEMPOTENCY_KEY,
+  idempotencyKeyOf,
+  messageToWire,
+  verificationToWire,
+} from './map.js';
 import {
   CheckReply,
   CodeBody,
@@ -38,6 +45,16 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
 ) => {
   // The native API always needs a client: FACES_WITHOUT_AUTH is for legacy drop-in migrations.
   app.addHook('preHandler', requireClient(clients, limits.client));
+  // A POST repeated with its Idempotency-Key gets the first reply and runs nothing (keys are per client).
+  replayRepeatedRequests(app, {
+    idempotency: domain.idempotency,
+    header: IDEMPOTENCY_KEY,
+    keyOf(request) {
+      if (request.method !== 'POST' || request.client === null) return undefined;
+      const requestId = idempotencyKeyOf(request.headers[IDEMPOTENCY_KEY]);
+      return requestId === undefined ? undefined : { scope: `native:${request.client.id}`, requestId };
+    },
+  });
   const tenantOf = (request: FastifyRequest) => callerOf(request).tenant;
 
   app.post(
