@@ -11,6 +11,7 @@ import type { SecretBox } from './secret-box.js';
 import type { TemplateOverrides } from './templates.js';
 import { DomainError } from './errors.js';
 import { createVerifications, type ApprovalEffect, type MessageTexts } from './verifications.js';
+import { createClientWebhooks, type WebhookPolicy } from './webhooks.js';
 
 /** What the domain takes from the configuration (config.ts fills it; the domain never reads it). */
 export interface DomainSettings {
@@ -21,6 +22,7 @@ export interface DomainSettings {
   appName: string;
   webOtpDomain: string | undefined;
   smsTemplates: TemplateOverrides;
+  clientWebhooks: WebhookPolicy;
 }
 
 export interface DomainDeps {
@@ -107,6 +109,7 @@ export function createDomain(deps: DomainDeps) {
       return message;
     },
     reference: store.reference,
+    webhooks: createClientWebhooks({ store, box, clock, policy: config.clientWebhooks }),
     idempotency: createIdempotency({ store: store.requestClaims, clock }),
     loginSessions: createLoginSessions({
       sessions: store.loginSessions,

@@ -160,6 +160,35 @@ export interface SmsHeldReceiptsTable {
   received_at: Timestamp;
 }
 
+/** The URL a client registered for its webhook, and the secret its posts are signed with (sealed). */
+export interface ClientWebhooksTable {
+  client_id: string;
+  url: string;
+  secret_sealed: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** One status change to post to one client's webhook: the queue entry and the record of its delivery. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  client_id: string;
+  event_type: string;
+  subject_id: string;
+  data: ColumnType<unknown, string, string>;
+  /** pending | delivering | delivered | failed */
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  lease_until: Timestamp | null;
+  claim_id: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   countries: CountriesTable;
   emirates: EmiratesTable;
@@ -173,6 +202,8 @@ export interface Database {
   sms_messages: SmsMessagesTable;
   sms_message_parts: SmsMessagePartsTable;
   sms_held_receipts: SmsHeldReceiptsTable;
+  client_webhooks: ClientWebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type CustomerRow = Selectable<CustomersTable>;

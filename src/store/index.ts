@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Store } from '../domain/ports.js';
 import { usedTokenStore } from './cbss-signatures.js';
 import { loginSessionStore } from './cbss-sessions.js';
+import { statusChangeStore } from './client-events.js';
+import { clientWebhookStore } from './client-webhooks.js';
 import { clientStore } from './clients.js';
 import { customerStore } from './customers.js';
 import type { Database } from './database.js';
@@ -25,6 +27,8 @@ export function createStore(db: Kysely<Database>): Store {
     requestClaims: requestClaimStore(db),
     loginSessions: loginSessionStore(db),
     usedTokens: usedTokenStore(db),
+    statusChanges: statusChangeStore(db),
+    webhooks: clientWebhookStore(db),
     async transaction(work) {
       // Already inside one: join it (Kysely does not nest transactions).
       if (db.isTransaction) return work(this);

@@ -62,3 +62,7 @@ export function messageToWire(message: SmsMessage) {
     updatedAt: iso(message.updatedAt),
   };
 }
+
+export function webhookToWire<T extends { url: string; createdAt: Date; updatedAt: Date }>(webhook: T) {
+  return { ...webhook, createdAt: iso(webhook.createdAt), updatedAt: iso(webhook.updatedAt) };
+}

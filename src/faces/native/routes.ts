@@ -1,6 +1,7 @@
 /** The native REST API (/v1): validate, call the domain, map. Nothing else lives here. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { callerOf, requireClient } from '../../http/auth.js';
 import { replayRepeatedRequests } from '../../http/request-replays.js';
 import type { FaceContext } from '../context.js';
@@ -10,6 +11,7 @@ import {
   idempotencyKeyOf,
   messageToWire,
   verificationToWire,
+  webhookToWire,
 } from './map.js';
 import {
   CheckReply,
@@ -27,6 +29,9 @@ import {
   StartVerificationBody,
   UpdateCustomerBody,
   Verification,
+  RegisteredWebhook,
+  Webhook,
+  WebhookBody,
 } from './schemas.js';
 
 const errors = {
@@ -56,6 +61,8 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
     },
   });
   const tenantOf = (request: FastifyRequest) => callerOf(request).tenant;
+  /** requireClient ran: every native request has its client. */
+  const clientIdOf = (request: FastifyRequest) => callerOf(request).clientId ?? '';
 
   app.post(
     '/customers',
@@ -273,5 +280,48 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
       },
     },
     async (request) => messageToWire(await domain.message(request.params.id, tenantOf(request))),
+  );
+
+  app.put(
+    '/clients/me/webhook',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: "Register (or replace) the calling client's webhook; returns its signing secret, once",
+        security,
+        body: WebhookBody,
+        response: { 200: RegisteredWebhook, ...errors },
+      },
+    },
+    async (request) => webhookToWire(await domain.webhooks.register(clientIdOf(request), request.body.url)),
+  );
+
+  app.get(
+    '/clients/me/webhook',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: "The calling client's webhook (never its secret)",
+        security,
+        response: { 200: Webhook, ...errors },
+      },
+    },
+    async (request) => webhookToWire(await domain.webhooks.get(clientIdOf(request))),
+  );
+
+  app.delete(
+    '/clients/me/webhook',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: "Remove the calling client's webhook; posts still queued are dropped",
+        security,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await domain.webhooks.remove(clientIdOf(request));
+      return reply.status(204).send(null);
+    },
   );
 };

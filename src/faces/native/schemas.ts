@@ -1,6 +1,7 @@
 /** The native API's wire schemas (TypeBox): they validate requests and produce the OpenAPI document. */
 import { Type, type Static } from 'typebox';
 import { CUSTOMER_LIMITS, PASSWORD_MIN_LENGTH } from '../../domain/customers.js';
+import { WEBHOOK_URL_MAX_LENGTH } from '../../domain/webhook-targets.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time' });
@@ -204,4 +205,26 @@ export const HealthReply = Type.Object({
       description: 'Only with REDIS_URL; while unavailable, rate limits count in each node’s memory',
     }),
   ),
+});
+
+export const WebhookBody = Type.Object(
+  {
+    url: Type.String({
+      minLength: 1,
+      maxLength: WEBHOOK_URL_MAX_LENGTH,
+      description: 'Where status changes are posted (https; see docs/webhooks.md)',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const Webhook = Type.Object({ url: Type.String(), createdAt: DateTime, updatedAt: DateTime });
+
+export const RegisteredWebhook = Type.Object({
+  url: Type.String(),
+  secret: Type.String({
+    description: 'Signs every post (Otpgate-Signature): shown this once; a new one with every PUT',
+  }),
+  createdAt: DateTime,
+  updatedAt: DateTime,
 });

@@ -11,6 +11,7 @@ import * as outboxClaims from './2026_11_23_40_outbox_claims.js';
 import * as tenants from './2026_12_02_00_tenants.js';
 import * as secretCheck from './2026_12_02_10_secret_check.js';
 import * as requestClaims from './2026_12_03_20_request_claims.js';
+import * as clientWebhooks from './2026_12_03_21_client_webhooks.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_00_initial': initial,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_00_tenants': tenants,
   '2026_12_02_10_secret_check': secretCheck,
   '2026_12_03_20_request_claims': requestClaims,
+  '2026_12_03_21_client_webhooks': clientWebhooks,
 };
