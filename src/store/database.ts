@@ -172,6 +172,8 @@ export interface ClientWebhooksTable {
 /** One status change to post to one client's webhook: the queue entry and the record of its delivery. */
 export interface WebhookDeliveriesTable {
   id: string;
+  /** Queue order: a subject's changes are posted in it. */
+  seq: Generated<string>;
   client_id: string;
   event_type: string;
   subject_id: string;

@@ -32,7 +32,9 @@ export function webhookQueue(db: Kysely<Database>) {
   return {
     /**
      * Leases up to `limit` due deliveries, oldest first. SKIP LOCKED lets any number of nodes claim at once
-     * without taking the same row; a lease that ran out (its node died mid-post) makes a row due again.
+     * without taking the same row; a lease that ran out (its node died mid-post) makes a row due again. A
+     * change waits while an earlier change of the same subject to the same client is unfinished, so a receiver
+     * hears pending before approved, sent before delivered.
      */
     async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
       if (limit <= 0) return [];
@@ -52,9 +54,16 @@ export function webhookQueue(db: Kysely<Database>) {
         FROM client_webhooks w
         WHERE w.client_id = d.client_id AND d.id IN (
           SELECT id FROM webhook_deliveries
-          WHERE (status = 'pending' AND next_attempt_at <= ${now})
-             OR (status = 'delivering' AND lease_until < ${now})
-          ORDER BY next_attempt_at
+          WHERE ((status = 'pending' AND next_attempt_at <= ${now})
+                 OR (status = 'delivering' AND lease_until < ${now}))
+            AND NOT EXISTS (
+              SELECT 1 FROM webhook_deliveries earlier
+              WHERE earlier.client_id = webhook_deliveries.client_id
+                AND earlier.subject_id = webhook_deliveries.subject_id
+                AND earlier.status IN ('pending', 'delivering')
+                AND earlier.seq < webhook_deliveries.seq
+            )
+          ORDER BY next_attempt_at, seq
           LIMIT ${limit}
           FOR UPDATE SKIP LOCKED
         )

@@ -20,6 +20,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE TABLE webhook_deliveries (
       -- The event's id: the same on every attempt, so a receiver can drop a repeat.
       id uuid PRIMARY KEY,
+      -- The order changes were queued in: one subject's changes are posted in this order.
+      seq bigint GENERATED ALWAYS AS IDENTITY,
       -- A removed webhook takes its queue with it.
       client_id uuid NOT NULL REFERENCES client_webhooks (client_id) ON DELETE CASCADE,
       -- verification.<status> or message.<status>
@@ -40,6 +42,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       updated_at timestamptz NOT NULL
     );
     CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at)
+      WHERE status IN ('pending', 'delivering');
+    -- A subject's unfinished changes, so a later one waits for the earlier (posted in order).
+    CREATE INDEX webhook_deliveries_subject_idx ON webhook_deliveries (client_id, subject_id, seq)
       WHERE status IN ('pending', 'delivering');
     CREATE INDEX webhook_deliveries_finished_idx ON webhook_deliveries (updated_at)
       WHERE status IN ('delivered', 'failed');
