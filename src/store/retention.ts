@@ -18,6 +18,7 @@ export interface PurgeCounts {
   verifications: number;
   phoneGuards: number;
   passwordBudgets: number;
+  webhookDeliveries: number;
 }
 
 /** Deletes in batches until a batch comes back short; returns how many rows went. */
@@ -37,7 +38,8 @@ async function count(query: ReturnType<typeof sql<{ id: string }>>, db: Kysely<D
 /**
  * Deletes finished messages (their parts go with them, by cascade, and the sends that name them) and
  * verifications expired and last touched before now - keepDays (never one a customer points at), and
- * phone guards and password budgets with no lock in force, idle for a day.
+ * phone guards and password budgets with no lock in force, idle for a day, and webhook posts finished
+ * before the cutoff.
  */
 export async function purgeExpired(
   db: Kysely<Database>,
@@ -117,5 +119,18 @@ export async function purgeExpired(
     ),
   );
 
-  return { messages, verifications, phoneGuards, passwordBudgets };
+  // A webhook post delivered or given up is history: kept as long as the messages it told of.
+  const webhookDeliveries = await inBatches(() =>
+    count(
+      sql<{ id: string }>`
+        DELETE FROM webhook_deliveries WHERE id IN (
+          SELECT id FROM webhook_deliveries
+          WHERE status IN ('delivered', 'failed') AND updated_at < ${cutoff}
+          LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
+        ) RETURNING id`,
+      db,
+    ),
+  );
+
+  return { messages, verifications, phoneGuards, passwordBudgets, webhookDeliveries };
 }

@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReceiptRecorder } from '../../src/sms/receipts.js';
+import { purgeExpired } from '../../src/store/retention.js';
 import {
   startClientWebhookReceiver,
   verifyOtpgateSignature,
@@ -205,6 +206,16 @@ for (const { backend, skip } of backends) {
       await deliver();
       expect(await deliveryRows(started.id)).toEqual([]);
       expect((await api('DELETE', '/v1/clients/me/webhook', undefined, other)).statusCode).toBe(404);
+    });
+
+    it('purges finished posts with the retention, after RETENTION_DAYS', async () => {
+      const finished = sql<{ count: number }>`
+        SELECT count(*)::int AS count FROM webhook_deliveries WHERE status IN ('delivered', 'failed')`;
+      expect((await finished.execute(h.app.database.db)).rows[0]!.count).toBeGreaterThan(0);
+      h.clock.advance(31 * 24 * 3_600_000);
+      const purged = await purgeExpired(h.app.database.db, h.clock.now(), { keepDays: 30 });
+      expect(purged.webhookDeliveries).toBeGreaterThan(0);
+      expect((await finished.execute(h.app.database.db)).rows[0]!.count).toBe(0);
     });
   });
 }
