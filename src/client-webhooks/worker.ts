@@ -9,6 +9,7 @@
  * to its lease, and it is posted again (with the same event id, which receivers deduplicate on). A node that
  * stops (stop()) waits for its posts and records them, so a restart repeats nothing.
  */
+import { createClaimLoop } from '../claim-loop.js';
 import type { Clock } from '../domain/ports.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import type { ClaimedDelivery, WebhookQueue } from '../store/webhook-queue.js';
@@ -114,88 +115,32 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     else logger.info({ ...about, error: failure.error, retryAt: next }, 'webhook failed; will retry');
   }
 
-  const inFlight = new Set<Promise<void>>();
-
-  async function claimAndStart(): Promise<Promise<void>[]> {
-    const free = options.concurrency - inFlight.size;
-    if (free <= 0) return [];
-    const now = clock.now();
-    const claimed = await queue.claimDue(now, new Date(now.getTime() + leaseMs), free);
-    return claimed.map((delivery) => {
-      const posting: Promise<void> = deliver(delivery)
-        .catch((error: unknown) =>
-          // Recording failed (the database is away): the lease runs out and the row is posted again.
-          logger.warn(
-            { eventId: delivery.id, err: error },
-            'webhook outcome not recorded; retried after its lease',
-          ),
-        )
-        .finally(() => inFlight.delete(posting));
-      inFlight.add(posting);
-      return posting;
-    });
-  }
-
-  async function runOnce(): Promise<number> {
-    const started = await claimAndStart();
-    await Promise.all(started);
-    return started.length;
-  }
-
-  let running = false;
-  let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-  let claimFailures = 0;
-
-  function pause(ms: number | undefined): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    return new Promise<void>((resolve) => {
-      wake = resolve;
-      if (ms !== undefined) timer = setTimeout(resolve, ms);
-      // A full pool: a post finishing frees a slot worth a look.
-      else void Promise.race(inFlight).then(resolve);
-    }).finally(() => {
-      clearTimeout(timer);
-      wake = undefined;
-    });
-  }
-
-  async function runLoop(): Promise<void> {
-    while (running) {
-      let claimed = 0;
-      let backoff: number | undefined;
-      try {
-        claimed = (await claimAndStart()).length;
-        claimFailures = 0;
-      } catch (error) {
-        claimFailures++;
-        backoff = Math.min(MAX_CLAIM_BACKOFF_MS, options.pollMs * 2 ** claimFailures);
-        if (claimFailures === 1) {
-          logger.warn({ err: error, retryInMs: backoff }, 'webhook worker could not claim; backing off');
-        }
-      }
-      if (!running) break;
-      if (backoff !== undefined) await pause(backoff);
-      else if (inFlight.size >= options.concurrency) await pause(undefined);
-      else if (claimed === 0) await pause(options.pollMs);
-    }
-  }
+  const loop = createClaimLoop({
+    concurrency: options.concurrency,
+    pollMs: options.pollMs,
+    maxBackoffMs: MAX_CLAIM_BACKOFF_MS,
+    claim(free) {
+      const now = clock.now();
+      return queue.claimDue(now, new Date(now.getTime() + leaseMs), free);
+    },
+    run: (delivery) =>
+      deliver(delivery).catch((error: unknown) =>
+        // Recording failed (the database is away): the lease runs out and the row is posted again.
+        logger.warn(
+          { eventId: delivery.id, err: error },
+          'webhook outcome not recorded; retried after its lease',
+        ),
+      ),
+    claimFailed(error, failures, retryInMs) {
+      if (failures === 1)
+        logger.warn({ err: error, retryInMs }, 'webhook worker could not claim; backing off');
+    },
+  });
 
   return {
-    runOnce,
-    async drain() {
-      while ((await runOnce()) > 0);
-    },
-    start() {
-      if (running) return;
-      running = true;
-      loop = runLoop();
-    },
-    async stop() {
-      running = false;
-      wake?.();
-      await loop;
-      await Promise.all(inFlight);
-    },
+    runOnce: () => loop.runOnce(),
+    drain: () => loop.drain(),
+    start: () => loop.start(),
+    stop: () => loop.stop(),
   };
 }
