@@ -44,7 +44,7 @@ export interface AppOptions {
   devEcho?: NodeJS.WritableStream | null;
   /** Start the dispatcher loop (tests drive it by hand instead). */
   startDispatcher?: boolean;
-  /** Start the webhook worker's loop; as startDispatcher by default (tests drive both by hand). */
+  /** Start the webhook worker's loop and the expiry sweep; as startDispatcher by default (tests drive them by hand). */
   startWebhooks?: boolean;
   /** An already opened database (tests open one per run). */
   database?: OpenedDatabase;
@@ -138,14 +138,19 @@ function wireWebhooks(
     logger: deps.logger.child({ component: 'webhooks' }),
     ...settings,
   });
-  const sweep = setInterval(() => {
-    domain.verifications
-      .expireOverdue()
-      .catch((error: unknown) => deps.logger.warn({ err: error }, 'expiry sweep failed'));
-  }, EXPIRY_SWEEP_EVERY_MS);
-  sweep.unref();
+  let sweep: NodeJS.Timeout | undefined;
   return {
     worker,
+    /** Starts the worker's loop and the expiry sweep (tests drive both by hand instead). */
+    start() {
+      worker.start();
+      sweep = setInterval(() => {
+        domain.verifications
+          .expireOverdue()
+          .catch((error: unknown) => deps.logger.warn({ err: error }, 'expiry sweep failed'));
+      }, EXPIRY_SWEEP_EVERY_MS);
+      sweep.unref();
+    },
     async close() {
       clearInterval(sweep);
       await worker.stop();
@@ -220,7 +225,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   );
   await http.ready();
   if (options.startDispatcher ?? true) sms.dispatcher.start();
-  if (options.startWebhooks ?? options.startDispatcher ?? true) webhooks.worker.start();
+  if (options.startWebhooks ?? options.startDispatcher ?? true) webhooks.start();
 
   return {
     http,
