@@ -28,7 +28,7 @@ export default tseslint.config(
   wall(
     ['src/domain/**/*.ts'],
     [
-      ...outside(['faces', 'store', 'sms', 'http', 'limits', 'cli']),
+      ...outside(['faces', 'store', 'sms', 'http', 'limits', 'cli', 'client-webhooks']),
       '**/config.js',
       '**/app.js',
       '**/metrics.js',
@@ -47,17 +47,22 @@ export default tseslint.config(
   ),
   wall(
     ['src/faces/**/*.ts'],
-    [...outside(['store', 'cli']), 'kysely', 'pg', '@electric-sql/*'],
+    [...outside(['store', 'cli', 'client-webhooks']), 'kysely', 'pg', '@electric-sql/*'],
     'A face translates onto the domain and holds no state: what it needs stored is a domain service behind a port.',
   ),
   wall(
     ['src/sms/**/*.ts'],
-    [...outside(['faces', 'cli'])],
+    [...outside(['faces', 'cli', 'client-webhooks'])],
     'The SMS side knows no face: faces reach it through the domain (and the webhook face through its port).',
   ),
   wall(
     ['src/store/**/*.ts'],
-    [...outside(['faces', 'http', 'limits', 'cli'])],
+    [...outside(['faces', 'http', 'limits', 'cli', 'client-webhooks'])],
     'The store implements the ports of the domain and the outbox with SQL only: no faces or HTTP.',
+  ),
+  wall(
+    ['src/client-webhooks/**/*.ts'],
+    [...outside(['faces', 'http', 'sms', 'limits', 'cli'])],
+    'The webhook worker only posts what the domain recorded and the store queued: no faces, HTTP server, SMS side or limits.',
   ),
 );

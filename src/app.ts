@@ -27,9 +27,14 @@ import { openDatabase, migrateToLatest, reachDatabase, type OpenedDatabase } fro
 import { createStore } from './store/index.js';
 import { purgeExpired } from './store/retention.js';
 import { secretCheckStore } from './store/secret-check.js';
+import { webhookQueue } from './store/webhook-queue.js';
+import { createWebhookTransport } from './client-webhooks/transport.js';
+import { createWebhookWorker, type WebhookWorker } from './client-webhooks/worker.js';
 
 /** How often the retention purge runs. */
 const RETENTION_EVERY_MS = 3_600_000;
+/** How often codes past their expiry are written expired (and clients told): a code lives minutes. */
+const EXPIRY_SWEEP_EVERY_MS = 30_000;
 
 export interface AppOptions {
   config: Config;
@@ -40,6 +45,8 @@ export interface AppOptions {
   devEcho?: NodeJS.WritableStream | null;
   /** Start the dispatcher loop (tests drive it by hand instead). */
   startDispatcher?: boolean;
+  /** Start the webhook worker's loop and the expiry sweep; as startDispatcher by default (tests drive them by hand). */
+  startWebhooks?: boolean;
   /** An already opened database (tests open one per run). */
   database?: OpenedDatabase;
   /** Providers to send with instead of those SMS_PROVIDERS names (tests). */
@@ -51,6 +58,8 @@ export interface App {
   domain: Domain;
   clients: Clients;
   dispatcher: Dispatcher;
+  /** Posts status changes to clients' webhooks. */
+  webhooks: WebhookWorker;
   database: OpenedDatabase;
   logger: Logger;
   /** The shutdown signal: readiness turns 503 and replies close their connections; requests still served. */
@@ -122,6 +131,43 @@ function scheduleRetention(database: OpenedDatabase, config: Config, clock: Cloc
   return timer;
 }
 
+/** The worker that posts status changes to clients' webhooks, and the sweep that writes expiries. */
+function wireWebhooks(
+  database: OpenedDatabase,
+  domain: Domain,
+  deps: { config: Config; box: SecretBox; clock: Clock; logger: Logger },
+) {
+  const settings = deps.config.clientWebhooks;
+  const transport = createWebhookTransport(settings);
+  const worker = createWebhookWorker({
+    queue: webhookQueue(database.db),
+    transport,
+    box: deps.box,
+    clock: deps.clock,
+    logger: deps.logger.child({ component: 'webhooks' }),
+    ...settings,
+  });
+  let sweep: NodeJS.Timeout | undefined;
+  return {
+    worker,
+    /** Starts the worker's loop and the expiry sweep (tests drive both by hand instead). */
+    start() {
+      worker.start();
+      sweep = setInterval(() => {
+        domain.verifications
+          .expireOverdue()
+          .catch((error: unknown) => deps.logger.warn({ err: error }, 'expiry sweep failed'));
+      }, EXPIRY_SWEEP_EVERY_MS);
+      sweep.unref();
+    },
+    async close() {
+      clearInterval(sweep);
+      await worker.stop();
+      await transport.close();
+    },
+  };
+}
+
 export async function buildApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
@@ -161,6 +207,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   }
   const retention = scheduleRetention(database, config, clock, logger);
   let draining = false;
+  const webhooks = wireWebhooks(database, domain, { config, box, clock, logger });
 
   const http = await buildHttp({
     config,
@@ -191,12 +238,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
   );
   await http.ready();
   if (options.startDispatcher ?? true) sms.dispatcher.start();
+  if (options.startWebhooks ?? options.startDispatcher ?? true) webhooks.start();
 
   return {
     http,
     domain,
     clients,
     dispatcher: sms.dispatcher,
+    webhooks: webhooks.worker,
     database,
     logger,
     drain() {
@@ -208,6 +257,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await http.close();
       await domain.securityEvents.settled();
       await sms.close();
+      // After the SMS side: its last outcomes may queue message events, posted by the next node to start.
+      await webhooks.close();
       await redis?.close();
       if (options.database === undefined) await database.db.destroy();
     },

@@ -57,6 +57,24 @@ export interface WebhookLimits {
   bodyLimitBytes: number;
 }
 
+/** Client webhooks (docs/webhooks.md): where they may point, and how they are delivered. */
+export interface ClientWebhookSettings {
+  /**
+   * WEBHOOK_ALLOW_PRIVATE_URLS: loopback, private and link-local targets (and plain http) allowed. Off in
+   * production (SSRF: a client could make otpgate call the operator's internal services), on otherwise so a
+   * receiver on localhost works.
+   */
+  allowPrivateTargets: boolean;
+  /** The longest one post may take (connect, headers, body): a receiver should answer at once and work later. */
+  timeoutMs: number;
+  /** Retried with exponential backoff for this long after the change, then given up (Stripe: 3 days). */
+  giveUpAfterMs: number;
+  /** How often an idle worker looks for due deliveries. */
+  pollMs: number;
+  /** Posts in flight at once per node. */
+  concurrency: number;
+}
+
 export interface Config {
   production: boolean;
   port: number;
@@ -111,6 +129,7 @@ export interface Config {
   rateLimits: RateLimitPolicy;
   httpTimeouts: HttpTimeouts;
   webhooks: WebhookLimits;
+  clientWebhooks: ClientWebhookSettings;
   /** Legacy faces whose client authentication is switched off, for a drop-in migration (FACES_WITHOUT_AUTH). */
   facesWithoutAuth: ReadonlySet<string>;
   /**
@@ -279,6 +298,14 @@ function parseCurrency(raw: string | undefined): string {
   if (!/^[A-Z]{3}$/.test(raw))
     throw new ConfigError('SMS_CURRENCY', `must be an ISO 4217 code like USD, got "${raw}"`);
   return raw;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').trim();
+  if (raw === '') return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
 
 function parseTrustProxy(raw: string | undefined, production: boolean): boolean | string {
@@ -541,6 +568,15 @@ export function loadConfig(env: Env = process.env): Config {
     webhooks: {
       receiptIdMaxLength: check(() => integer(env, 'WEBHOOK_RECEIPT_ID_MAX_LENGTH', 256, 16, 512)),
       bodyLimitBytes: check(() => integer(env, 'WEBHOOK_BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024)),
+    },
+    clientWebhooks: {
+      allowPrivateTargets: check(() => flag(env, 'WEBHOOK_ALLOW_PRIVATE_URLS', !production)),
+      // Twilio waits 15 s for a status callback, Stripe 20 s: 10 s is plenty for "200, got it".
+      timeoutMs: check(() => integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000)),
+      // The issue's (and Twilio's Event Streams') day: a receiver down longer has lost its events anyway.
+      giveUpAfterMs: check(() => integer(env, 'WEBHOOK_RETRY_HOURS', 24, 1, 24 * 7) * 3_600_000),
+      pollMs: check(() => integer(env, 'WEBHOOK_POLL_MS', 1000, 10, 60_000)),
+      concurrency: check(() => integer(env, 'WEBHOOK_CONCURRENCY', 10, 1, 1000)),
     },
     facesWithoutAuth: check(() => parseFacesWithoutAuth(env.FACES_WITHOUT_AUTH)),
     facesWithoutAuthTenant: check(() => parseTenant(env.FACES_WITHOUT_AUTH_TENANT)),

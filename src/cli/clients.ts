@@ -12,7 +12,9 @@ import { DomainError } from '../domain/errors.js';
 import type { Clock } from '../domain/ports.js';
 import { isPhoneCountry } from '../domain/phones.js';
 import { createSecretBox } from '../domain/secret-box.js';
-import { clientRegistryStore } from '../store/clients.js';
+import { createClientWebhooks } from '../domain/webhooks.js';
+import { clientWebhookStore } from '../store/client-webhooks.js';
+import { clientRegistryStore, clientStore } from '../store/clients.js';
 import type { Database } from '../store/database.js';
 import { CommandError, parseCommandArgs, UsageError, type Command, type CommandContext } from './command.js';
 import { withDatabase } from './database.js';
@@ -223,10 +225,87 @@ Options:
   },
 };
 
+const webhook: Command = {
+  words: ['clients', 'webhook'],
+  usage: '<code> [--url <url> | --remove]',
+  summary: "show, set or remove a client's webhook (set prints its signing secret, once)",
+  details: `Status changes of the client's tenant's verifications and messages are posted to its webhook,
+signed with a secret (docs/webhooks.md). Without options, shows the URL.
+
+Options:
+  --url <url>  post to this URL from now on; prints a new signing secret on stdout, once (the old one
+               stops signing: posts still queued are signed with the new one)
+  --remove     stop posting; posts still queued are dropped
+
+In production the URL must be https and public (no loopback or private address), unless
+WEBHOOK_ALLOW_PRIVATE_URLS=true.`,
+  async run(args, context) {
+    const { values, positionals } = parseCommandArgs(
+      webhook,
+      args,
+      { url: { type: 'string' }, remove: { type: 'boolean' } },
+      ['<code>'],
+    );
+    const code = checkedCode(webhook, positionals[0]);
+    if (values.url !== undefined && values.remove) {
+      throw new UsageError('give either --url or --remove', webhook);
+    }
+    const config = context.config();
+    await withDatabase(config, 'current', async (db) => {
+      const client = await clientStore(db).findByCode(code);
+      if (client === undefined) {
+        throw new CommandError(
+          `No API client has the code "${code}" ("otpgate clients list" shows them all).`,
+        );
+      }
+      const box = createSecretBox(config.codeSecret);
+      const webhooks = createClientWebhooks({
+        store: { webhooks: clientWebhookStore(db) },
+        box,
+        clock: context.clock,
+        policy: config.clientWebhooks,
+      });
+      try {
+        if (values.remove) {
+          await webhooks.remove(client.id);
+          context.print(`Removed the webhook of API client "${code}": nothing more is posted to it.`);
+        } else if (values.url !== undefined) {
+          // A secret sealed under another CODE_SECRET could not be opened by the server to sign with.
+          const registry = registryOn(db, config, context.clock);
+          if (!(await registry.sealsLikeTheServer())) {
+            throw new ConfigError(
+              'CODE_SECRET',
+              "is not the server's: run the CLI with the server's CODE_SECRET",
+            );
+          }
+          const registered = await webhooks.register(client.id, values.url);
+          context.tell(
+            `Status changes of tenant "${client.tenant}" are posted to ${registered.url} for "${code}". ` +
+              'Its signing secret is below, shown this once: otpgate will not show it again.',
+          );
+          context.print(registered.secret);
+        } else {
+          const found = await webhooks.get(client.id);
+          context.print(`${found.url}\t(since ${utcMinute(found.updatedAt)})`);
+        }
+      } catch (error) {
+        if (error instanceof DomainError && error.code === 'webhook_not_found') {
+          throw new CommandError(`API client "${code}" has no webhook ("--url <url>" sets one).`);
+        }
+        if (error instanceof DomainError && error.code === 'invalid_request') {
+          throw new CommandError(`The URL ${error.details?.[0]?.problem ?? 'is not allowed'}.`);
+        }
+        throw error;
+      }
+    });
+  },
+};
+
 export const clientCommands: readonly Command[] = [
   create,
   list,
   set,
   switchCommand(false),
   switchCommand(true),
+  webhook,
 ];

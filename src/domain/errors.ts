@@ -71,6 +71,11 @@ export const ERRORS = {
     en: 'No API client has this code.',
     ar: 'لا يوجد عميل واجهة برمجية بهذا الرمز.',
   },
+  webhook_not_found: {
+    status: 404,
+    en: 'This client has no webhook.',
+    ar: 'لا يوجد لهذا العميل عنوان إشعارات (webhook).',
+  },
   email_taken: {
     status: 409,
     en: 'This email address is already registered.',

@@ -1,7 +1,9 @@
 /**
- * Request idempotency (menu.app's X-Request-ID; the native Idempotency-Key next): the first reply to a
+ * Request idempotency (menu.app's X-Request-ID, the native API's Idempotency-Key): the first reply to a
  * client's request id is kept for a day and replayed byte for byte to every repeat, which runs nothing.
- * A repeat that arrives while the first still runs waits for it; the same id on another request is refused.
+ * A repeat that arrives while the first still runs waits for it (409 request_in_progress if it outlasts
+ * WAIT_MS); the same id on another request is refused (422 request_id_reused), as Stripe and the IETF
+ * draft do.
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,6 +57,7 @@ export function createIdempotency(deps: { store: RequestClaimStore; clock: Clock
   async function claimOrReplay(
     key: RequestKey,
     fingerprint: string,
+    header: string,
   ): Promise<{ run: true } | { run: false; reply: StoredReply }> {
     // Real time, not the injected clock: this is a wait for another request, not a business rule.
     const giveUpAt = performance.now() + WAIT_MS;
@@ -65,7 +68,7 @@ export function createIdempotency(deps: { store: RequestClaimStore; clock: Clock
       const first = await store.find(key, at.expiredBefore);
       if (first !== undefined && first.fingerprint !== fingerprint) {
         throw new DomainError('request_id_reused', {
-          details: [{ field: 'headers:/x-request-id', problem: 'was already used for a different request' }],
+          details: [{ field: `headers:/${header}`, problem: 'was already used for a different request' }],
         });
       }
       if (first?.reply) return { run: false, reply: first.reply };
@@ -87,9 +90,10 @@ export function createIdempotency(deps: { store: RequestClaimStore; clock: Clock
   return {
     /**
      * Either the request is this caller's to run (then `finish` stores its reply, or forgets the
-     * claim when given null so a retry runs), or the reply to replay.
+     * claim when given null so a retry runs), or the reply to replay. `header` names where the id came
+     * from, in a refusal's details.
      */
-    async start(key: RequestKey, fingerprint: string): Promise<ReplayStart> {
+    async start(key: RequestKey, fingerprint: string, header = 'x-request-id'): Promise<ReplayStart> {
       const local = `${key.scope}\n${key.requestId}`;
       await waitForFirst(local);
       let settle = () => {};
@@ -100,7 +104,7 @@ export function createIdempotency(deps: { store: RequestClaimStore; clock: Clock
         settle();
       };
       try {
-        const outcome = await claimOrReplay(key, fingerprint);
+        const outcome = await claimOrReplay(key, fingerprint, header);
         if (!outcome.run) {
           settled();
           return outcome;

@@ -16,6 +16,7 @@ import type { TemplateOverrides } from './templates.js';
 import { DomainError } from './errors.js';
 import { createServices } from './services.js';
 import { createVerifications, type ApprovalEffect, type MessageTexts } from './verifications.js';
+import { createClientWebhooks, type WebhookPolicy } from './webhooks.js';
 
 /** What the domain takes from the configuration (config.ts fills it; the domain never reads it). */
 export interface DomainSettings {
@@ -29,6 +30,7 @@ export interface DomainSettings {
   smsTemplates: TemplateOverrides;
   /** The language of a text whose request names none, by the number's country (COUNTRY_LOCALES). */
   countryLocales: CountryLocales;
+  clientWebhooks: WebhookPolicy;
 }
 
 export interface DomainDeps {
@@ -135,6 +137,7 @@ export function createDomain(deps: DomainDeps) {
       events: securityEvents,
       onRelaxed: () => guard.forgetKnownBlocks(),
     }),
+    webhooks: createClientWebhooks({ store, box, clock, policy: config.clientWebhooks }),
     idempotency: createIdempotency({ store: store.requestClaims, clock }),
     loginSessions: createLoginSessions({
       sessions: store.loginSessions,

@@ -145,6 +145,11 @@ export interface VerificationStore {
    * left; returns the row after the increment, or undefined when no check may be made.
    */
   takeCheck(id: string, now: Date): Promise<VerificationRecord | undefined>;
+  /**
+   * Writes `expired` on up to `limit` pending verifications past their expiry (rows another transaction
+   * holds are skipped, for a later sweep); answers their ids.
+   */
+  expireOverdue(now: Date, limit: number): Promise<string[]>;
   /** Moves a pending verification to another status; false when it was no longer pending. */
   finish(id: string, status: Exclude<VerificationStatus, 'pending'>, now: Date): Promise<boolean>;
   /** Cancels the pending verifications of a key (a new one replaces them); answers their ids. */
@@ -237,6 +242,32 @@ export interface ClientStore {
   upsert(client: NewClient): Promise<ApiClient>;
 }
 
+/**
+ * Status changes a client is told of (its webhook, docs/webhooks.md), recorded in the transaction that makes
+ * them: a change rolled back is never told, a committed one always is. Message changes are recorded by the
+ * outbox's own queries.
+ */
+export interface StatusChangeStore {
+  /** The verifications' statuses just written (started, approved, canceled, expired, max_attempts_reached). */
+  verificationsChanged(ids: readonly string[], at: Date): Promise<void>;
+}
+
+/** A client's webhook: where its status changes are posted, and the secret that signs them (sealed). */
+export interface ClientWebhook {
+  url: string;
+  secretSealed: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ClientWebhookStore {
+  find(clientId: string): Promise<ClientWebhook | undefined>;
+  /** Registers or replaces the client's webhook; deliveries still queued go to the new URL, signed anew. */
+  save(clientId: string, webhook: { url: string; secretSealed: string }, now: Date): Promise<ClientWebhook>;
+  /** false when the client had none. Deliveries still queued go with it. */
+  remove(clientId: string): Promise<boolean>;
+}
+
 export interface ReferenceStore {
   countries(): Promise<Country[]>;
   emirates(): Promise<Emirate[]>;
@@ -257,6 +288,8 @@ export interface Store {
   sendGuard: SendGuardStore;
   prefixRules: PrefixRuleStore;
   securityEvents: SecurityEventStore;
+  statusChanges: StatusChangeStore;
+  webhooks: ClientWebhookStore;
   /** Runs the work in one transaction; the store handed to it is bound to that transaction. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
 }
@@ -403,7 +436,8 @@ export interface SecurityEventStore {
 /** One reply kept for replay: what the first run of a request answered. */
 export interface StoredReply {
   statusCode: number;
-  contentType: string;
+  /** The headers a repeat must see again (content-type, location...), by lower-case name. */
+  headers: Record<string, string>;
   body: string;
 }
 

@@ -179,6 +179,21 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
   }
 
   /**
+   * Moves a pending verification to `status` and records the change for the clients' webhooks, in the same
+   * transaction; false (nothing recorded) when it was no longer pending.
+   */
+  async function finish(
+    tx: Store,
+    id: string,
+    status: Exclude<Verification['status'], 'pending'>,
+    now: Date,
+  ): Promise<boolean> {
+    const moved = await tx.verifications.finish(id, status, now);
+    if (moved) await tx.statusChanges.verificationsChanged([id], now);
+    return moved;
+  }
+
+  /**
    * Rate limiting (NIST 800-63B 5.2.2) and the SMS-pumping guard: a tenant's OTP messages per phone in a
    * sliding window, whichever face queued them; test numbers cost nothing. Per tenant, so that one
    * tenant filling the window does not silence a number for the others.
@@ -354,6 +369,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       maxSends: input.maxSends ?? null,
       now,
     });
+    // The retired ones were canceled, the new one is pending: both are changes the clients are told.
+    await tx.statusChanges.verificationsChanged([...retired, id], now);
     return { ...record, sends: [await sendCode(tx, record, code, now)] };
   }
 
@@ -395,10 +412,10 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     if (v === undefined) return { refused: 'verification_not_found' };
     if (v.status !== 'pending') return { refused: REFUSAL_BY_STATUS[v.status] };
     if (v.expiresAt <= now) {
-      await tx.verifications.finish(id, 'expired', now);
+      await finish(tx, id, 'expired', now);
       return { refused: 'verification_expired' };
     }
-    await tx.verifications.finish(id, 'max_attempts_reached', now);
+    await finish(tx, id, 'max_attempts_reached', now);
     return { refused: 'max_attempts_reached' };
   }
 
@@ -587,7 +604,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         if (taken === undefined) return checkRefusal(tx, id, now);
         if (codes.matches(id, code, taken.codeHash)) {
           // finish() only moves a pending row: of two right codes racing, one approves.
-          if (!(await tx.verifications.finish(id, 'approved', now))) return checkRefusal(tx, id, now);
+          if (!(await finish(tx, id, 'approved', now))) return checkRefusal(tx, id, now);
           // A success clears the tenant's count; the ceiling across tenants keeps its window.
           if (guards.tenant.failedChecks !== 0) {
             await tx.phoneGuards.save({ ...guards.tenant, failedChecks: 0 }, now);
@@ -603,7 +620,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         const lockedOut = await recordFailure(tx, guards, now);
         await recordFailureEvents(tx, taken, lockedOut);
         const spent = taken.checks >= taken.maxChecks;
-        if (spent) await tx.verifications.finish(id, 'max_attempts_reached', now);
+        if (spent) await finish(tx, id, 'max_attempts_reached', now);
         const after = spent ? { ...taken, status: 'max_attempts_reached' as const } : taken;
         return { valid: false, lockedOut, verification: await view(tx, after, now) };
       });
@@ -632,6 +649,19 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       });
     },
 
+    /**
+     * Writes `expired` on pending verifications past their expiry, so that the change is told (a check
+     * reads them as expired anyway); a batch per call, run by a timer. Answers how many were expired.
+     */
+    async expireOverdue(limit = 500): Promise<number> {
+      const now = clock.now();
+      return store.transaction(async (tx) => {
+        const expired = await tx.verifications.expireOverdue(now, limit);
+        await tx.statusChanges.verificationsChanged(expired, now);
+        return expired.length;
+      });
+    },
+
     async cancel(id: string, tenant: string): Promise<Verification> {
       const now = clock.now();
       return store.transaction(async (tx) => {
@@ -639,8 +669,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         const status = effectiveStatus(v, now);
         if (status !== 'pending') throwRefusal({ refused: REFUSAL_BY_STATUS[status] });
         // A check that approved meanwhile wins: answer what really happened.
-        if (!(await tx.verifications.finish(id, 'canceled', now)))
-          throwRefusal(await checkRefusal(tx, id, now));
+        if (!(await finish(tx, id, 'canceled', now))) throwRefusal(await checkRefusal(tx, id, now));
         await tx.messages.retireQueuedOtps([id], now);
         return view(tx, { ...v, status: 'canceled' }, now);
       });

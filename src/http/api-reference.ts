@@ -68,6 +68,10 @@ export async function registerApiReference(http: HttpApp, config: Config): Promi
         { name: 'messages', description: 'The SMS the service sent, with their delivery status and price' },
         { name: 'clients', description: 'The calling client' },
         {
+          name: 'webhooks',
+          description: 'Status changes posted to the calling client, signed (docs/webhooks.md)',
+        },
+        {
           name: 'events',
           description: 'Security events of the caller’s tenant: limit hits, guard decisions, lock-outs',
         },

@@ -7,6 +7,7 @@
  */
 import type { Clock, OutboxSignal } from '../domain/ports.js';
 import type { SecretBox } from '../domain/secret-box.js';
+import { createClaimLoop } from '../claim-loop.js';
 import { countryOf } from '../domain/phones.js';
 import type { ClaimedMessage, OutboxQueue } from '../store/outbox-queue.js';
 import { CircuitBreaker } from './circuit-breaker.js';
@@ -440,125 +441,61 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     await routeFailed(message, routed, lastError, pin);
   }
 
-  const inFlight = new Set<Promise<void>>();
   let noticesInFlight = 0;
 
-  /** Claims what the free slots allow, OTPs first, notices only into their share; starts each send. */
-  async function claimAndStart(): Promise<Promise<void>[]> {
-    const free = concurrency - inFlight.size;
-    if (free <= 0) return [];
+  /** Claims what the free slots allow, OTPs first, notices only into their share. */
+  async function claim(free: number): Promise<ClaimedMessage[]> {
     const at = clock.now();
     const leaseUntil = new Date(at.getTime() + options.leaseSeconds * 1000);
     const noticeFree = noticeSlots - noticesInFlight;
-    let claimed: ClaimedMessage[];
-    if (noticeFree >= free) {
-      claimed = await queue.claimDue(at, leaseUntil, free);
-    } else {
-      claimed = await queue.claimDue(at, leaseUntil, free, 'otp');
-      const room = Math.min(free - claimed.length, noticeFree);
-      if (room > 0) claimed = claimed.concat(await queue.claimDue(at, leaseUntil, room, 'notice'));
-    }
-    return claimed.map((message) => {
-      const notice = message.kind === 'notice';
-      if (notice) noticesInFlight++;
-      const progress: SendProgress = { acceptedBy: undefined, recorded: false };
-      const sending: Promise<void> = sendOne(message, progress)
-        .catch((error: unknown) =>
-          logger.error(
-            { messageId: message.id, provider: progress.acceptedBy, err: error },
-            dispatchFailure(progress),
-          ),
-        )
-        .finally(() => {
-          inFlight.delete(sending);
-          if (notice) noticesInFlight--;
-        });
-      inFlight.add(sending);
-      return sending;
-    });
+    if (noticeFree >= free) return queue.claimDue(at, leaseUntil, free);
+    const claimed = await queue.claimDue(at, leaseUntil, free, 'otp');
+    const room = Math.min(free - claimed.length, noticeFree);
+    return room > 0 ? claimed.concat(await queue.claimDue(at, leaseUntil, room, 'notice')) : claimed;
   }
 
-  async function runOnce(): Promise<number> {
-    const started = await claimAndStart();
-    await Promise.all(started);
-    return started.length;
+  /** Sends one claimed message; counted as a notice from the moment it is claimed (before the next claim). */
+  function run(message: ClaimedMessage): Promise<void> {
+    const notice = message.kind === 'notice';
+    if (notice) noticesInFlight++;
+    const progress: SendProgress = { acceptedBy: undefined, recorded: false };
+    return sendOne(message, progress)
+      .catch((error: unknown) =>
+        logger.error(
+          { messageId: message.id, provider: progress.acceptedBy, err: error },
+          dispatchFailure(progress),
+        ),
+      )
+      .finally(() => {
+        if (notice) noticesInFlight--;
+      });
   }
 
-  let running = false;
-  let wakeRequested = false;
-  let wake: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let loop: Promise<void> | undefined;
-
-  function pause(ms: number | undefined): Promise<void> {
-    return new Promise<void>((resolve) => {
-      wake = resolve;
-      if (ms !== undefined) timer = setTimeout(resolve, ms);
-      // A slot freeing up is worth a look when the pool was full.
-      if (ms === undefined) void Promise.race(inFlight).then(resolve);
-    }).finally(() => {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      wake = undefined;
-    });
-  }
-
-  /** Claims that failed in a row: each doubles the pause before the next, up to MAX_CLAIM_BACKOFF_MS. */
-  let claimFailures = 0;
-
-  function claimFailed(error: unknown): number {
-    claimFailures++;
-    const backoff = Math.min(MAX_CLAIM_BACKOFF_MS, options.pollMs * 2 ** claimFailures);
-    // The first failure says why; an outage repeats it every few seconds, so the rest go to debug.
-    if (claimFailures === 1) {
-      logger.warn(
-        { err: error, retryInMs: backoff },
-        'sms dispatcher could not claim messages; backing off until it can',
-      );
-    } else logger.debug({ failures: claimFailures, retryInMs: backoff }, 'sms dispatcher still cannot claim');
-    return backoff;
-  }
-
-  async function runLoop(): Promise<void> {
-    while (running) {
-      wakeRequested = false;
-      let claimed = 0;
-      let backoff: number | undefined;
-      try {
-        claimed = (await claimAndStart()).length;
-        if (claimFailures > 0) logger.info({ failures: claimFailures }, 'sms dispatcher claims again');
-        claimFailures = 0;
-      } catch (error) {
-        backoff = claimFailed(error);
-      }
-      if (!running) break;
-      if (backoff !== undefined) await pause(backoff);
-      else if (inFlight.size >= concurrency) await pause(undefined);
-      else if (claimed === 0 && !wakeRequested) await pause(options.pollMs);
-    }
-  }
+  const loop = createClaimLoop({
+    concurrency,
+    pollMs: options.pollMs,
+    maxBackoffMs: MAX_CLAIM_BACKOFF_MS,
+    claim,
+    run,
+    claimFailed(error, failures, retryInMs) {
+      // The first failure says why; an outage repeats it every few seconds, so the rest go to debug.
+      if (failures === 1) {
+        logger.warn(
+          { err: error, retryInMs },
+          'sms dispatcher could not claim messages; backing off until it can',
+        );
+      } else logger.debug({ failures, retryInMs }, 'sms dispatcher still cannot claim');
+    },
+    claimsAgain: (failures) => logger.info({ failures }, 'sms dispatcher claims again'),
+  });
 
   return {
     providers,
-    runOnce,
-    async drain() {
-      while ((await runOnce()) > 0);
-    },
-    messagesQueued() {
-      wakeRequested = true;
-      wake?.();
-    },
-    start() {
-      if (running) return;
-      running = true;
-      loop = runLoop();
-    },
-    async stop() {
-      running = false;
-      wake?.();
-      await loop;
-      await Promise.all(inFlight);
-    },
+    runOnce: () => loop.runOnce(),
+    drain: () => loop.drain(),
+    messagesQueued: () => loop.wake(),
+    start: () => loop.start(),
+    stop: () => loop.stop(),
     breakerState(provider) {
       return breakers.get(provider)?.state;
     },

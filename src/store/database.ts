@@ -227,6 +227,37 @@ export interface SecurityEventsTable {
   created_at: Timestamp;
 }
 
+/** The URL a client registered for its webhook, and the secret its posts are signed with (sealed). */
+export interface ClientWebhooksTable {
+  client_id: string;
+  url: string;
+  secret_sealed: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** One status change to post to one client's webhook: the queue entry and the record of its delivery. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  /** Queue order: a subject's changes are posted in it. */
+  seq: Generated<string>;
+  client_id: string;
+  event_type: string;
+  subject_id: string;
+  data: ColumnType<unknown, string, string>;
+  /** pending | delivering | delivered | failed */
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  lease_until: Timestamp | null;
+  claim_id: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   countries: CountriesTable;
   emirates: EmiratesTable;
@@ -246,6 +277,8 @@ export interface Database {
   safe_prefixes: SafePrefixesTable;
   send_budgets: SendBudgetsTable;
   security_events: SecurityEventsTable;
+  client_webhooks: ClientWebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type CustomerRow = Selectable<CustomersTable>;

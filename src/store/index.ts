@@ -3,10 +3,12 @@ import type { Kysely } from 'kysely';
 import type { Store } from '../domain/ports.js';
 import { usedTokenStore } from './cbss-signatures.js';
 import { loginSessionStore } from './cbss-sessions.js';
+import { statusChangeStore } from './client-events.js';
+import { clientWebhookStore } from './client-webhooks.js';
 import { clientStore } from './clients.js';
 import { customerStore } from './customers.js';
 import type { Database } from './database.js';
-import { requestClaimStore } from './menuapp-requests.js';
+import { requestClaimStore } from './request-claims.js';
 import { messageStore } from './messages.js';
 import { passwordBudgetStore } from './password-budgets.js';
 import { phoneGuardStore } from './phone-guards.js';
@@ -32,6 +34,8 @@ export function createStore(db: Kysely<Database>): Store {
     sendGuard: sendGuardStore(db),
     prefixRules: prefixRuleStore(db),
     securityEvents: securityEventStore(db),
+    statusChanges: statusChangeStore(db),
+    webhooks: clientWebhookStore(db),
     async transaction(work) {
       // Already inside one: join it (Kysely does not nest transactions).
       if (db.isTransaction) return work(this);

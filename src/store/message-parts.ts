@@ -4,6 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { ReceiptStatus } from '../sms/provider.js';
+import { updateMessagesWithEvents } from './client-events.js';
 import type { Database } from './database.js';
 
 export type PartStatus = ReceiptStatus;
@@ -86,7 +87,7 @@ export function messageParts(db: Kysely<Database>) {
       at: Date,
     ): Promise<void> {
       const delivered = status === 'delivered';
-      await db
+      const changed = db
         .updateTable('sms_messages')
         .set({
           status,
@@ -100,7 +101,8 @@ export function messageParts(db: Kysely<Database>) {
           updated_at: at,
         })
         .where('id', '=', messageId)
-        .execute();
+        .returningAll();
+      await updateMessagesWithEvents(db, changed, at);
     },
 
     async hold(receipt: HeldReceipt): Promise<void> {

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { MessageStore } from '../domain/ports.js';
 import type { MessageKind, MessageStatus, SmsMessage } from '../domain/types.js';
+import { updateMessagesWithEvents } from './client-events.js';
 import type { Database, SmsMessageRow } from './database.js';
 
 export const PRIORITY: Record<MessageKind, number> = { otp: 0, notice: 1 };
@@ -73,7 +74,7 @@ export function messageStore(db: Kysely<Database>): MessageStore {
     },
     async retireQueuedOtps(verificationIds, now) {
       if (verificationIds.length === 0) return;
-      await db
+      const retired = db
         .updateTable('sms_messages')
         .set({
           status: 'failed',
@@ -86,7 +87,8 @@ export function messageStore(db: Kysely<Database>): MessageStore {
         .where('verification_id', 'in', verificationIds)
         .where('kind', '=', 'otp')
         .where('status', '=', 'queued')
-        .execute();
+        .returningAll();
+      await updateMessagesWithEvents(db, retired, now);
     },
     async countOtpSince(phone, tenant, since) {
       const row = await db

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { MessageKind } from '../domain/types.js';
+import { queueMessageEvents, updateMessagesWithEvents } from './client-events.js';
 import type { Database } from './database.js';
 import { PRIORITY } from './messages.js';
 
@@ -152,14 +153,17 @@ export function outboxQueue(db: Kysely<Database>) {
           sent_at: now,
           updated_at: now,
         })
-        .returning('id');
-      if (outcome.partRefs.length === 0) return (await marked.executeTakeFirst()) !== undefined;
-      // One statement rather than a transaction of two: this runs once per message, on the hot path.
+        .returningAll();
+      if (outcome.partRefs.length === 0) {
+        return (await updateMessagesWithEvents(db, marked, now)).length > 0;
+      }
+      // One statement rather than a transaction of three: this runs once per message, on the hot path. The
+      // parts and the clients' message.sent events are written with the status.
       const parts = sql.join(
         outcome.partRefs.map((ref, index) => sql`(${index + 1}::smallint, ${ref}::text)`),
       );
       const { rows } = await sql<{ message_id: string }>`
-        WITH sent AS (${marked})
+        WITH sent AS (${marked}), events AS (${queueMessageEvents('sent', now)})
         INSERT INTO sms_message_parts (message_id, seq, provider, part_ref, status, updated_at)
         SELECT sent.id, part.seq, ${outcome.provider}, part.ref, 'sent', ${now}
         FROM sent CROSS JOIN (VALUES ${parts}) AS part (seq, ref)
@@ -202,7 +206,7 @@ export function outboxQueue(db: Kysely<Database>) {
       error: { code: string; message: string; provider?: string },
       now: Date,
     ): Promise<boolean> {
-      const row = await stillClaimed(id, claimId)
+      const failed = stillClaimed(id, claimId)
         .set({
           status: 'failed',
           provider: error.provider ?? null,
@@ -213,9 +217,8 @@ export function outboxQueue(db: Kysely<Database>) {
           failed_at: now,
           updated_at: now,
         })
-        .returning('id')
-        .executeTakeFirst();
-      return row !== undefined;
+        .returningAll();
+      return (await updateMessagesWithEvents(db, failed, now)).length > 0;
     },
 
     /**

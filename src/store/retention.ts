@@ -21,6 +21,7 @@ export interface PurgeCounts {
   /** The send guard's minute counts and budgets past any window, blocks long ended, old security events. */
   guardRows: number;
   securityEvents: number;
+  webhookDeliveries: number;
 }
 
 /** Deletes in batches until a batch comes back short; returns how many rows went. */
@@ -40,7 +41,8 @@ async function count(query: ReturnType<typeof sql<{ id: string }>>, db: Kysely<D
 /**
  * Deletes finished messages (their parts go with them, by cascade, and the sends that name them) and
  * verifications expired and last touched before now - keepDays (never one a customer points at), and
- * phone guards and password budgets with no lock in force, idle for a day.
+ * phone guards and password budgets with no lock in force, idle for a day, and webhook posts finished
+ * before the cutoff.
  */
 export async function purgeExpired(
   db: Kysely<Database>,
@@ -157,6 +159,26 @@ export async function purgeExpired(
       db,
     ),
   );
+  // A webhook post delivered or given up is history: kept as long as the messages it told of.
+  const webhookDeliveries = await inBatches(() =>
+    count(
+      sql<{ id: string }>`
+        DELETE FROM webhook_deliveries WHERE id IN (
+          SELECT id FROM webhook_deliveries
+          WHERE status IN ('delivered', 'failed') AND updated_at < ${cutoff}
+          LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
+        ) RETURNING id`,
+      db,
+    ),
+  );
 
-  return { messages, verifications, phoneGuards, passwordBudgets, guardRows, securityEvents };
+  return {
+    messages,
+    verifications,
+    phoneGuards,
+    passwordBudgets,
+    guardRows,
+    securityEvents,
+    webhookDeliveries,
+  };
 }

@@ -127,6 +127,25 @@ export function verificationStore(db: Kysely<Database>): VerificationStore {
         .executeTakeFirst();
       return row && toVerification(row);
     },
+    async expireOverdue(now, limit) {
+      const rows = await db
+        .updateTable('verifications')
+        .set({ status: 'expired', updated_at: now })
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('verifications')
+            .select('id')
+            .where('status', '=', 'pending')
+            .where('expires_at', '<=', now)
+            .limit(limit)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .where('status', '=', 'pending')
+        .returning('id')
+        .execute();
+      return rows.map((row) => row.id);
+    },
     async finish(id, status, now) {
       const result = await db
         .updateTable('verifications')

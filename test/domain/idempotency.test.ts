@@ -3,7 +3,7 @@ import { DomainError } from '../../src/domain/errors.js';
 import { createIdempotency } from '../../src/domain/idempotency.js';
 import { FakeClock, fakeRequestClaims } from './fakes.js';
 
-const reply = { statusCode: 200, contentType: 'application/json', body: '{"ok":true}' };
+const reply = { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"ok":true}' };
 const key = { scope: 'client-1', requestId: 'req-1' };
 
 describe('request idempotency, on in-memory ports', () => {

@@ -11,7 +11,7 @@ import {
   type Harness,
 } from '../support/harness.js';
 import { createIdempotency } from '../../src/domain/idempotency.js';
-import { requestClaimStore } from '../../src/store/menuapp-requests.js';
+import { requestClaimStore } from '../../src/store/request-claims.js';
 import { shapeMismatches } from '../support/contract.js';
 
 const fixture = <T>(name: string) =>
@@ -325,7 +325,7 @@ for (const { backend, skip } of backends) {
       const repeat = nodeB.start(key, 'f'.repeat(64));
       const reply = {
         statusCode: 200,
-        contentType: 'application/json; charset=utf-8',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
         body: '{"status":"OK"}',
       };
       if (first.run) await first.finish(reply);

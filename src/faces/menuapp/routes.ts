@@ -3,7 +3,6 @@
  * X-Request-ID, Application and API-version; a repeated X-Request-ID gets the first reply again.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import { DomainError } from '../../domain/errors.js';
 import { callerOf, requireClient } from '../../http/auth.js';
@@ -11,7 +10,7 @@ import { languageOf } from '../../http/errors.js';
 import type { FaceContext } from '../context.js';
 import { legacyErrorHandler } from '../legacy-errors.js';
 import { accountReply, refusalBody, refusalStatus } from './map.js';
-import { fingerprintOf, type ReplayStart } from '../../domain/idempotency.js';
+import { replayRepeatedRequests } from '../../http/request-replays.js';
 import {
   AccountReply,
   ConfirmationCodeBody,
@@ -33,13 +32,9 @@ const refusals = {
   503: ErrorReply,
 };
 
-type Run = Extract<ReplayStart, { run: true }>;
-
 export const menuappFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx) => {
   const { domain } = ctx;
   const security = ctx.authRequired ? [{ bearer: [] }] : [];
-  const replay = domain.idempotency;
-  const runs = new WeakMap<FastifyRequest, Run>();
 
   app.setErrorHandler(
     legacyErrorHandler(refusalStatus, (refusal, request) => refusalBody(refusal, languageOf(request))),
@@ -47,8 +42,8 @@ export const menuappFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, c
 
   if (ctx.authRequired) app.addHook('onRequest', requireClient(ctx.clients, ctx.limits.client));
 
-  // After validation: the request is well formed, so it is this id's request to run, or a repeat.
-  app.addHook('preHandler', async (request, reply) => {
+  // After validation: the Application header must be the key's client before the request id is looked at.
+  app.addHook('preHandler', async (request) => {
     const headers = request.headers as Static<typeof Headers>;
     if (request.client !== null && headers.application !== request.client.code) {
       throw new DomainError('forbidden', {
@@ -57,37 +52,17 @@ export const menuappFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, c
         ],
       });
     }
-    // Without client keys (FACES_WITHOUT_AUTH) the Application header is all that tells clients apart.
-    const scope = request.client?.id ?? `application:${headers.application}`;
-    const started = await replay.start(
-      { scope, requestId: headers['x-request-id'] },
-      fingerprintOf(request.method, request.url, request.body),
-    );
-    if (started.run) {
-      runs.set(request, started);
-      return;
-    }
-    return reply
-      .status(started.reply.statusCode)
-      .header('content-type', started.reply.contentType)
-      .send(started.reply.body);
   });
-
-  app.addHook('onSend', async (request, reply, payload) => {
-    const run = runs.get(request);
-    if (run === undefined) return payload;
-    // Throttling and server failures are not the request's answer: a retry with the same id runs.
-    const retryable = reply.statusCode === 429 || reply.statusCode >= 500;
-    const contentType = reply.getHeader('content-type');
-    await run.finish(
-      retryable || typeof payload !== 'string' || typeof contentType !== 'string'
-        ? null
-        : { statusCode: reply.statusCode, contentType, body: payload },
-    );
-    return payload;
+  replayRepeatedRequests(app, {
+    idempotency: domain.idempotency,
+    header: 'x-request-id',
+    keyOf(request) {
+      const headers = request.headers as Static<typeof Headers>;
+      // Without client keys (FACES_WITHOUT_AUTH) the Application header is all that tells clients apart.
+      const scope = request.client?.id ?? `application:${headers.application}`;
+      return { scope, requestId: headers['x-request-id'] };
+    },
   });
-  // Should a reply go out without onSend, the claim is let go rather than left to block its repeats.
-  app.addHook('onResponse', async (request) => runs.get(request)?.finish(null));
 
   app.post(
     '/customers/:customer_id/request-phone-number-update',

@@ -1,11 +1,21 @@
 /** The native REST API (/v1): validate, call the domain, map. Nothing else lives here. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { callerOf, requireClient } from '../../http/auth.js';
+import { replayRepeatedRequests } from '../../http/request-replays.js';
 import type { FaceContext } from '../context.js';
 import { accountSidOf } from '../../domain/clients.js';
 import { DomainError } from '../../domain/errors.js';
-import { customerToWire, eventToWire, messageToWire, verificationToWire } from './map.js';
+import {
+  customerToWire,
+  eventToWire,
+  IDEMPOTENCY_KEY,
+  idempotencyKeyOf,
+  messageToWire,
+  verificationToWire,
+  webhookToWire,
+} from './map.js';
 import {
   CheckReply,
   ClientMe,
@@ -26,6 +36,9 @@ import {
   StartVerificationBody,
   UpdateCustomerBody,
   Verification,
+  RegisteredWebhook,
+  Webhook,
+  WebhookBody,
 } from './schemas.js';
 
 /** What each refusal means, on every operation (the client key is asked for by the document's global security). */
@@ -51,7 +64,19 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
 ) => {
   // The native API always needs a client: FACES_WITHOUT_AUTH is for legacy drop-in migrations.
   app.addHook('preHandler', requireClient(clients, limits.client));
+  // A POST repeated with its Idempotency-Key gets the first reply and runs nothing (keys are per client).
+  replayRepeatedRequests(app, {
+    idempotency: domain.idempotency,
+    header: IDEMPOTENCY_KEY,
+    keyOf(request) {
+      if (request.method !== 'POST' || request.client === null) return undefined;
+      const requestId = idempotencyKeyOf(request.headers[IDEMPOTENCY_KEY]);
+      return requestId === undefined ? undefined : { scope: `native:${request.client.id}`, requestId };
+    },
+  });
   const tenantOf = (request: FastifyRequest) => callerOf(request).tenant;
+  /** requireClient ran: every native request has its client. */
+  const clientIdOf = (request: FastifyRequest) => callerOf(request).clientId ?? '';
 
   app.post(
     '/customers',
@@ -349,6 +374,53 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
         limit: Number(limit ?? 50),
       });
       return { data: page.events.map(eventToWire), nextCursor: page.next };
+    },
+  );
+
+  app.put(
+    '/clients/me/webhook',
+    {
+      schema: {
+        tags: ['webhooks'],
+        operationId: 'putWebhook',
+        summary: "Register (or replace) the calling client's webhook; returns its signing secret, once",
+        description:
+          'Status changes of the tenant’s verifications and messages are posted to `url`, signed with the secret answered here (shown this once; each PUT makes a new one). See docs/webhooks.md.',
+        body: WebhookBody,
+        response: { 200: replyOf(RegisteredWebhook, 'The webhook and its signing secret'), ...errors },
+      },
+    },
+    async (request) => webhookToWire(await domain.webhooks.register(clientIdOf(request), request.body.url)),
+  );
+
+  app.get(
+    '/clients/me/webhook',
+    {
+      schema: {
+        tags: ['webhooks'],
+        operationId: 'getWebhook',
+        summary: "The calling client's webhook (never its secret)",
+        description: 'Where status changes are posted; 404 `webhook_not_found` when none is registered.',
+        response: { 200: replyOf(Webhook, 'The webhook'), ...errors },
+      },
+    },
+    async (request) => webhookToWire(await domain.webhooks.get(clientIdOf(request))),
+  );
+
+  app.delete(
+    '/clients/me/webhook',
+    {
+      schema: {
+        tags: ['webhooks'],
+        operationId: 'deleteWebhook',
+        summary: "Remove the calling client's webhook; posts still queued are dropped",
+        description: 'Nothing more is posted to it; 404 `webhook_not_found` when none is registered.',
+        response: { 204: Type.Null({ description: 'Removed' }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await domain.webhooks.remove(clientIdOf(request));
+      return reply.status(204).send(null);
     },
   );
 };

@@ -4,6 +4,7 @@
  */
 import { Type, type Static, type TSchema } from 'typebox';
 import { CUSTOMER_LIMITS, PASSWORD_MIN_LENGTH } from '../../domain/customers.js';
+import { WEBHOOK_URL_MAX_LENGTH } from '../../domain/webhook-targets.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time' });
@@ -321,4 +322,32 @@ export const EventPage = Type.Object(
     nextCursor: Type.Union([Type.String(), Type.Null()]),
   },
   { title: 'SecurityEventPage' },
+);
+
+export const WebhookBody = Type.Object(
+  {
+    url: Type.String({
+      minLength: 1,
+      maxLength: WEBHOOK_URL_MAX_LENGTH,
+      description: 'Where status changes are posted (https; see docs/webhooks.md)',
+    }),
+  },
+  { additionalProperties: false, title: 'WebhookRegistration' },
+);
+
+export const Webhook = Type.Object(
+  { url: Type.String(), createdAt: DateTime, updatedAt: DateTime },
+  { title: 'Webhook' },
+);
+
+export const RegisteredWebhook = Type.Object(
+  {
+    url: Type.String(),
+    secret: Type.String({
+      description: 'Signs every post (Otpgate-Signature): shown this once; a new one with every PUT',
+    }),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { title: 'RegisteredWebhook' },
 );

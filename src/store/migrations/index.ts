@@ -13,6 +13,8 @@ import * as secretCheck from './2026_12_02_10_secret_check.js';
 import * as abuseGuard from './2026_12_03_10_abuse_guard.js';
 import * as verifyServices from './2026_12_03_30_verify_services.js';
 import * as foreignKeyIndexes from './2026_12_03_50_foreign_key_indexes.js';
+import * as requestClaims from './2026_12_03_60_request_claims.js';
+import * as clientWebhooks from './2026_12_03_61_client_webhooks.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_00_initial': initial,
@@ -28,4 +30,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_10_abuse_guard': abuseGuard,
   '2026_12_03_30_verify_services': verifyServices,
   '2026_12_03_50_foreign_key_indexes': foreignKeyIndexes,
+  '2026_12_03_60_request_claims': requestClaims,
+  '2026_12_03_61_client_webhooks': clientWebhooks,
 };

@@ -1,6 +1,7 @@
 /**
- * Queries of menuapp_requests: the first reply to each (scope, request id), so a repeated request is
- * answered from here and runs once. SQL only; the rules are in domain/idempotency.ts.
+ * Queries of request_claims: the first reply to each (scope, request id), so a repeated request is answered
+ * from here and runs once (menu.app's X-Request-ID, the native Idempotency-Key). SQL only; the rules are in
+ * domain/idempotency.ts.
  */
 import type { ColumnType, Kysely } from 'kysely';
 import type { RequestClaimStore } from '../domain/ports.js';
@@ -8,30 +9,31 @@ import type { Database } from './database.js';
 
 type Timestamp = ColumnType<Date, Date, Date>;
 
-/** The face's own table, outside the shared Database interface. */
-interface MenuappRequestsTable {
+/** Outside the shared Database interface: only this file reads it. */
+interface RequestClaimsTable {
   client_scope: string;
   request_id: string;
   fingerprint: string;
   status_code: number | null;
-  content_type: string | null;
+  /** JSON object of the reply's kept headers. */
+  headers: string | null;
   body: string | null;
   claimed_at: Timestamp;
   completed_at: Timestamp | null;
 }
 
 export function requestClaimStore(database: Kysely<Database>): RequestClaimStore {
-  const db = database.withTables<{ menuapp_requests: MenuappRequestsTable }>();
+  const db = database.withTables<{ request_claims: RequestClaimsTable }>();
   return {
     async claim(key, at) {
       const claimed = await db
-        .insertInto('menuapp_requests')
+        .insertInto('request_claims')
         .values({
           client_scope: key.scope,
           request_id: key.requestId,
           fingerprint: key.fingerprint,
           status_code: null,
-          content_type: null,
+          headers: null,
           body: null,
           claimed_at: at.now,
           completed_at: null,
@@ -42,17 +44,17 @@ export function requestClaimStore(database: Kysely<Database>): RequestClaimStore
             .doUpdateSet((eb) => ({
               fingerprint: eb.ref('excluded.fingerprint'),
               status_code: null,
-              content_type: null,
+              headers: null,
               body: null,
               claimed_at: eb.ref('excluded.claimed_at'),
               completed_at: null,
             }))
             .where((eb) =>
               eb.or([
-                eb('menuapp_requests.claimed_at', '<', at.expiredBefore),
+                eb('request_claims.claimed_at', '<', at.expiredBefore),
                 eb.and([
-                  eb('menuapp_requests.completed_at', 'is', null),
-                  eb('menuapp_requests.claimed_at', '<', at.abandonedBefore),
+                  eb('request_claims.completed_at', 'is', null),
+                  eb('request_claims.claimed_at', '<', at.abandonedBefore),
                 ]),
               ]),
             ),
@@ -64,29 +66,29 @@ export function requestClaimStore(database: Kysely<Database>): RequestClaimStore
 
     async find(key, expiredBefore) {
       const found = await db
-        .selectFrom('menuapp_requests')
-        .select(['fingerprint', 'status_code', 'content_type', 'body'])
+        .selectFrom('request_claims')
+        .select(['fingerprint', 'status_code', 'headers', 'body'])
         .where('client_scope', '=', key.scope)
         .where('request_id', '=', key.requestId)
         .where('claimed_at', '>=', expiredBefore)
         .executeTakeFirst();
       if (found === undefined) return undefined;
-      const { fingerprint, status_code: statusCode, content_type: contentType, body } = found;
+      const { fingerprint, status_code: statusCode, headers, body } = found;
       return {
         fingerprint,
         reply:
-          statusCode === null || contentType === null || body === null
+          statusCode === null || headers === null || body === null
             ? null
-            : { statusCode, contentType, body },
+            : { statusCode, headers: JSON.parse(headers) as Record<string, string>, body },
       };
     },
 
     async complete(key, reply, now) {
       await db
-        .updateTable('menuapp_requests')
+        .updateTable('request_claims')
         .set({
           status_code: reply.statusCode,
-          content_type: reply.contentType,
+          headers: JSON.stringify(reply.headers),
           body: reply.body,
           completed_at: now,
         })
@@ -97,7 +99,7 @@ export function requestClaimStore(database: Kysely<Database>): RequestClaimStore
 
     async release(key) {
       await db
-        .deleteFrom('menuapp_requests')
+        .deleteFrom('request_claims')
         .where('client_scope', '=', key.scope)
         .where('request_id', '=', key.requestId)
         .where('completed_at', 'is', null)
@@ -105,7 +107,7 @@ export function requestClaimStore(database: Kysely<Database>): RequestClaimStore
     },
 
     async purge(expiredBefore) {
-      await db.deleteFrom('menuapp_requests').where('claimed_at', '<', expiredBefore).execute();
+      await db.deleteFrom('request_claims').where('claimed_at', '<', expiredBefore).execute();
     },
   };
 }
