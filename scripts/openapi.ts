@@ -1,7 +1,7 @@
 /**
  * Writes openapi.json: the native API's OpenAPI document as the service serves it at /openapi.json, from a
  * default configuration (no environment read, so the file is the same on every machine). Run
- * `npm run -s openapi` after changing a route or a schema and commit the result: test/openapi.test.ts fails
+ * `npm run -s openapi` after changing a route or a schema and commit the result: test/api-reference.test.ts fails
  * while the committed file differs from a fresh build, and lints it with Redocly and Spectral.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -82,7 +82,7 @@ export async function registerApiReference(http: HttpApp, config: Config): Promi
           bearer: {
             type: 'http',
             scheme: 'bearer',
-            description: 'A client key (BOOTSTRAP_CLIENT or `npm run -s cli -- clients add`)',
+            description: 'A client key (BOOTSTRAP_CLIENT, or `npm run -s cli -- clients create <code>`)',
           },
         },
       },
