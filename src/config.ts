@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseTemplateOverrides, WEB_OTP_HOST, type TemplateOverrides } from './domain/templates.js';
 import { readPriceTable, type PriceTable } from './sms/pricing.js';
+import { ADMIN_KEY_MIN_LENGTH } from './domain/admin-sessions.js';
 import { isClientCode } from './domain/clients.js';
 import type { PasswordPolicy, VerificationPolicy } from './domain/policies.js';
 import { UNNAMED_TENANT } from './domain/types.js';
@@ -26,6 +27,8 @@ export interface RateLimitPolicy {
    * (a refused receipt may be lost), but a bound on whoever floods the unauthenticated route.
    */
   webhookPerIpPerMinute: number;
+  /** Console sign-in attempts per IP per minute: an admin key must not be guessable by trying. */
+  adminSignInPerIpPerMinute: number;
 }
 
 /** Slow clients hold a socket each: these bound how long one may take (Node's http.Server settings). */
@@ -127,6 +130,13 @@ export interface Config {
    * the API port faces the clients, and traffic volumes are nobody else's business.
    */
   metricsToken: string | undefined;
+  /**
+   * ADMIN_KEY: the operator console's sign-in key (at least 24 characters). Unset, the console and its API
+   * are not served at all.
+   */
+  adminKey: string | undefined;
+  /** How long a console session lasts (ADMIN_SESSION_HOURS). */
+  adminSessionSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -203,6 +213,14 @@ function parseMetricsToken(raw: string | undefined): string | undefined {
       'METRICS_TOKEN',
       `must be at least ${METRICS_TOKEN_MIN_LENGTH} characters without spaces`,
     );
+  }
+  return raw;
+}
+
+function parseAdminKey(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < ADMIN_KEY_MIN_LENGTH || /\s/.test(raw)) {
+    throw new ConfigError('ADMIN_KEY', `must be at least ${ADMIN_KEY_MIN_LENGTH} characters without spaces`);
   }
   return raw;
 }
@@ -389,6 +407,8 @@ export function loadConfig(env: Env = process.env): Config {
       perClientPerMinute: integer(env, 'RATE_LIMIT_CLIENT_PER_MINUTE', 6000, 1, 10_000_000),
       perPhonePerMinute: integer(env, 'RATE_LIMIT_PHONE_PER_MINUTE', 10, 1, 10_000),
       webhookPerIpPerMinute: integer(env, 'RATE_LIMIT_WEBHOOK_PER_MINUTE', 6000, 1, 10_000_000),
+      // A person signs in a few times a day; 10 a minute is plenty, and 14,400 a day is nothing against 24+ characters.
+      adminSignInPerIpPerMinute: integer(env, 'RATE_LIMIT_ADMIN_SIGN_IN_PER_MINUTE', 10, 1, 10_000),
     },
     httpTimeouts: parseHttpTimeouts(env),
     webhooks: {
@@ -409,5 +429,8 @@ export function loadConfig(env: Env = process.env): Config {
     smsCurrency: parseCurrency(env.SMS_CURRENCY),
     bitelGatewayNumber: env.BITEL_GATEWAY_NUMBER || '10009909',
     metricsToken: parseMetricsToken(env.METRICS_TOKEN),
+    adminKey: parseAdminKey(env.ADMIN_KEY),
+    // A working day: an unattended browser does not stay signed in overnight.
+    adminSessionSeconds: integer(env, 'ADMIN_SESSION_HOURS', 8, 1, 24 * 30) * 3600,
   };
 }

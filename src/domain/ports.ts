@@ -122,6 +122,8 @@ export interface VerificationStore {
     channel: SendChannel;
     at: Date;
   }): Promise<void>;
+  /** How one check of a code ended: approved, wrong_code, or the error code it was refused with. */
+  recordCheck(check: { verificationId: string; result: string; at: Date }): Promise<void>;
   /** A resend: a new code and a fresh expiry; the check count is kept. */
   /** false when the verification was no longer pending (a racing check or cancel won). */
   replaceCode(id: string, codeHash: string, expiresAt: Date, now: Date): Promise<boolean>;

@@ -2,6 +2,7 @@
  * Every face, mounted at its own paths. A face is a thin translation onto the same domain; adding one
  * means adding its folder and one line here.
  */
+import { adminFace } from './admin/routes.js';
 import { bitelFace } from './bitel/routes.js';
 import { cbssFace } from './cbss/routes.js';
 import type { FaceContext, HttpApp } from './context.js';
@@ -25,4 +26,12 @@ export async function registerFaces(
   await app.register(bitelFace, { prefix: '/api/v2/sms', ...ctx('bitel') });
   // Providers sign their webhooks; there is no client to authenticate.
   await app.register(webhooksFace, { prefix: '/webhooks/sms', ...context, authRequired: false });
+  // Operators sign in with ADMIN_KEY; API clients' keys open nothing here.
+  if (context.adminConsole !== undefined) {
+    await app.register(adminFace, {
+      prefix: '/admin/api',
+      ...context.adminConsole,
+      signInLimiter: context.limits.adminSignIn,
+    });
+  }
 }

@@ -23,6 +23,8 @@ export interface RateLimits {
   webhook: Limiter;
   client: Limiter;
   phone: PhoneRateLimiter;
+  /** Console sign-in attempts, per IP. */
+  adminSignIn: Limiter;
 }
 
 function limiter(store: RateLimiterAbstract): Limiter {
@@ -62,5 +64,6 @@ export function createRateLimits(policy: RateLimitPolicy, redis?: Redis, keyPref
     webhook: make('webhook', policy.webhookPerIpPerMinute),
     client: make('client', policy.perClientPerMinute),
     phone: make('phone', policy.perPhonePerMinute),
+    adminSignIn: make('admin-sign-in', policy.adminSignInPerIpPerMinute),
   };
 }

@@ -10,6 +10,8 @@ import * as customerOwner from './2026_11_23_31_customer_owner.js';
 import * as outboxClaims from './2026_11_23_40_outbox_claims.js';
 import * as tenants from './2026_12_02_00_tenants.js';
 import * as secretCheck from './2026_12_02_10_secret_check.js';
+import * as verificationChecks from './2026_12_03_40_verification_checks.js';
+import * as adminSessions from './2026_12_03_41_admin_sessions.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_00_initial': initial,
@@ -22,4 +24,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_23_40_outbox_claims': outboxClaims,
   '2026_12_02_00_tenants': tenants,
   '2026_12_02_10_secret_check': secretCheck,
+  '2026_12_03_40_verification_checks': verificationChecks,
+  '2026_12_03_41_admin_sessions': adminSessions,
 };
