@@ -15,6 +15,7 @@ import type { Metrics } from '../metrics.js';
 import { refuseControlCharacters } from './control-characters.js';
 import { sendNativeError } from './errors.js';
 import { registerMetricsEndpoint } from './metrics-endpoint.js';
+import { clientDocument, type Document } from './openapi-documents.js';
 
 export interface Readiness {
   /** Throws while the database cannot be reached. */
@@ -76,7 +77,10 @@ export async function buildHttp(deps: {
     },
   });
   await http.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
-  http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
+  // The clients' document: the console's own API is described apart (http/openapi-documents.ts).
+  http.get('/openapi.json', { schema: { hide: true } }, async () =>
+    clientDocument(http.swagger() as unknown as Document),
+  );
   const { readiness } = deps;
   http.get(
     '/healthz',
