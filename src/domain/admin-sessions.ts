@@ -28,7 +28,7 @@ export function createAdminSessions(deps: {
 
   return {
     /** A new session for the right key; admin_key_invalid otherwise. */
-    async signIn(key: string): Promise<{ token: string; expiresAt: Date }> {
+    async signIn(key: string): Promise<{ token: string; expiresAt: Date; ttlSeconds: number }> {
       // Digests of equal length, so the comparison takes the same time whatever the key's length.
       if (!timingSafeEqual(sha256(key), keyDigest)) throw new DomainError('admin_key_invalid');
       const now = deps.clock.now();
@@ -36,7 +36,7 @@ export function createAdminSessions(deps: {
       const expiresAt = new Date(now.getTime() + deps.policy.ttlSeconds * 1000);
       await deps.store.deleteExpired(now);
       await deps.store.insert({ tokenHash: tokenHash(token), now, expiresAt });
-      return { token, expiresAt };
+      return { token, expiresAt, ttlSeconds: deps.policy.ttlSeconds };
     },
 
     /** admin_session_required unless the token names a live session. */

@@ -22,7 +22,9 @@ describe('the typed client', () => {
   it('has committed types that match the documents the app describes (npm run gen:api-types)', async () => {
     const now = await apiTypes(h.app.http);
     expect(readFileSync(API_TYPE_FILES.native, 'utf8'), 'src/client/native-api.ts is stale').toBe(now.native);
-    expect(readFileSync(API_TYPE_FILES.admin, 'utf8'), 'console/src/api/admin-api.ts is stale').toBe(now.admin);
+    expect(readFileSync(API_TYPE_FILES.admin, 'utf8'), 'console/src/api/admin-api.ts is stale').toBe(
+      now.admin,
+    );
   });
 
   it("keeps the console's API out of the clients' document", async () => {
@@ -46,10 +48,11 @@ describe('the typed client', () => {
     expect(checked.data?.valid).toBe(true);
     expect(checked.data?.verification.status).toBe('approved');
 
-    const refused = await createOtpgateClient({ baseUrl, apiKey: 'wrong-key-0123456789', language: 'ar' }).GET(
-      '/v1/verifications/{id}',
-      { params: { path: { id } } },
-    );
+    const refused = await createOtpgateClient({
+      baseUrl,
+      apiKey: 'wrong-key-0123456789',
+      language: 'ar',
+    }).GET('/v1/verifications/{id}', { params: { path: { id } } });
     expect(refused.response.status).toBe(401);
     expect(refused.error?.error.code).toBe('unauthorized');
     expect(refused.error?.error.message).toBe('مطلوب مفتاح واجهة برمجية صالح.');

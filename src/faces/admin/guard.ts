@@ -26,7 +26,7 @@ export const sessionToken = (request: FastifyRequest): string | undefined => req
 export function setSessionCookie(
   request: FastifyRequest,
   reply: FastifyReply,
-  session: { token: string; expiresAt: Date },
+  session: { token: string; ttlSeconds: number },
 ): void {
   reply.setCookie(SESSION_COOKIE, session.token, {
     httpOnly: true,
@@ -34,7 +34,8 @@ export function setSessionCookie(
     // Behind TLS (directly or through a trusted proxy) the cookie never travels in clear.
     secure: request.protocol === 'https',
     path: '/admin',
-    expires: session.expiresAt,
+    // Max-Age, not Expires: a browser whose clock is off still keeps the cookie for the session's length.
+    maxAge: session.ttlSeconds,
   });
 }
 
