@@ -9,8 +9,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # Scripts off: `prepare` would build before the sources are copied (the step after next builds).
 RUN npm ci --no-audit --no-fund --ignore-scripts
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.client.json ./
 COPY src ./src
+# The operator console's sources: Vite builds them into console/dist, which the service serves at /admin.
+COPY console ./console
 RUN npm run -s build
 RUN npm prune --omit=dev --no-audit --no-fund --ignore-scripts
 
@@ -29,6 +31,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/console/dist ./console/dist
 COPY bin ./bin
 # PGlite's files and the dev outbox when no DATABASE_URL is set; nothing else writes to disk.
 VOLUME ["/data"]

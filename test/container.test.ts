@@ -192,6 +192,7 @@ describe('the Dockerfile', () => {
         HOST: '127.0.0.1',
         PUBLIC_URL: `http://127.0.0.1:${port}`,
         CODE_SECRET: randomBytes(32).toString('base64url'),
+        ADMIN_KEY: randomBytes(24).toString('base64url'),
         // A provider that needs nothing at start; nothing is sent here.
         SMS_PROVIDERS:
           'twilio://AC0123456789abcdef0123456789abcdef:token@?from=%2B15550001111&base=http%3A%2F%2F127.0.0.1%3A9',
@@ -213,6 +214,11 @@ describe('the Dockerfile', () => {
         (error: { code?: number }) => error.code,
       );
       expect(checked).toBe(probed.ok ? 0 : 1);
+
+      // The console, built in the first stage, is served from the image.
+      const admin = await fetch(`http://127.0.0.1:${port}/admin`);
+      expect(admin.status).toBe(200);
+      expect(await admin.text()).toContain('<div id="root">');
 
       // The operator CLI runs from the image as well.
       const cli = await run('node', ['bin/otpgate.js', 'help'], { cwd: app, env });
