@@ -10,6 +10,7 @@ COPY package.json package-lock.json ./
 # Scripts off: `prepare` would build before the sources are copied (the step after next builds).
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json tsconfig.client.json ./
+COPY scripts/build.mjs ./scripts/
 COPY src ./src
 # The operator console's sources: Vite builds them into console/dist, which the service serves at /admin.
 COPY console ./console

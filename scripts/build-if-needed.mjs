@@ -20,6 +20,7 @@ const sources = [
   'tsconfig.json',
   'tsconfig.build.json',
   'tsconfig.client.json',
+  'scripts/build.mjs',
   'console/src',
   'console/index.html',
   'console/vite.config.ts',
