@@ -31,12 +31,12 @@ export const IMPORT_COLUMNS: Readonly<Record<string, Column>> = {
   password_hash: {
     field: 'passwordHash',
     kind: 'text',
-    about: "the other system's argon2id hash in PHC form ($argon2id$v=19$m=…,t=…,p=…$…$…), kept as it is",
+    about: "the other system's argon2id hash, PHC form ($argon2id$v=19$m=…,t=…,p=…$…$…)",
   },
   password: {
     field: 'password',
     kind: 'password',
-    about: 'a plain password, hashed on import: slow on purpose (argon2id, some 30 ms a row)',
+    about: 'a plain password, hashed on import: slow on purpose (see Passwords)',
   },
   notes: { field: 'notes', kind: 'notes', about: 'free text' },
   active: { field: 'active', kind: 'boolean', about: 'true or false (yes/no, 1/0; default true)' },

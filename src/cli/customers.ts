@@ -115,7 +115,8 @@ ${table(Object.entries(IMPORT_COLUMNS).map(([name, { about }]) => [`  ${name}`, 
 
 Passwords: give the other system's argon2id hashes (password_hash) where it has them: customers log in with
 their passwords as before, and the import takes seconds. A plain password column is hashed row by row
-(argon2id, some 30 ms each): 10,000 rows take minutes. A row needs one of the two.
+(argon2id, some 15 ms of a core each): 10,000 rows take a minute or two. A row needs one of the two, and
+is refused with both (which one is the password?).
 
 Options:
   --client <code>      the API client the customers are registered by; they join its tenant (required)

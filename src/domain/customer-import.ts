@@ -13,7 +13,7 @@ import type { Caller } from './types.js';
 export interface ImportedCustomerInput extends NewCustomerInput {
   /** Where the row is in its file, for its outcome. */
   line: number;
-  /** A password in plain text, hashed here (argon2id: slow on purpose, some 30 ms a row). */
+  /** A password in plain text, hashed here (argon2id: slow on purpose, some 15 ms of a core a row). */
   password?: string;
   /** The other system's argon2id hash in PHC form, stored as it is: the customer's password goes on working. */
   passwordHash?: string;
