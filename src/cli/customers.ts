@@ -50,7 +50,11 @@ interface ParsedRow {
 
 /** The rows of the file, header first; a CSV error (a quote not closed) says its line and stops. */
 async function* rowsOf(file: string, delimiter: string): AsyncGenerator<ParsedRow> {
-  const parser = createReadStream(file).pipe(parse(parserOptions(delimiter)));
+  const input = createReadStream(file);
+  const parser = parse(parserOptions(delimiter));
+  // pipe() does not pass a read error on: without this, a file that fails midway would leave the loop waiting.
+  input.once('error', (error) => parser.destroy(error));
+  input.pipe(parser);
   try {
     for await (const { record, info } of parser as AsyncIterable<{
       record: string[];
@@ -60,8 +64,9 @@ async function* rowsOf(file: string, delimiter: string): AsyncGenerator<ParsedRo
       yield { cells: record, line: info.lines - breaks };
     }
   } catch (error) {
-    const { code, message } = error as { code?: string; message?: string };
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
+    const { code, message, syscall } = error as { code?: string; message?: string; syscall?: string };
+    // A system error (ENOENT, EACCES, EIO...) of the file's reading.
+    if (syscall !== undefined) {
       throw new CommandError(`Cannot read ${file}: ${message ?? code}.`, { cause: error });
     }
     if (typeof code === 'string' && /^(CSV_|INVALID_)/.test(code)) {
@@ -69,6 +74,7 @@ async function* rowsOf(file: string, delimiter: string): AsyncGenerator<ParsedRo
     }
     throw error;
   } finally {
+    input.destroy();
     parser.destroy();
   }
 }
