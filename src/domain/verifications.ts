@@ -216,8 +216,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
 
   /**
    * Every text with a code passes here, under the phone's guards: refused while locked or the window is
-   * full, then by the send guard (its range blocked, a budget spent). The country was permitted before the
-   * guards were locked (nothing is written for a number outside them). Test numbers cost nothing.
+   * full. The country was permitted before the guards were locked (nothing is written for a number outside
+   * them). The send guard comes after the writes: `countSend`.
    */
   async function admitSend(
     tx: Store,
@@ -228,6 +228,15 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
   ): Promise<void> {
     const refusal = lockRefusal(guards, now) ?? (await sendRefusal(tx, phone, caller.tenant, now));
     if (refusal !== undefined) throwRefusal(refusal);
+  }
+
+  /**
+   * The send guard (its range blocked, a budget spent), as a send's last statement: its counts are rows every
+   * send of the tenant updates (the day's budget, a range's minute), locked until the commit, so they are
+   * taken when nothing is left to do but commit; a refusal still rolls the whole send back. Test numbers
+   * cost nothing.
+   */
+  async function countSend(tx: Store, phone: string, caller: Caller, now: Date): Promise<void> {
     if (!policy.testNumbers.has(phone)) await deps.guard.admit(tx, phone, caller, now);
   }
 
@@ -316,6 +325,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     await tx.messages.retireQueuedOtps([v.id], now);
     const updated = { ...v, expiresAt, updatedAt: now };
     const send = await sendCode(tx, updated, code, now);
+    await countSend(tx, v.to, { clientId: v.clientId, tenant: v.tenant }, now);
     return { ...updated, sends: [...before, send], resent: true };
   }
 
@@ -371,7 +381,9 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     });
     // The retired ones were canceled, the new one is pending: both are changes the clients are told.
     await tx.statusChanges.verificationsChanged([...retired, id], now);
-    return { ...record, sends: [await sendCode(tx, record, code, now)] };
+    const send = await sendCode(tx, record, code, now);
+    await countSend(tx, input.phone, input.caller, now);
+    return { ...record, sends: [send] };
   }
 
   /** The start's options resolved against its service (another tenant's answers like a missing one). */
@@ -488,7 +500,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       const { tenant } = input.caller;
       const messageId = await store.transaction(async (tx) => {
         await admitSend(tx, await tx.phoneGuards.lock(phone, tenant, now), phone, input.caller, now);
-        return queueMessage(tx, deps, {
+        const queued = await queueMessage(tx, deps, {
           kind: 'otp',
           to: phone,
           text: input.text,
@@ -499,6 +511,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
           tenant,
           now,
         });
+        await countSend(tx, phone, input.caller, now);
+        return queued;
       });
       deps.outbox.messagesQueued();
       const message = await store.messages.findById(messageId);
@@ -621,12 +635,14 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
             await tx.phoneGuards.save({ ...guards.tenant, failedChecks: 0 }, now);
           }
           await tx.messages.retireQueuedOtps([id], now);
+          const approved = { ...taken, status: 'approved' as const, approvedAt: now };
+          await onApproved(tx, approved, now);
+          const verification = await view(tx, approved, now);
+          // Last, as a send's count is (countSend): the range's minute row is shared by every check there.
           if (!policy.testNumbers.has(taken.to)) {
             await deps.guard.countApproval(tx, taken.to, tenant, taken.createdAt);
           }
-          const approved = { ...taken, status: 'approved' as const, approvedAt: now };
-          await onApproved(tx, approved, now);
-          return { valid: true, lockedOut: false, verification: await view(tx, approved, now) };
+          return { valid: true, lockedOut: false, verification };
         }
         await record('wrong_code');
         const lockedOut = await recordFailure(tx, guards, now);
