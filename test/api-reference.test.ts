@@ -141,6 +141,8 @@ describe('the API reference at /docs', () => {
     expect(html).toMatch(/"agent": \{\s*"disabled": true\s*\}/);
     const script = await fetch(new URL('js/scalar.js', `${origin}/docs/`));
     expect(script.status).toBe(200);
+    // Read to its end: a reply left half-sent keeps its connection busy, and the app's close waits for it.
+    expect((await script.arrayBuffer()).byteLength).toBeGreaterThan(0);
   });
 
   describe.skipIf(chromiumMissing !== false)(
