@@ -231,3 +231,44 @@ export function parseTemplateOverrides(json: string): TemplateOverrides {
   if (!isPlainObject(raw)) throw new Error('Template overrides must be a JSON object');
   return parseSet(raw, '', true);
 }
+
+/**
+ * WhatsApp sends a code only in an authentication template the business had approved, whose words Meta
+ * fixes per language ("<code> is your verification code. For your security, do not share this code."): the
+ * text kept here is that wording, as the message record's preview; the provider hands Meta the code alone.
+ */
+export const DEFAULT_WHATSAPP_TEXTS: Record<Locale, string> = {
+  en: '{code} is your verification code. For your security, do not share this code.',
+  ar: '{code} هو رمز التحقق الخاص بك. للحفاظ على أمانك، لا تشارك هذا الرمز.',
+  fa: '{code} کد تأیید شماست. برای امنیت خود، این کد را با کسی به اشتراک نگذارید.',
+};
+
+/** An email's subject names the app, never the code (subjects show in notifications and lists). */
+export const DEFAULT_EMAIL_SUBJECTS: Record<Locale, string> = {
+  en: 'Your {appName} verification code',
+  ar: 'رمز التحقق من {appName}',
+  fa: 'کد تأیید {appName}',
+};
+
+export interface ChannelText {
+  text: string;
+  /** An email's subject. */
+  subject?: string;
+}
+
+/**
+ * A code's message for a channel other than SMS: WhatsApp's template wording, or an email whose body is the
+ * purpose's text (the operator's overrides included) without the SMS-only WebOTP and app-hash lines.
+ */
+export function renderChannelText(
+  channel: 'whatsapp' | 'email',
+  input: OtpTemplateInput,
+  overrides?: TemplateOverrides,
+): ChannelText {
+  if (channel === 'whatsapp') {
+    return { text: fillPlaceholders(DEFAULT_WHATSAPP_TEXTS[input.locale], { code: input.code }) };
+  }
+  const text = renderOtpText({ ...input, webOtpDomain: undefined, appHash: undefined }, overrides);
+  const subject = fillPlaceholders(DEFAULT_EMAIL_SUBJECTS[input.locale], { appName: input.appName });
+  return { text, subject };
+}
