@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SecretBox } from './secret-box.js';
 import type { MessageCosts, Store } from './ports.js';
-import type { Channel, MessageKind } from './types.js';
+import type { Channel, Locale, MessageKind } from './types.js';
 
 export interface QueueMessageInput {
   kind: MessageKind;
@@ -17,6 +17,7 @@ export interface QueueMessageInput {
   subject?: string;
   /** WhatsApp: the template carries the code apart from any text, so it is sealed on its own too. */
   sealCode?: boolean;
+  locale?: Locale;
   verificationId: string | null;
   clientId: string | null;
   tenant: string;
@@ -57,6 +58,7 @@ export async function queueMessage(
     currency: price?.currency ?? null,
     expiresAt: input.expiresAt,
     channel,
+    locale: input.locale ?? null,
     subject: input.subject ?? null,
     codeSealed: input.sealCode === true && input.secret !== undefined ? box.seal(input.secret) : null,
     verificationId: input.verificationId,

@@ -240,6 +240,8 @@ export interface NewMessage {
   subject?: string | null;
   /** The code alone, sealed, for a channel that carries it apart from the text (a WhatsApp template). */
   codeSealed?: string | null;
+  /** The language of its text, for a provider that sends an approved template in it. */
+  locale?: Locale | null;
   verificationId: string | null;
   clientId: string | null;
   tenant: string;

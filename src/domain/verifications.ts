@@ -307,6 +307,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       channel,
       subject,
       sealCode: channel === 'whatsapp',
+      locale: v.locale,
       expiresAt: v.expiresAt,
       verificationId: v.id,
       clientId: v.clientId,

@@ -155,6 +155,7 @@ export interface SmsMessagesTable {
   /** The code alone, sealed, for WhatsApp's authentication template; erased once sent. */
   code_sealed: Generated<string | null>;
   read_at: Generated<Date | null>;
+  locale: Generated<string | null>;
   /** Set by each claim; an outcome is recorded only under the claim that is still current. */
   claim_id: Generated<string | null>;
   created_at: Timestamp;

@@ -68,6 +68,7 @@ export function messageStore(db: Kysely<Database>): MessageStore {
           channel: m.channel ?? 'sms',
           subject: m.subject ?? null,
           code_sealed: m.codeSealed ?? null,
+          locale: m.locale ?? null,
           created_at: m.now,
           sending_at: null,
           sent_at: null,

@@ -26,6 +26,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     ALTER TABLE sms_messages ADD COLUMN subject text;
     ALTER TABLE sms_messages ADD COLUMN code_sealed text;
     ALTER TABLE sms_messages ADD COLUMN read_at timestamptz;
+    -- The language of a template the provider fills (WhatsApp's is approved per language).
+    ALTER TABLE sms_messages ADD COLUMN locale text;
     -- The workflow sweep: pending verifications whose step may give way to the next.
     CREATE INDEX verifications_step_due_idx ON verifications (step_deadline)
       WHERE status = 'pending' AND step_deadline IS NOT NULL;
@@ -37,6 +39,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await runStatements(
     db,
     `DROP INDEX verifications_step_due_idx;
+    ALTER TABLE sms_messages DROP COLUMN locale;
     ALTER TABLE sms_messages DROP COLUMN read_at;
     ALTER TABLE sms_messages DROP COLUMN code_sealed;
     ALTER TABLE sms_messages DROP COLUMN subject;
