@@ -35,7 +35,9 @@ export const WHATSAPP_ERROR_CODES: Readonly<Record<number, SmsErrorCode>> = {
   131051: 'rejected', // Unsupported message type
   131056: 'rate_limited', // (Business account, consumer account) pair rate limit hit
   132000: 'invalid_config', // Template parameter count mismatch
-  132001: 'invalid_config', // Template does not exist (in this language)
+  // Template does not exist in this language: the message fails at once (a workflow's next channel takes
+  // over) rather than tripping the provider for the languages it does have.
+  132001: 'rejected',
   132005: 'invalid_config', // Template hydrated text too long
   132007: 'invalid_config', // Template format character policy violated
   132012: 'invalid_config', // Template parameter format mismatch
