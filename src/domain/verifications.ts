@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { APP_HASH, renderChannelText, renderOtpText, type TemplateOverrides } from './templates.js';
 import {
   codeExpiry,
+  destinationFor,
   isPhoneChannel,
   resolveRoute,
   stepDeadline,
@@ -509,9 +510,10 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
    * One workflow step gives way to the next: a new code by the next channel, the older one retired, the
    * checks made kept (NIST 800-63B 5.2.2). The next destination's guard is held and the step read again under
    * it, so of the nodes that sweep at once one moves it; false when it had already moved or finished. A next
-   * step that may not send (its window full, its number locked or refused) ends the workflow where it is.
+   * step that may not send (its window full, its number locked or refused) ends the workflow where it is;
+   * asked for by the client (`asked`), the refusal is the client's answer instead.
    */
-  async function advanceStep(id: string, fromStep: number, now: Date): Promise<boolean> {
+  async function advanceStep(id: string, fromStep: number, now: Date, asked = false): Promise<boolean> {
     const found = await store.verifications.findById(id);
     const next = found?.workflow?.[fromStep + 1];
     if (found === undefined || next === undefined) return false;
@@ -540,7 +542,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         return true;
       });
     } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
+      if (asked || !(error instanceof DomainError)) throw error;
       await store.verifications.endWorkflow(id, now);
       return false;
     }
@@ -651,7 +653,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
      * Purpose generic and no customer, as the vendor faces start them.
      */
     async pendingFor(input: { to: string; serviceId: string | null; caller: Caller }): Promise<Verification> {
-      const phone = toE164(input.to, { field: '/to' });
+      // An address names an email verification; anything else is a phone.
+      const phone = destinationFor(input.to.includes('@') ? 'email' : 'sms', input.to, { field: '/to' });
       const now = clock.now();
       const found = await store.verifications.findPending(
         {
@@ -670,6 +673,27 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     async get(id: string, tenant: string): Promise<Verification> {
       const v = await findVisible(store, id, tenant);
       return view(store, v, clock.now());
+    },
+
+    /**
+     * The next step now (Vonage's next_workflow): a workflow's next channel sends a new code; without a
+     * workflow, a new code by the same channel (resend). no_more_sends past the last step.
+     */
+    async nextStep(id: string, tenant: string): Promise<Verification> {
+      const v = await findVisible(store, id, tenant);
+      if (v.workflow === null) return this.resend(id, tenant);
+      const now = clock.now();
+      const status = effectiveStatus(v, now);
+      if (status !== 'pending') throwRefusal({ refused: REFUSAL_BY_STATUS[status] });
+      if (v.workflow[v.step + 1] === undefined) throw new DomainError('no_more_sends');
+      await deps.phoneLimiter.consume(v.workflow[v.step + 1]?.to ?? v.to);
+      const moved = await advanceStep(id, v.step, now, true);
+      const after = await findVisible(store, id, tenant);
+      // Not moved: finished meanwhile (say how), or moved by the sweep at the same moment (that is the answer).
+      const finished = effectiveStatus(after, now);
+      if (!moved && finished !== 'pending') throwRefusal({ refused: REFUSAL_BY_STATUS[finished] });
+      deps.outbox.messagesQueued();
+      return view(store, after, now);
     },
 
     /** A new code to the same phone; the checks already made still count. */
