@@ -6,12 +6,21 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevOutboxProvider } from '../../src/sms/providers/dev-outbox/index.js';
 import { createSmtpProvider, parseSmtpUrl } from '../../src/sms/providers/smtp/index.js';
 import { messageOf } from '../sms/dispatch/helpers.js';
 import { backends } from '../support/database.js';
-import { AUTH, codeIn, startHarness, uniqueEmail, uniquePhone, type Harness } from '../support/harness.js';
+import {
+  AUTH,
+  CLIENT_KEY,
+  codeIn,
+  startHarness,
+  uniqueEmail,
+  uniquePhone,
+  type Harness,
+} from '../support/harness.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp-receiver.js';
 
 interface WireVerification {
@@ -102,6 +111,25 @@ for (const { backend } of backends) {
         valid: true,
         verification: { status: 'approved' },
       });
+    });
+
+    it('runs an email verification through Twilio’s own SDK (Channel email), checked by its To', async () => {
+      const me = await h.app.http.inject({ method: 'GET', url: '/v1/clients/me', headers: AUTH });
+      const client = twilio(me.json<{ accountSid: string }>().accountSid, CLIENT_KEY);
+      client.verify.baseUrl = await h.listen();
+      const service = await client.verify.v2.services.create({ friendlyName: 'Souq' });
+      const address = uniqueEmail();
+      const created = await client.verify.v2
+        .services(service.sid)
+        .verifications.create({ to: address, channel: 'email', locale: 'en' });
+      expect(created).toMatchObject({ channel: 'email', to: address, status: 'pending' });
+      await h.app.dispatcher.drain();
+      expect(mailTo(address)?.raw).toMatch(/^Subject: Your Souq verification code$/m);
+      const code = codeIn(mailTo(address)?.text);
+      const checked = await client.verify.v2
+        .services(service.sid)
+        .verificationChecks.create({ to: address, code });
+      expect(checked).toMatchObject({ status: 'approved', valid: true });
     });
 
     it('refuses an email channel whose destination is no address', async () => {

@@ -7,13 +7,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevOutboxProvider } from '../../src/sms/providers/dev-outbox/index.js';
 import { planSmsProviders } from '../../src/sms/providers/index.js';
 import { createWhatsAppProvider, parseWhatsAppUrl } from '../../src/sms/providers/whatsapp/index.js';
 import { messageOf, statusBecomes } from '../sms/dispatch/helpers.js';
 import { backends } from '../support/database.js';
-import { AUTH, codeIn, startHarness, uniquePhone, type Harness } from '../support/harness.js';
+import { AUTH, CLIENT_KEY, codeIn, startHarness, uniquePhone, type Harness } from '../support/harness.js';
 import { startWhatsAppReplay, type WhatsAppReplay } from '../support/whatsapp-server.js';
 
 const APP_SECRET = 'meta-app-secret-for-the-replay';
@@ -34,6 +35,7 @@ for (const { backend } of backends) {
     let replay: WhatsAppReplay;
     let h: Harness;
     let webhookUrl: string;
+    let origin: string;
     let smsDir: string;
 
     /** The texts the SMS provider (the dev outbox) sent to a number. */
@@ -89,7 +91,8 @@ for (const { backend } of backends) {
       );
       const sms = createDevOutboxProvider({ file: join(smsDir, 'sms.jsonl'), echo: null });
       h = await startHarness(backend, {}, { providers: [sms, whatsapp] });
-      webhookUrl = `${await h.listen()}/webhooks/sms/whatsapp`;
+      origin = await h.listen();
+      webhookUrl = `${origin}/webhooks/sms/whatsapp`;
     });
     afterAll(async () => {
       await h?.close();
@@ -191,6 +194,26 @@ for (const { backend } of backends) {
         verification: { status: 'approved', channel: 'sms', step: 1, checks: stale === undefined ? 1 : 2 },
       });
       expect(approved.verification.sends.map((send) => send.channel)).toEqual(['whatsapp', 'sms']);
+    });
+
+    it('runs a WhatsApp verification through Twilio’s own SDK: Channel whatsapp, and the code from WhatsApp approves', async () => {
+      const me = await h.app.http.inject({ method: 'GET', url: '/v1/clients/me', headers: AUTH });
+      const client = twilio(me.json<{ accountSid: string }>().accountSid, CLIENT_KEY);
+      client.verify.baseUrl = origin;
+      const service = await client.verify.v2.services.create({ friendlyName: 'Souq' });
+      const phone = uniquePhone();
+      const created = await client.verify.v2
+        .services(service.sid)
+        .verifications.create({ to: phone, channel: 'whatsapp' });
+      expect(created).toMatchObject({ channel: 'whatsapp', status: 'pending' });
+      expect(created.sendCodeAttempts).toMatchObject([{ channel: 'whatsapp' }]);
+
+      await h.app.dispatcher.drain();
+      const code = whatsAppTo(phone)?.code ?? '';
+      const checked = await client.verify.v2
+        .services(service.sid)
+        .verificationChecks.create({ to: phone, code });
+      expect(checked).toMatchObject({ status: 'approved', valid: true, channel: 'whatsapp' });
     });
 
     it('falls back to SMS when nobody approves the WhatsApp code within its step’s timeout', async () => {
