@@ -216,6 +216,47 @@ for (const { backend } of backends) {
       expect(checked).toMatchObject({ status: 'approved', valid: true, channel: 'whatsapp' });
     });
 
+    it('moves a step once when two nodes sweep at the same moment: one SMS, one new code', async () => {
+      const phone = uniquePhone();
+      const started = await start({
+        to: phone,
+        workflow: [{ channel: 'whatsapp', timeoutSeconds: 15 }, { channel: 'sms' }],
+      });
+      await h.app.dispatcher.drain();
+      h.clock.advance(16_000);
+      const moved = await Promise.all([
+        h.app.domain.verifications.advanceWorkflows(),
+        h.app.domain.verifications.advanceWorkflows(),
+        h.app.domain.verifications.advanceWorkflows(),
+      ]);
+      expect(moved.reduce((sum, count) => sum + count, 0)).toBe(1);
+      await h.app.dispatcher.drain();
+      expect(textsTo(phone)).toHaveLength(1);
+      expect((await check(started.id, codeIn(textsTo(phone)[0]))).valid).toBe(true);
+    });
+
+    it('counts a phone’s codes per channel and in total: MAX_SENDS_WHATSAPP by WhatsApp, then texts up to the total', async () => {
+      const phone = uniquePhone();
+      for (const _ of [1, 2, 3]) await start({ to: phone, channel: 'whatsapp' });
+      const fourth = await h.app.http.inject({
+        method: 'POST',
+        url: '/v1/verifications',
+        headers: AUTH,
+        payload: { to: phone, channel: 'whatsapp' },
+      });
+      expect(fourth.statusCode).toBe(429);
+      expect(fourth.json()).toMatchObject({ error: { code: 'too_many_sends' } });
+      // The total (MAX_SENDS_PER_PHONE, 5) still leaves two texts, then nothing more by any channel.
+      for (const _ of [1, 2]) await start({ to: phone });
+      const sixth = await h.app.http.inject({
+        method: 'POST',
+        url: '/v1/verifications',
+        headers: AUTH,
+        payload: { to: phone },
+      });
+      expect(sixth.statusCode).toBe(429);
+    });
+
     it('falls back to SMS when nobody approves the WhatsApp code within its step’s timeout', async () => {
       const phone = uniquePhone();
       const started = await start({
