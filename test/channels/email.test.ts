@@ -3,7 +3,7 @@
  * a wrong password is the provider's to fix (535), an address has its own send limit, and a workflow
  * sms -> email mails a new code once the text's step times out.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import twilio from 'twilio';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevOutboxProvider } from '../../src/sms/providers/dev-outbox/index.js';
 import { createSmtpProvider, parseSmtpUrl } from '../../src/sms/providers/smtp/index.js';
 import { messageOf } from '../sms/dispatch/helpers.js';
+import { checkCode, startVerification, textsIn, type WireVerification } from '../support/channels.js';
 import { backends } from '../support/database.js';
 import {
   AUTH,
@@ -23,45 +24,16 @@ import {
 } from '../support/harness.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp-receiver.js';
 
-interface WireVerification {
-  id: string;
-  to: string;
-  status: string;
-  channel: string;
-  step: number;
-  sends: { messageId: string | null; channel: string }[];
-}
-
 for (const { backend } of backends) {
   describe(`email codes on ${backend.name}`, () => {
     let smtp: SmtpReceiver;
     let h: Harness;
     let smsDir: string;
 
-    const start = (payload: object) =>
-      h.app.http.inject({ method: 'POST', url: '/v1/verifications', headers: AUTH, payload });
-    const check = async (id: string, code: string) => {
-      const reply = await h.app.http.inject({
-        method: 'POST',
-        url: `/v1/verifications/${id}/check`,
-        headers: AUTH,
-        payload: { code },
-      });
-      return reply.json<{ valid: boolean; verification: WireVerification }>();
-    };
+    const start = (payload: object) => startVerification(h, payload);
+    const check = (id: string, code: string) => checkCode(h, id, code);
     const mailTo = (address: string) => smtp.mails.filter((mail) => mail.to.includes(address)).at(-1);
-    const smsTo = (phone: string): string | undefined => {
-      try {
-        return readFileSync(join(smsDir, 'sms.jsonl'), 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as { to: string; text: string })
-          .filter((line) => line.to === phone)
-          .at(-1)?.text;
-      } catch {
-        return undefined;
-      }
-    };
+    const smsTo = (phone: string) => textsIn(join(smsDir, 'sms.jsonl'), phone).at(-1);
 
     beforeAll(async () => {
       smtp = await startSmtpReceiver({ user: 'mailer', password: 'mail-pass' });

@@ -4,7 +4,7 @@
  * and read, a forged one is refused, the subscription handshake is answered; and a workflow whatsapp -> sms
  * falls back to a text when the WhatsApp message fails or its step times out.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import twilio from 'twilio';
@@ -13,22 +13,13 @@ import { createDevOutboxProvider } from '../../src/sms/providers/dev-outbox/inde
 import { planSmsProviders } from '../../src/sms/providers/index.js';
 import { createWhatsAppProvider, parseWhatsAppUrl } from '../../src/sms/providers/whatsapp/index.js';
 import { messageOf, statusBecomes } from '../sms/dispatch/helpers.js';
+import { checkCode, startVerification, textsIn, type WireVerification } from '../support/channels.js';
 import { backends } from '../support/database.js';
 import { AUTH, CLIENT_KEY, codeIn, startHarness, uniquePhone, type Harness } from '../support/harness.js';
 import { startWhatsAppReplay, type WhatsAppReplay } from '../support/whatsapp-server.js';
 
 const APP_SECRET = 'meta-app-secret-for-the-replay';
 const VERIFY_TOKEN = 'our-verify-token-0123';
-
-interface WireVerification {
-  id: string;
-  to: string;
-  status: string;
-  channel: string;
-  step: number;
-  checks: number;
-  sends: { messageId: string | null; channel: string }[];
-}
 
 for (const { backend } of backends) {
   describe(`WhatsApp codes on ${backend.name}`, () => {
@@ -39,39 +30,14 @@ for (const { backend } of backends) {
     let smsDir: string;
 
     /** The texts the SMS provider (the dev outbox) sent to a number. */
-    const textsTo = (phone: string): string[] => {
-      try {
-        return readFileSync(join(smsDir, 'sms.jsonl'), 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as { to: string; text: string })
-          .filter((line) => line.to === phone)
-          .map((line) => line.text);
-      } catch {
-        return [];
-      }
-    };
+    const textsTo = (phone: string) => textsIn(join(smsDir, 'sms.jsonl'), phone);
 
     const start = async (payload: object) => {
-      const reply = await h.app.http.inject({
-        method: 'POST',
-        url: '/v1/verifications',
-        headers: AUTH,
-        payload,
-      });
+      const reply = await startVerification(h, payload);
       expect(reply.statusCode, reply.body).toBe(201);
       return reply.json<WireVerification>();
     };
-    const check = async (id: string, code: string) => {
-      const reply = await h.app.http.inject({
-        method: 'POST',
-        url: `/v1/verifications/${id}/check`,
-        headers: AUTH,
-        payload: { code },
-      });
-      expect(reply.statusCode, reply.body).toBe(200);
-      return reply.json<{ valid: boolean; verification: WireVerification }>();
-    };
+    const check = (id: string, code: string) => checkCode(h, id, code);
     /** The replay's record of the WhatsApp message sent to a number (the newest). */
     const whatsAppTo = (phone: string) => replay.submissions.filter((s) => s.to === phone.slice(1)).at(-1);
 
