@@ -204,22 +204,12 @@ for (const { backend } of backends) {
     it('counts a phone’s codes per channel and in total: MAX_SENDS_WHATSAPP by WhatsApp, then texts up to the total', async () => {
       const phone = uniquePhone();
       for (const _ of [1, 2, 3]) await start({ to: phone, channel: 'whatsapp' });
-      const fourth = await h.app.http.inject({
-        method: 'POST',
-        url: '/v1/verifications',
-        headers: AUTH,
-        payload: { to: phone, channel: 'whatsapp' },
-      });
+      const fourth = await startVerification(h, { to: phone, channel: 'whatsapp' });
       expect(fourth.statusCode).toBe(429);
       expect(fourth.json()).toMatchObject({ error: { code: 'too_many_sends' } });
       // The total (MAX_SENDS_PER_PHONE, 5) still leaves two texts, then nothing more by any channel.
       for (const _ of [1, 2]) await start({ to: phone });
-      const sixth = await h.app.http.inject({
-        method: 'POST',
-        url: '/v1/verifications',
-        headers: AUTH,
-        payload: { to: phone },
-      });
+      const sixth = await startVerification(h, { to: phone });
       expect(sixth.statusCode).toBe(429);
     });
 
