@@ -732,7 +732,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
             await tx.phoneGuards.save({ ...guards.tenant, failedChecks: 0 }, now);
           }
           await tx.messages.retireQueuedOtps([id], now);
-          if (!policy.testNumbers.has(taken.to)) {
+          // The pumping guard counts phones: an approval by email converts no prefix.
+          if (isPhoneChannel(taken.channel) && !policy.testNumbers.has(taken.to)) {
             await deps.guard.countApproval(tx, taken.to, tenant, taken.createdAt);
           }
           const approved = { ...taken, status: 'approved' as const, approvedAt: now };
