@@ -1,7 +1,7 @@
 /**
  * Writes openapi.json: the native API's OpenAPI document as the service serves it at /openapi.json, from a
  * default configuration (no environment read, so the file is the same on every machine). Run
- * `npm run -s openapi` after changing a route or a schema and commit the result: test/openapi.test.ts fails
+ * `npm run -s openapi` after changing a route or a schema and commit the result: test/api-reference.test.ts fails
  * while the committed file differs from a fresh build, and lints it with Redocly and Spectral.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,12 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { HttpApp } from '../src/faces/context.js';
+import { clientDocument, type Document } from '../src/http/openapi-documents.js';
 
 export const OPENAPI_FILE = fileURLToPath(new URL('../openapi.json', import.meta.url));
 
 /** Two-space JSON, one key a line: a contract change shows as a small diff in review. */
 export function openApiText(http: HttpApp): string {
-  return `${JSON.stringify(http.swagger(), null, 2)}\n`;
+  return `${JSON.stringify(clientDocument(http.swagger() as unknown as Document), null, 2)}\n`;
 }
 
 async function writeOpenApi(): Promise<void> {

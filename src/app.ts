@@ -6,13 +6,16 @@
 import { sql } from 'kysely';
 import type { DestinationStream, Logger } from 'pino';
 import { ConfigError, type Config } from './config.js';
-import { createClients, type Clients } from './domain/clients.js';
+import { createAdmin } from './domain/admin.js';
+import { createAdminSessions } from './domain/admin-sessions.js';
+import { createClientRegistry, createClients, type Clients } from './domain/clients.js';
 import { createDomain, type Domain } from './domain/index.js';
 import { systemClock, type Clock } from './domain/ports.js';
 import { createSecretBox, type SecretBox } from './domain/secret-box.js';
 import { holdsTheDatabaseSecret } from './domain/secret-check.js';
 import { registerFaces } from './faces/index.js';
 import type { HttpApp } from './faces/context.js';
+import { registerConsolePages } from './http/admin-console.js';
 import { buildHttp } from './http/build-http.js';
 import { recordRefusals } from './http/refusal-events.js';
 import { createRateLimits } from './limits/rate-limits.js';
@@ -23,6 +26,8 @@ import type { Dispatcher } from './sms/dispatcher.js';
 import { createMessageCosts } from './sms/message-costs.js';
 import type { SmsProvider } from './sms/provider.js';
 import { planSms, wireSms } from './sms/wiring.js';
+import { adminQueryStore, adminSessionStore } from './store/admin-queries.js';
+import { clientRegistryStore } from './store/clients.js';
 import { openDatabase, migrateToLatest, reachDatabase, type OpenedDatabase } from './store/connect.js';
 import { createStore } from './store/index.js';
 import { purgeExpired } from './store/retention.js';
@@ -123,6 +128,36 @@ function createLimits(config: Config, logger: Logger, clock: Clock) {
   const rateLimits = createRateLimits(config.rateLimits, redis?.client);
   const limits = metrics === undefined ? rateLimits : metrics.countRateLimits(rateLimits);
   return { redis, metrics, limits };
+}
+
+/** The operator console's services, when ADMIN_KEY is set: sign-in sessions, and what an operator sees and does. */
+function createAdminConsole(
+  config: Config,
+  deps: { database: OpenedDatabase; domain: Domain; clients: Clients; box: SecretBox; clock: Clock },
+) {
+  if (config.adminKey === undefined) return undefined;
+  const { db } = deps.database;
+  return {
+    sessions: createAdminSessions({
+      adminKey: config.adminKey,
+      store: adminSessionStore(db),
+      clock: deps.clock,
+      policy: { ttlSeconds: config.adminSessionSeconds },
+    }),
+    admin: createAdmin({
+      queries: adminQueryStore(db),
+      registry: createClientRegistry({ store: clientRegistryStore(db), box: deps.box, clock: deps.clock }),
+      clients: deps.clients,
+      customers: deps.domain.customers,
+      fraud: deps.domain.fraudConsole,
+      sending: {
+        defaultCountries:
+          config.sendGuard.smsCountries === '*' ? ['*'] : [...config.sendGuard.smsCountries].sort(),
+        tenantSendsPerDay: config.sendGuard.tenantSendsPerDay,
+      },
+      clock: deps.clock,
+    }),
+  };
 }
 
 /** Finished verifications and messages are kept RETENTION_DAYS, then purged hourly in small batches. */
@@ -246,9 +281,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
       config,
       clock,
       smsWebhooks: { providers: sms.providers, recorder: sms.receipts },
+      adminConsole: createAdminConsole(config, { database, domain, clients, box, clock }),
     },
     config.facesWithoutAuth,
   );
+  if (config.adminKey !== undefined) await registerConsolePages(http);
   await http.ready();
   if (options.startDispatcher ?? true) sms.dispatcher.start();
   if (options.startWebhooks ?? options.startDispatcher ?? true) webhooks.start();

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseTemplateOverrides, WEB_OTP_HOST, type TemplateOverrides } from './domain/templates.js';
 import { parseCountryLocales, type CountryLocales } from './domain/locales.js';
 import { readPriceTable, type PriceTable } from './sms/pricing.js';
+import { ADMIN_KEY_MIN_LENGTH } from './domain/admin-sessions.js';
 import { isClientCode } from './domain/clients.js';
 import type { PasswordPolicy, SendGuardPolicy, VerificationPolicy } from './domain/policies.js';
 import { isPrefix } from './domain/send-guard.js';
@@ -29,6 +30,8 @@ export interface RateLimitPolicy {
    * (a refused receipt may be lost), but a bound on whoever floods the unauthenticated route.
    */
   webhookPerIpPerMinute: number;
+  /** Console sign-in attempts per IP per minute: an admin key must not be guessable by trying. */
+  adminSignInPerIpPerMinute: number;
 }
 
 /** Slow clients hold a socket each: these bound how long one may take (Node's http.Server settings). */
@@ -160,6 +163,13 @@ export interface Config {
    * the API port faces the clients, and traffic volumes are nobody else's business.
    */
   metricsToken: string | undefined;
+  /**
+   * ADMIN_KEY: the operator console's sign-in key (at least 24 characters). Unset, the console and its API
+   * are not served at all.
+   */
+  adminKey: string | undefined;
+  /** How long a console session lasts (ADMIN_SESSION_HOURS). */
+  adminSessionSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -274,6 +284,14 @@ function parseMetricsToken(raw: string | undefined): string | undefined {
       'METRICS_TOKEN',
       `must be at least ${METRICS_TOKEN_MIN_LENGTH} characters without spaces`,
     );
+  }
+  return raw;
+}
+
+function parseAdminKey(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < ADMIN_KEY_MIN_LENGTH || /\s/.test(raw)) {
+    throw new ConfigError('ADMIN_KEY', `must be at least ${ADMIN_KEY_MIN_LENGTH} characters without spaces`);
   }
   return raw;
 }
@@ -569,6 +587,10 @@ export function loadConfig(env: Env = process.env): Config {
       perClientPerMinute: check(() => integer(env, 'RATE_LIMIT_CLIENT_PER_MINUTE', 6000, 1, 10_000_000)),
       perPhonePerMinute: check(() => integer(env, 'RATE_LIMIT_PHONE_PER_MINUTE', 10, 1, 10_000)),
       webhookPerIpPerMinute: check(() => integer(env, 'RATE_LIMIT_WEBHOOK_PER_MINUTE', 6000, 1, 10_000_000)),
+      // A person signs in a few times a day; 10 a minute is plenty, and 14,400 a day is nothing against 24+ characters.
+      adminSignInPerIpPerMinute: check(() =>
+        integer(env, 'RATE_LIMIT_ADMIN_SIGN_IN_PER_MINUTE', 10, 1, 10_000),
+      ),
     },
     httpTimeouts: check(() => parseHttpTimeouts(env)),
     webhooks: {
@@ -600,6 +622,9 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: check(() => parseMetricsToken(env.METRICS_TOKEN)),
     // Long enough for a load balancer's health check to see the node unready and move traffic away.
     shutdownDrainSeconds: check(() => integer(env, 'SHUTDOWN_DRAIN_SECONDS', production ? 5 : 0, 0, 300)),
+    adminKey: check(() => parseAdminKey(env.ADMIN_KEY)),
+    // A working day: an unattended browser does not stay signed in overnight.
+    adminSessionSeconds: check(() => integer(env, 'ADMIN_SESSION_HOURS', 8, 1, 24 * 30) * 3600),
   };
   if (production) problems.push(...productionProblems(config));
   if (problems.length > 0) throw ConfigError.of(problems);

@@ -168,6 +168,7 @@ export function createMetrics(options: { logger: MetricsLogger }) {
         webhook: countRefusals(limits.webhook, 'webhook'),
         client: countRefusals(limits.client, 'client'),
         phone: countRefusals(limits.phone, 'phone'),
+        adminSignIn: countRefusals(limits.adminSignIn, 'adminSignIn'),
       };
     },
 

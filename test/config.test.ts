@@ -69,6 +69,17 @@ describe('configuration', () => {
     });
   });
 
+  it('has no console without ADMIN_KEY, and refuses a key shorter than 24 characters or with spaces', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).adminKey).toBeUndefined();
+    const key = 'a-console-key-of-24-char';
+    expect(loadConfig({ DATA_DIR: dataDir(), ADMIN_KEY: key }).adminKey).toBe(key);
+    for (const bad of ['too-short-0123456789', 'a console key with spaces in it']) {
+      expect(() => loadConfig({ DATA_DIR: dataDir(), ADMIN_KEY: bad })).toThrow(
+        /ADMIN_KEY must be at least 24/,
+      );
+    }
+  });
+
   it('refuses a code-secret file too short to key the codes', () => {
     const dir = dataDir();
     writeFileSync(join(dir, 'code-secret'), 'short\n');

@@ -1,6 +1,6 @@
 /**
- * The operator CLI's entry: `npm run cli -- <command>`, or bin/otpgate.js (which runs this through tsx).
- * Everything but the process itself is in run.ts.
+ * The operator CLI's entry: `npm run cli -- <command>`, or bin/otpgate.js (which runs this, compiled, from
+ * dist/cli/main.js). Everything but the process itself is in run.ts.
  */
 import { runCli } from './run.js';
 

@@ -39,6 +39,12 @@ export function createClients(deps: { store: Store; box: SecretBox; clock: Clock
       return client;
     },
 
+    /** Forgets every remembered look-up: a key rotated or a client disabled on this node stops working at once. */
+    forget(): void {
+      cache.clear();
+      signingKeys.clear();
+    },
+
     /** Creates the client, or gives an existing one this key and tenant (BOOTSTRAP_CLIENT). */
     async upsert(code: string, key: string, tenant = code, name = code): Promise<ApiClient> {
       cache.clear();

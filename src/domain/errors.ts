@@ -35,6 +35,22 @@ export const ERRORS = {
     en: 'This signed request was already received.',
     ar: 'تم استلام هذا الطلب الموقّع من قبل.',
   },
+  admin_key_invalid: {
+    status: 401,
+    en: 'The admin key is not correct.',
+    ar: 'مفتاح المسؤول غير صحيح.',
+  },
+  admin_session_required: {
+    status: 401,
+    en: 'Sign in to the console first.',
+    ar: 'سجّل الدخول إلى لوحة التحكم أولًا.',
+  },
+  // A mutating request without the console's header or from another origin: a cross-site form or script.
+  admin_origin_refused: {
+    status: 403,
+    en: 'This request did not come from the console.',
+    ar: 'هذا الطلب لم يصدر من لوحة التحكم.',
+  },
   forbidden: { status: 403, en: 'This client may not do that.', ar: 'لا يسمح لهذا العميل بذلك.' },
   wrong_password: { status: 403, en: 'The password is not correct.', ar: 'كلمة المرور غير صحيحة.' },
   // 403 as Twilio Verify answers a Fraud Guard or Geo Permissions block (60410, 60605): not a rate, so a
@@ -75,6 +91,11 @@ export const ERRORS = {
     status: 404,
     en: 'This client has no webhook.',
     ar: 'لا يوجد لهذا العميل عنوان إشعارات (webhook).',
+  },
+  prefix_not_found: {
+    status: 404,
+    en: 'This prefix is not on the list.',
+    ar: 'هذه البادئة ليست في القائمة.',
   },
   email_taken: {
     status: 409,
@@ -165,6 +186,12 @@ export const ERRORS = {
   },
   rate_limited: { status: 429, en: 'Too many requests: try again later.', ar: 'طلبات كثيرة: حاول لاحقًا.' },
   internal_error: { status: 500, en: 'Something went wrong on our side.', ar: 'حدث خطأ من جانبنا.' },
+  // The SMS-pumping guard's tables are not in this build: the console says so rather than show made-up data.
+  not_available: {
+    status: 501,
+    en: 'This is not available on this server yet.',
+    ar: 'هذا غير متاح على هذا الخادم بعد.',
+  },
   // Its storage cannot be reached or did not answer in time: the request was fine, retry after Retry-After.
   unavailable: {
     status: 503,

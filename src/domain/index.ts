@@ -14,6 +14,7 @@ import { createSendGuard } from './send-guard.js';
 import type { SecretBox } from './secret-box.js';
 import type { TemplateOverrides } from './templates.js';
 import { DomainError } from './errors.js';
+import { createFraudConsole } from './fraud-console.js';
 import { createServices } from './services.js';
 import { createVerifications, type ApprovalEffect, type MessageTexts } from './verifications.js';
 import { createClientWebhooks, type WebhookPolicy } from './webhooks.js';
@@ -116,6 +117,13 @@ export function createDomain(deps: DomainDeps) {
     passwords,
   });
 
+  const prefixRules = createPrefixRules({
+    store,
+    clock,
+    policy: config.sendGuard,
+    events: securityEvents,
+    onRelaxed: () => guard.forgetKnownBlocks(),
+  });
   return {
     customers,
     verifications,
@@ -130,13 +138,8 @@ export function createDomain(deps: DomainDeps) {
     },
     reference: store.reference,
     securityEvents,
-    prefixRules: createPrefixRules({
-      store,
-      clock,
-      policy: config.sendGuard,
-      events: securityEvents,
-      onRelaxed: () => guard.forgetKnownBlocks(),
-    }),
+    prefixRules,
+    fraudConsole: createFraudConsole({ store, rules: prefixRules, clock }),
     webhooks: createClientWebhooks({ store, box, clock, policy: config.clientWebhooks }),
     idempotency: createIdempotency({ store: store.requestClaims, clock }),
     loginSessions: createLoginSessions({

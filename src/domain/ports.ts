@@ -153,6 +153,8 @@ export interface VerificationStore {
     channel: SendChannel;
     at: Date;
   }): Promise<void>;
+  /** How one check of a code ended: approved, wrong_code, or the error code it was refused with. */
+  recordCheck(check: { verificationId: string; result: string; at: Date }): Promise<void>;
   /** A resend: a new code and a fresh expiry; the check count is kept. */
   /** false when the verification was no longer pending (a racing check or cancel won). */
   replaceCode(id: string, codeHash: string, expiresAt: Date, now: Date): Promise<boolean>;
@@ -472,6 +474,18 @@ export interface SecurityEventStore {
     afterId?: string;
     limit: number;
   }): Promise<SecurityEventRecord[]>;
+  /**
+   * Every tenant's events, the operator's view: newest first, before a position, of one type, about subjects
+   * starting with `subjectPrefix`, within a period; each with its client's code.
+   */
+  listForOperator(query: {
+    type?: string;
+    subjectPrefix?: string;
+    from?: Date;
+    to?: Date;
+    before?: { at: Date; id: string };
+    limit: number;
+  }): Promise<(SecurityEventRecord & { clientCode: string | null })[]>;
 }
 
 /** One reply kept for replay: what the first run of a request answered. */

@@ -719,14 +719,25 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       const now = clock.now();
       const outcome = await store.transaction(async (tx): Promise<CheckOutcome> => {
         const current = await findVisible(tx, id, tenant);
+        // Every check is kept with its end, refused ones too, for the operator's history of the verification.
+        const record = (result: string) =>
+          tx.verifications.recordCheck({ verificationId: id, result, at: now });
+        const refuse = async (refusal: Refusal) => {
+          // A verification gone meanwhile (purged) has no history left to add to.
+          if (refusal.refused !== 'verification_not_found') await record(refusal.refused);
+          return refusal;
+        };
         const guards = await tx.phoneGuards.lock(current.to, tenant, now);
         const locked = lockRefusal(guards, now);
-        if (locked !== undefined) return locked;
+        if (locked !== undefined) return refuse(locked);
         const taken = await tx.verifications.takeCheck(id, now);
-        if (taken === undefined) return checkRefusal(tx, id, now);
+        if (taken === undefined) return refuse(await checkRefusal(tx, id, now));
         if (codes.matches(id, code, taken.codeHash)) {
           // finish() only moves a pending row: of two right codes racing, one approves.
-          if (!(await finish(tx, id, 'approved', now))) return checkRefusal(tx, id, now);
+          if (!(await finish(tx, id, 'approved', now))) {
+            return refuse(await checkRefusal(tx, id, now));
+          }
+          await record('approved');
           // A success clears the tenant's count; the ceiling across tenants keeps its window.
           if (guards.tenant.failedChecks !== 0) {
             await tx.phoneGuards.save({ ...guards.tenant, failedChecks: 0 }, now);
@@ -740,6 +751,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
           await onApproved(tx, approved, now);
           return { valid: true, lockedOut: false, verification: await view(tx, approved, now) };
         }
+        await record('wrong_code');
         const lockedOut = await recordFailure(tx, guards, now);
         await recordFailureEvents(tx, taken, lockedOut);
         const spent = taken.checks >= taken.maxChecks;

@@ -1,5 +1,7 @@
 /** What every face (native or legacy) is handed: the one domain, the clients, the limits and the config. */
 import type { Config } from '../config.js';
+import type { Admin } from '../domain/admin.js';
+import type { AdminSessions } from '../domain/admin-sessions.js';
 import type { Clients } from '../domain/clients.js';
 import type { Domain } from '../domain/index.js';
 import type { Clock } from '../domain/ports.js';
@@ -24,6 +26,8 @@ export interface FaceContext {
   config: Config;
   clock: Clock;
   smsWebhooks: SmsWebhookTargets;
+  /** The operator console's services; undefined when ADMIN_KEY is unset (no console at all). */
+  adminConsole: { sessions: AdminSessions; admin: Admin } | undefined;
   /** False when the deployment switched this face's client authentication off (FACES_WITHOUT_AUTH). */
   authRequired: boolean;
 }

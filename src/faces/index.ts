@@ -2,6 +2,7 @@
  * Every face, mounted at its own paths. A face is a thin translation onto the same domain; adding one
  * means adding its folder and one line here.
  */
+import { adminFace } from './admin/routes.js';
 import { bitelFace } from './bitel/routes.js';
 import { cbssFace } from './cbss/routes.js';
 import type { FaceContext, HttpApp } from './context.js';
@@ -50,4 +51,13 @@ export async function registerFaces(
       authRequired: false,
     });
   });
+  // Operators sign in with ADMIN_KEY; API clients' keys open nothing here. In the app's document, but
+  // described apart from the clients' (http/openapi-documents.ts).
+  if (context.adminConsole !== undefined) {
+    await app.register(adminFace, {
+      prefix: '/admin/api',
+      ...context.adminConsole,
+      signInLimiter: context.limits.adminSignIn,
+    });
+  }
 }

@@ -5,6 +5,7 @@
  * they are added.
  */
 import swagger from '@fastify/swagger';
+import { clientDocument, type Document } from './openapi-documents.js';
 import scalar from '@scalar/fastify-api-reference';
 import type { Config } from '../config.js';
 import type { HttpApp } from '../faces/context.js';
@@ -82,7 +83,7 @@ export async function registerApiReference(http: HttpApp, config: Config): Promi
           bearer: {
             type: 'http',
             scheme: 'bearer',
-            description: 'A client key (BOOTSTRAP_CLIENT or `npm run -s cli -- clients add`)',
+            description: 'A client key (BOOTSTRAP_CLIENT, or `npm run -s cli -- clients create <code>`)',
           },
         },
       },
@@ -92,7 +93,10 @@ export async function registerApiReference(http: HttpApp, config: Config): Promi
     transformObject: (document) =>
       'openapiObject' in document ? hoistNamedSchemas(document.openapiObject) : {},
   });
-  http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
+  // The clients' document: the console's own API is described apart (http/openapi-documents.ts).
+  http.get('/openapi.json', { schema: { hide: true } }, async () =>
+    clientDocument(http.swagger() as unknown as Document),
+  );
 
   await http.register(scalar, {
     routePrefix: '/docs',

@@ -24,6 +24,8 @@ export interface RateLimits {
   webhook: Limiter;
   client: Limiter;
   phone: PhoneRateLimiter;
+  /** Console sign-in attempts, per IP. */
+  adminSignIn: Limiter;
 }
 
 /**
@@ -85,5 +87,6 @@ export function createRateLimits(policy: RateLimitPolicy, redis?: Redis, keyPref
     webhook: make('webhook', policy.webhookPerIpPerMinute, ipRateKey),
     client: make('client', policy.perClientPerMinute),
     phone: make('phone', policy.perPhonePerMinute),
+    adminSignIn: make('admin-sign-in', policy.adminSignInPerIpPerMinute),
   };
 }

@@ -105,6 +105,21 @@ export interface VerificationSendsTable {
   created_at: Timestamp;
 }
 
+/** One check of a code: approved, wrong_code, or the error code it was refused with. */
+export interface VerificationChecksTable {
+  id: Generated<string>;
+  verification_id: string;
+  result: string;
+  created_at: Timestamp;
+}
+
+/** An operator console session, by the SHA-256 of its cookie's token. */
+export interface AdminSessionsTable {
+  token_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 /** Failed checks per phone and tenant; the tenant '*' row is the ceiling across tenants, counted per window. */
 export interface PhoneGuardsTable {
   phone: string;
@@ -279,6 +294,8 @@ export interface Database {
   verifications: VerificationsTable;
   verify_services: VerifyServicesTable;
   verification_sends: VerificationSendsTable;
+  verification_checks: VerificationChecksTable;
+  admin_sessions: AdminSessionsTable;
   phone_guards: PhoneGuardsTable;
   password_budgets: PasswordBudgetsTable;
   sms_messages: SmsMessagesTable;

@@ -86,6 +86,8 @@ export async function purgeExpired(
           LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
         ), sends AS (
           DELETE FROM verification_sends WHERE verification_id IN (SELECT id FROM doomed)
+        ), checks AS (
+          DELETE FROM verification_checks WHERE verification_id IN (SELECT id FROM doomed)
         ), messages AS (
           DELETE FROM sms_messages WHERE verification_id IN (SELECT id FROM doomed)
         )

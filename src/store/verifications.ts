@@ -114,6 +114,12 @@ export function verificationStore(db: Kysely<Database>): VerificationStore {
         })
         .execute();
     },
+    async recordCheck(check) {
+      await db
+        .insertInto('verification_checks')
+        .values({ verification_id: check.verificationId, result: check.result, created_at: check.at })
+        .execute();
+    },
     async replaceCode(id, codeHash, expiresAt, now) {
       const result = await db
         .updateTable('verifications')

@@ -3,17 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../src/domain/secret-box.js';
 import { migrateToLatest } from '../../src/store/connect.js';
 import { clientWebhookStore } from '../../src/store/client-webhooks.js';
-import { CLI_SECRET, openCliDatabase, runCli, type CliDatabase } from '../support/cli.js';
+import { CLI_SECRET, openCliDatabase, runCliHere, type CliDatabase } from '../support/cli.js';
 import { backends } from '../support/database.js';
-
-// Each run is a process of its own that opens the database (PGlite boots in each): seconds apiece.
 
 for (const { backend, skip } of backends) {
   describe.skipIf(skip !== false)(
     `otpgate clients webhook on ${backend.name}${skip ? ` — ${skip}` : ''}`,
     () => {
       let database: CliDatabase;
-      const cli = (...args: string[]) => runCli(args, database.env);
+      const cli = (...args: string[]) => runCliHere(args, database.env);
 
       beforeAll(async () => {
         database = await openCliDatabase(backend);

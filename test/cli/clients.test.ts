@@ -4,7 +4,7 @@ import { systemClock } from '../../src/domain/ports.js';
 import { createSecretBox } from '../../src/domain/secret-box.js';
 import { migrateToLatest } from '../../src/store/connect.js';
 import { createStore } from '../../src/store/index.js';
-import { CLI_SECRET, openCliDatabase, runCli, type CliDatabase } from '../support/cli.js';
+import { CLI_SECRET, openCliDatabase, runCliHere, type CliDatabase } from '../support/cli.js';
 import { backends } from '../support/database.js';
 
 /** 32 random bytes in base64url: 43 characters of A-Z a-z 0-9 - _. */
@@ -13,7 +13,7 @@ const KEY = /^[A-Za-z0-9_-]{43}$/;
 for (const { backend, skip } of backends) {
   describe.skipIf(skip !== false)(`otpgate clients on ${backend.name}${skip ? ` — ${skip}` : ''}`, () => {
     let database: CliDatabase;
-    const cli = (...args: string[]) => runCli(args, database.env);
+    const cli = (...args: string[]) => runCliHere(args, database.env);
     /** Which client each key opens, as a server started now would find (a fresh key cache). */
     const authenticate = (...keys: string[]) => serverView(keys).then(({ codes }) => codes);
     const serverView = (keys: string[]) =>

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageKind } from '../../src/domain/types.js';
 import { messageStore } from '../../src/store/messages.js';
 import { openPglite } from '../../src/store/pglite.js';
-import { openCliDatabase, runCli, type CliDatabase } from '../support/cli.js';
+import { openCliDatabase, runCli, runCliHere, type CliDatabase } from '../support/cli.js';
 import { backends } from '../support/database.js';
 
 const MINUTE = 60_000;
@@ -13,7 +13,7 @@ for (const { backend, skip } of backends) {
     `otpgate migrate and outbox stats on ${backend.name}${skip ? ` — ${skip}` : ''}`,
     () => {
       let database: CliDatabase;
-      const cli = (...args: string[]) => runCli(args, database.env);
+      const cli = (...args: string[]) => runCliHere(args, database.env);
 
       beforeAll(async () => {
         database = await openCliDatabase(backend, { empty: true });
@@ -102,7 +102,8 @@ for (const { backend, skip } of backends) {
         async () => {
           const held = await openPglite(database.env.DATA_DIR);
           try {
-            const refused = await cli('clients', 'list');
+            // Another process: the lock is between processes.
+            const refused = await runCli(['clients', 'list'], database.env);
             expect(refused.status).toBe(1);
             expect(refused.stderr).toContain('is the otpgate server running?');
             expect(refused.stderr).toContain(`process ${process.pid}`);

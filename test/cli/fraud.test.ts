@@ -5,13 +5,13 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../../src/store/connect.js';
-import { openCliDatabase, runCli, type CliDatabase } from '../support/cli.js';
+import { openCliDatabase, runCliHere, type CliDatabase } from '../support/cli.js';
 import { backends } from '../support/database.js';
 
 for (const { backend, skip } of backends) {
   describe.skipIf(skip !== false)(`otpgate fraud on ${backend.name}${skip ? ` — ${skip}` : ''}`, () => {
     let database: CliDatabase;
-    const cli = (...args: string[]) => runCli(args, database.env);
+    const cli = (...args: string[]) => runCliHere(args, database.env);
     const query = <T>(text: ReturnType<typeof sql<T>>) =>
       database.use(async (db) => (await text.execute(db)).rows);
 

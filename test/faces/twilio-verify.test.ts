@@ -2,6 +2,7 @@
  * The Twilio Verify v2 face, driven by Twilio's own Node SDK (`twilio`) pointed at the app on a loopback port
  * with `client.verify.baseUrl`: only the base URL and the credentials change.
  */
+import { sql } from 'kysely';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/database.js';
@@ -270,6 +271,26 @@ for (const { backend, skip } of backends) {
         ).toMatchObject({
           code: 60200,
         });
+      });
+
+      it('refuses a number outside the countries the client may text with 60605 (403), and texts nothing', async () => {
+        await sql`UPDATE api_clients SET sms_countries = 'AE' WHERE code = 'other'`.execute(
+          h.app.database.db,
+        );
+        h.app.clients.forget();
+        const service = await other.verify.v2.services.create({ friendlyName: 'Gulf only' });
+        const british = '+447400765432';
+        expect(
+          await refusal(
+            other.verify.v2.services(service.sid).verifications.create({ to: british, channel: 'sms' }),
+          ),
+        ).toMatchObject({ status: 403, code: 60605, moreInfo: 'https://www.twilio.com/docs/errors/60605' });
+        expect(await h.textsTo(british)).toEqual([]);
+        const emirati = uniquePhone();
+        const allowed = await other.verify.v2
+          .services(service.sid)
+          .verifications.create({ to: emirati, channel: 'sms' });
+        expect(allowed.status).toBe('pending');
       });
 
       it('takes a code the client chose where the service enables it', async () => {

@@ -14,6 +14,7 @@ const policy = {
   perClientPerMinute: 1000,
   perPhonePerMinute: 2,
   webhookPerIpPerMinute: 1000,
+  adminSignInPerIpPerMinute: 10,
 };
 
 const stores = [

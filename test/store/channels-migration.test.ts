@@ -62,7 +62,7 @@ for (const { backend, skip } of backends) {
         ],
       });
 
-      expect((await migrator.migrateTo('2026_12_03_61_client_webhooks')).error).toBeUndefined();
+      expect((await migrator.migrateTo('2026_12_03_71_admin_sessions')).error).toBeUndefined();
       const left = await sql<{ id: string }>`SELECT id FROM verifications`.execute(db);
       expect(left.rows).toEqual([{ id: text.id }]);
 

@@ -1,7 +1,10 @@
 /**
- * The operator CLI as operators run it, a process of its own (`node dist/cli/main.js`, built by `npm test`), on a
- * database the test process can also read: PGlite in a temporary DATA_DIR, or a database of its own on the
- * PostgreSQL server.
+ * The operator CLI on a database the test process can also read: PGlite in a temporary DATA_DIR, or a database
+ * of its own on the PostgreSQL server. `runCli` runs it as operators do, a process of its own (`node
+ * dist/cli/main.js`, built by `npm test`); `runCliHere` runs the same entry (src/cli/run.ts: arguments and
+ * environment in, exit status and output out) in this process, for the tests of what the commands do: a process
+ * apiece cost seconds each (node's start and PGlite's boot), and test/cli/usage.test.ts and database.test.ts
+ * keep the process itself covered.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/store/database.js';
+import { runCli as runCliEntry } from '../../src/cli/run.js';
 import { openPglite } from '../../src/store/pglite.js';
 import { seedPgliteDataDir, type Backend, type OpenOptions } from './database.js';
 
@@ -50,6 +54,18 @@ export function runCli(args: readonly string[], env: Record<string, string>, ent
       });
     });
   });
+}
+
+/** The CLI's entry in this process, given only the variables given, its output captured as a process's would be. */
+export async function runCliHere(args: readonly string[], env: Record<string, string>): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const status = await runCliEntry(args, {
+    env: { ...env },
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  });
+  return { status, stdout, stderr };
 }
 
 export interface CliDatabase {

@@ -44,6 +44,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     ALTER TABLE sms_messages DROP COLUMN code_sealed;
     ALTER TABLE sms_messages DROP COLUMN subject;
     ALTER TABLE sms_messages DROP COLUMN channel;
+    DELETE FROM verification_checks
+      WHERE verification_id IN (SELECT id FROM verifications WHERE length(phone) > 20);
     DELETE FROM verification_sends WHERE length(phone) > 20
       OR verification_id IN (SELECT id FROM verifications WHERE length(phone) > 20);
     DELETE FROM sms_message_parts WHERE message_id IN (SELECT id FROM sms_messages WHERE length(recipient) > 20

@@ -15,6 +15,8 @@ import * as verifyServices from './2026_12_03_30_verify_services.js';
 import * as foreignKeyIndexes from './2026_12_03_50_foreign_key_indexes.js';
 import * as requestClaims from './2026_12_03_60_request_claims.js';
 import * as clientWebhooks from './2026_12_03_61_client_webhooks.js';
+import * as verificationChecks from './2026_12_03_70_verification_checks.js';
+import * as adminSessions from './2026_12_03_71_admin_sessions.js';
 import * as channels from './2026_12_03_80_channels.js';
 
 export const migrations: Record<string, Migration> = {
@@ -33,5 +35,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_50_foreign_key_indexes': foreignKeyIndexes,
   '2026_12_03_60_request_claims': requestClaims,
   '2026_12_03_61_client_webhooks': clientWebhooks,
+  '2026_12_03_70_verification_checks': verificationChecks,
+  '2026_12_03_71_admin_sessions': adminSessions,
   '2026_12_03_80_channels': channels,
 };
