@@ -427,6 +427,7 @@ export interface paths {
                                 to: string;
                                 purpose: components["schemas"]["Purpose"];
                                 locale: components["schemas"]["Locale"];
+                                channel: components["schemas"]["Channel"];
                                 status: "pending" | "approved" | "canceled" | "expired" | "max_attempts_reached";
                                 customerId: string | null;
                                 clientId: string | null;
@@ -543,6 +544,7 @@ export interface paths {
                             to: string;
                             purpose: components["schemas"]["Purpose"];
                             locale: components["schemas"]["Locale"];
+                            channel: components["schemas"]["Channel"];
                             status: "pending" | "approved" | "canceled" | "expired" | "max_attempts_reached";
                             customerId: string | null;
                             clientId: string | null;
@@ -563,6 +565,7 @@ export interface paths {
                                 /** Format: uuid */
                                 id: string;
                                 kind: "otp" | "notice";
+                                channel: components["schemas"]["Channel"];
                                 /** @description Masked except in a verification detail */
                                 to: string;
                                 /** @description The text with any code masked */
@@ -717,6 +720,7 @@ export interface paths {
                                 /** Format: uuid */
                                 id: string;
                                 kind: "otp" | "notice";
+                                channel: components["schemas"]["Channel"];
                                 /** @description Masked except in a verification detail */
                                 to: string;
                                 /** @description The text with any code masked */
@@ -840,6 +844,7 @@ export interface paths {
                             /** Format: uuid */
                             id: string;
                             kind: "otp" | "notice";
+                            channel: components["schemas"]["Channel"];
                             /** @description Masked except in a verification detail */
                             to: string;
                             /** @description The text with any code masked */
