@@ -10,6 +10,7 @@ const LONGEST_FIRST = [
   'test/runtime/fresh-clone-shutdown.test.ts',
   'test/container.test.ts',
   'test/api/sms-pumping.test.ts',
+  'test/cli/customer-import.test.ts',
   'test/sms/dispatch/crash.test.ts',
   'test/runtime/three-nodes.test.ts',
   'test/server.test.ts',

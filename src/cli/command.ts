@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Config } from '../config.js';
 import type { Clock } from '../domain/ports.js';
+import type { Progress } from './progress.js';
 
 export interface CommandContext {
   /** The environment's config, loaded on first use (help and usage errors need none). */
@@ -11,6 +12,8 @@ export interface CommandContext {
   print(text: string): void;
   /** Notes and warnings for the operator, on stderr. */
   tell(text: string): void;
+  /** Progress on stderr: a bar on a terminal, a line at each tenth elsewhere. */
+  progress(label: string, total: number, unit: string): Progress;
 }
 
 export interface Command {

@@ -19,15 +19,24 @@ import { reasonOf } from '../store/connect.js';
 import { table } from './format.js';
 import { migrate } from './migrate.js';
 import { outboxStats } from './outbox.js';
+import { createProgress } from './progress.js';
+import { customerCommands } from './customers.js';
 
-export const commands: readonly Command[] = [...clientCommands, ...fraudCommands, migrate, outboxStats];
+export const commands: readonly Command[] = [
+  ...clientCommands,
+  ...customerCommands,
+  ...fraudCommands,
+  migrate,
+  outboxStats,
+];
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 export interface CliProcess {
   env: Record<string, string | undefined>;
   stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
+  /** isTTY: a terminal, where progress is a bar redrawn in place. */
+  stderr: { write(text: string): unknown; isTTY?: boolean };
   clock?: Clock;
 }
 
@@ -163,6 +172,8 @@ export async function runCli(argv: readonly string[], process: CliProcess): Prom
     clock: process.clock ?? systemClock,
     print: (text) => process.stdout.write(`${text}\n`),
     tell: (text) => process.stderr.write(`${text}\n`),
+    progress: (label, total, unit) =>
+      createProgress(process.stderr, process.stderr.isTTY === true, label, total, unit),
   };
   try {
     return await dispatch(args, help, context);

@@ -6,7 +6,7 @@ import { DomainError, type ErrorDetail } from './errors.js';
 import type { PasswordBudgets } from './password-budget.js';
 import { hashPassword } from './passwords.js';
 import { toE164 } from './phones.js';
-import type { Clock, CustomerPatch, PhoneRateLimiter, Store } from './ports.js';
+import type { Clock, CustomerPatch, PhoneRateLimiter, ReferenceStore, Store } from './ports.js';
 import type { Caller, Country, Customer, CustomerRecord, Locale, Verification } from './types.js';
 import type { Verifications } from './verifications.js';
 
@@ -71,20 +71,19 @@ export function toPublicCustomer(record: CustomerRecord): Customer {
   return customer;
 }
 
-export function createCustomers(deps: {
-  store: Store;
-  clock: Clock;
-  verifications: Verifications;
-  passwords: PasswordBudgets;
-  /** Password guesses per identity and minute: the same burst budget as requests per phone. */
-  guessLimiter: PhoneRateLimiter;
-}) {
-  const { store, clock } = deps;
+/** What a new customer is checked against, whichever way it arrives (registration or an import). */
+export type NewCustomerInput = Omit<RegisterCustomerInput, 'password'> & { password?: string };
 
+/**
+ * The checks every new customer passes: its references exist, its fields fit, its phone is a valid number
+ * (read in phoneCountry, else the mobile country). Answers its number in E.164 and what it refers to, or the
+ * problems: invalid_reference when a country or emirate does not exist, else invalid_request.
+ */
+export function createCustomerChecks(reference: ReferenceStore) {
   // The reference tables are seeded by a migration and never change while the service runs.
   let references: Promise<{ countries: Map<number, Country>; emirates: Set<number> }> | undefined;
   const referenceTables = () => {
-    references ??= Promise.all([store.reference.countries(), store.reference.emirates()]).then(
+    references ??= Promise.all([reference.countries(), reference.emirates()]).then(
       ([countries, emirates]) => ({
         countries: new Map(countries.map((country) => [country.id, country])),
         emirates: new Set(emirates.map((emirate) => emirate.id)),
@@ -114,6 +113,49 @@ export function createCustomers(deps: {
     }
     return { details, mobileCountry: country?.alpha2 };
   }
+
+  return {
+    referenceProblems,
+
+    /** Every problem of a new customer at once (an import reports them all), or its number in E.164. */
+    async check(
+      input: NewCustomerInput,
+    ): Promise<{ phone: string; problem?: undefined } | { phone?: undefined; problem: DomainError }> {
+      const references = await referenceProblems(input);
+      const details = lengthProblems(input);
+      let phone: string | undefined;
+      try {
+        phone = toE164(input.phone, { country: input.phoneCountry ?? references.mobileCountry });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        details.push(...(error.details ?? []));
+      }
+      if (references.details.length > 0) {
+        return {
+          problem: new DomainError('invalid_reference', { details: [...references.details, ...details] }),
+        };
+      }
+      if (details.length > 0 || phone === undefined) {
+        return { problem: new DomainError('invalid_request', { details }) };
+      }
+      return { phone };
+    },
+  };
+}
+
+export type CustomerChecks = ReturnType<typeof createCustomerChecks>;
+
+export function createCustomers(deps: {
+  store: Store;
+  clock: Clock;
+  verifications: Verifications;
+  passwords: PasswordBudgets;
+  /** Password guesses per identity and minute: the same burst budget as requests per phone. */
+  guessLimiter: PhoneRateLimiter;
+}) {
+  const { store, clock } = deps;
+
+  const checks = createCustomerChecks(store.reference);
 
   /** The tenant's customer; another tenant's answers exactly like one that does not exist. */
   async function findRecord(id: string, tenant: string): Promise<CustomerRecord> {
@@ -174,20 +216,9 @@ export function createCustomers(deps: {
       input: RegisterCustomerInput,
       context: { caller: Caller; locale?: Locale },
     ): Promise<{ customer: Customer; verification: Verification }> {
-      const references = await referenceProblems(input);
-      if (references.details.length > 0) {
-        throw new DomainError('invalid_reference', { details: references.details });
-      }
-      const details = lengthProblems(input);
-      let phone: string | undefined;
-      try {
-        phone = toE164(input.phone, { country: input.phoneCountry ?? references.mobileCountry });
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        details.push(...(error.details ?? []));
-      }
-      if (details.length > 0 || phone === undefined) throw new DomainError('invalid_request', { details });
-      const e164 = phone;
+      const checked = await checks.check(input);
+      if (checked.problem !== undefined) throw checked.problem;
+      const e164 = checked.phone;
       // Hash before touching the database: the reply takes as long whether or not the email is taken.
       const passwordHash = await hashPassword(input.password);
       const now = clock.now();
@@ -273,7 +304,7 @@ export function createCustomers(deps: {
     },
 
     async update(id: string, tenant: string, input: UpdateCustomerInput): Promise<Customer> {
-      const references = await referenceProblems(input);
+      const references = await checks.referenceProblems(input);
       if (references.details.length > 0) {
         throw new DomainError('invalid_reference', { details: references.details });
       }

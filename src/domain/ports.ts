@@ -40,6 +40,8 @@ export interface NewCustomer {
   active: boolean;
   emirateId: number | null;
   mobileCountryId: number | null;
+  /** Whether the phone is known to be the customer's (an import may say so); false by default. */
+  phoneVerified?: boolean;
   now: Date;
 }
 
@@ -81,6 +83,14 @@ export interface PasswordBudgetStore {
  */
 export interface CustomerStore {
   insert(customer: NewCustomer): Promise<CustomerRecord>;
+  /** Inserts them in one statement, all or none (an import's batch), in their order. */
+  insertMany(customers: readonly NewCustomer[]): Promise<void>;
+  /** Of these emails (any case) and E.164 phones, those a customer of the tenant has already (lower-cased emails). */
+  findTaken(
+    tenant: string,
+    emails: readonly string[],
+    phones: readonly string[],
+  ): Promise<{ emails: string[]; phones: string[] }>;
   findById(tenant: string, id: string): Promise<CustomerRecord | undefined>;
   findByNumber(tenant: string, number: number): Promise<CustomerRecord | undefined>;
   findByPhone(tenant: string, phone: string): Promise<CustomerRecord | undefined>;

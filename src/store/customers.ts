@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import type { CustomerPatch, CustomerStore } from '../domain/ports.js';
+import { sql, type Insertable, type Kysely } from 'kysely';
+import type { CustomerPatch, CustomerStore, NewCustomer } from '../domain/ports.js';
 import type { CustomerRecord } from '../domain/types.js';
 import type { CustomerRow, CustomersTable, Database } from './database.js';
 import { withConstraintErrors } from './errors.js';
@@ -42,35 +42,62 @@ const COLUMNS: Record<keyof CustomerPatch, keyof CustomersTable> = {
   pendingVerificationId: 'pending_verification_id',
 };
 
+function toRow(c: NewCustomer): Insertable<CustomersTable> {
+  return {
+    id: c.id,
+    client_id: c.ownerClientId,
+    tenant: c.tenant,
+    name_en: c.nameEn,
+    name_ar: c.nameAr,
+    email: c.email,
+    phone: c.phone,
+    password_hash: c.passwordHash,
+    notes: c.notes,
+    active: c.active,
+    emirate_id: c.emirateId,
+    mobile_country_id: c.mobileCountryId,
+    ...(c.phoneVerified === undefined ? {} : { phone_verified: c.phoneVerified }),
+    pending_phone: null,
+    pending_verification_id: null,
+    created_at: c.now,
+    updated_at: c.now,
+  };
+}
+
 export function customerStore(db: Kysely<Database>): CustomerStore {
   const selectAll = (tenant: string) => db.selectFrom('customers').selectAll().where('tenant', '=', tenant);
   return {
     async insert(c) {
       const row = await withConstraintErrors(
-        db
-          .insertInto('customers')
-          .values({
-            id: c.id,
-            client_id: c.ownerClientId,
-            tenant: c.tenant,
-            name_en: c.nameEn,
-            name_ar: c.nameAr,
-            email: c.email,
-            phone: c.phone,
-            password_hash: c.passwordHash,
-            notes: c.notes,
-            active: c.active,
-            emirate_id: c.emirateId,
-            mobile_country_id: c.mobileCountryId,
-            pending_phone: null,
-            pending_verification_id: null,
-            created_at: c.now,
-            updated_at: c.now,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow(),
+        db.insertInto('customers').values(toRow(c)).returningAll().executeTakeFirstOrThrow(),
       );
       return toCustomer(row);
+    },
+    async insertMany(customers) {
+      if (customers.length === 0) return;
+      await withConstraintErrors(db.insertInto('customers').values(customers.map(toRow)).execute());
+    },
+    async findTaken(tenant, emails, phones) {
+      const lower = [...new Set(emails.map((email) => email.toLowerCase()))];
+      const byEmail =
+        lower.length === 0
+          ? []
+          : await db
+              .selectFrom('customers')
+              .select((eb) => eb.fn<string>('lower', ['email']).as('email'))
+              .where('tenant', '=', tenant)
+              .where((eb) => eb(eb.fn('lower', ['email']), 'in', lower))
+              .execute();
+      const byPhone =
+        phones.length === 0
+          ? []
+          : await db
+              .selectFrom('customers')
+              .select('phone')
+              .where('tenant', '=', tenant)
+              .where('phone', 'in', [...new Set(phones)])
+              .execute();
+      return { emails: byEmail.map((row) => row.email), phones: byPhone.map((row) => row.phone) };
     },
     async findById(tenant, id) {
       const row = await selectAll(tenant).where('id', '=', id).executeTakeFirst();

@@ -56,14 +56,21 @@ export function runCli(args: readonly string[], env: Record<string, string>, ent
   });
 }
 
-/** The CLI's entry in this process, given only the variables given, its output captured as a process's would be. */
-export async function runCliHere(args: readonly string[], env: Record<string, string>): Promise<CliRun> {
+/**
+ * The CLI's entry in this process, given only the variables given, its output captured as a process's would be;
+ * `terminal`: stderr is a terminal (where progress is a bar redrawn in place).
+ */
+export async function runCliHere(
+  args: readonly string[],
+  env: Record<string, string>,
+  options: { terminal?: boolean } = {},
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const status = await runCliEntry(args, {
     env: { ...env },
     stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
+    stderr: { write: (text: string) => (stderr += text), isTTY: options.terminal ?? false },
   });
   return { status, stdout, stderr };
 }
