@@ -246,8 +246,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
 
   /**
    * Every text with a code passes here, under the phone's guards: refused while locked or the window is
-   * full, then by the send guard (its range blocked, a budget spent). The country was permitted before the
-   * guards were locked (nothing is written for a number outside them). Test numbers cost nothing.
+   * full. The country was permitted before the guards were locked (nothing is written for a number outside
+   * them). The send guard comes after the writes: `countSend`.
    */
   async function admitSend(
     tx: Store,
@@ -259,7 +259,21 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
   ): Promise<void> {
     const refusal = lockRefusal(guards, now) ?? (await sendRefusal(tx, phone, caller.tenant, now, channel));
     if (refusal !== undefined) throwRefusal(refusal);
-    // The pumping guard and the send budgets count phone channels; an email costs no premium rate.
+  }
+
+  /**
+   * The send guard (its range blocked, a budget spent), as a send's last statement: its counts are rows every
+   * send of the tenant updates (the day's budget, a range's minute), locked until the commit, so they are
+   * taken when nothing is left to do but commit; a refusal still rolls the whole send back. Test numbers
+   * cost nothing, and so does an email: the guard and the budgets count phone channels (no premium rate).
+   */
+  async function countSend(
+    tx: Store,
+    phone: string,
+    caller: Caller,
+    now: Date,
+    channel: Channel = 'sms',
+  ): Promise<void> {
     if (isPhoneChannel(channel) && !policy.testNumbers.has(phone))
       await deps.guard.admit(tx, phone, caller, now);
   }
@@ -349,6 +363,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     await tx.messages.retireQueuedOtps([v.id], now);
     const updated = { ...v, expiresAt, updatedAt: now };
     const send = await sendCode(tx, updated, code, now);
+    await countSend(tx, v.to, { clientId: v.clientId, tenant: v.tenant }, now, v.channel);
     return { ...updated, sends: [...before, send], resent: true };
   }
 
@@ -410,7 +425,9 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     });
     // The retired ones were canceled, the new one is pending: both are changes the clients are told.
     await tx.statusChanges.verificationsChanged([...retired, id], now);
-    return { ...record, sends: [await sendCode(tx, record, code, now)] };
+    const send = await sendCode(tx, record, code, now);
+    await countSend(tx, input.phone, input.caller, now, channel);
+    return { ...record, sends: [send] };
   }
 
   /** The start's options resolved against its service (another tenant's answers like a missing one). */
@@ -539,6 +556,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
           return false;
         await tx.messages.retireQueuedOtps([id], now);
         await sendCode(tx, { ...v, ...moved, step: fromStep + 1, updatedAt: now }, code, now);
+        await countSend(tx, next.to, caller, now, next.channel);
         return true;
       });
     } catch (error) {
@@ -584,7 +602,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       const { tenant } = input.caller;
       const messageId = await store.transaction(async (tx) => {
         await admitSend(tx, await tx.phoneGuards.lock(phone, tenant, now), phone, input.caller, now);
-        return queueMessage(tx, deps, {
+        const queued = await queueMessage(tx, deps, {
           kind: 'otp',
           to: phone,
           text: input.text,
@@ -595,6 +613,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
           tenant,
           now,
         });
+        await countSend(tx, phone, input.caller, now);
+        return queued;
       });
       deps.outbox.messagesQueued();
       const message = await store.messages.findById(messageId);
@@ -743,13 +763,15 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
             await tx.phoneGuards.save({ ...guards.tenant, failedChecks: 0 }, now);
           }
           await tx.messages.retireQueuedOtps([id], now);
+          const approved = { ...taken, status: 'approved' as const, approvedAt: now };
+          await onApproved(tx, approved, now);
+          const verification = await view(tx, approved, now);
+          // Last, as a send's count is (countSend): the range's minute row is shared by every check there.
           // The pumping guard counts phones: an approval by email converts no prefix.
           if (isPhoneChannel(taken.channel) && !policy.testNumbers.has(taken.to)) {
             await deps.guard.countApproval(tx, taken.to, tenant, taken.createdAt);
           }
-          const approved = { ...taken, status: 'approved' as const, approvedAt: now };
-          await onApproved(tx, approved, now);
-          return { valid: true, lockedOut: false, verification: await view(tx, approved, now) };
+          return { valid: true, lockedOut: false, verification };
         }
         await record('wrong_code');
         const lockedOut = await recordFailure(tx, guards, now);
