@@ -40,6 +40,11 @@ import { createWebhookWorker, type WebhookWorker } from './client-webhooks/worke
 const RETENTION_EVERY_MS = 3_600_000;
 /** How often codes past their expiry are written expired (and clients told): a code lives minutes. */
 const EXPIRY_SWEEP_EVERY_MS = 30_000;
+/**
+ * How often workflow steps that timed out or failed give way to the next channel: a step waits 15 s at the
+ * least, and a fallback should follow its failure within seconds (an indexed look-up of a few rows).
+ */
+const WORKFLOW_SWEEP_EVERY_MS = 5_000;
 
 export interface AppOptions {
   config: Config;
@@ -166,7 +171,7 @@ function scheduleRetention(database: OpenedDatabase, config: Config, clock: Cloc
   return timer;
 }
 
-/** The worker that posts status changes to clients' webhooks, and the sweep that writes expiries. */
+/** The worker that posts status changes to clients' webhooks, the sweep that writes expiries and the workflows'. */
 function wireWebhooks(
   database: OpenedDatabase,
   domain: Domain,
@@ -183,6 +188,7 @@ function wireWebhooks(
     ...settings,
   });
   let sweep: NodeJS.Timeout | undefined;
+  let workflows: NodeJS.Timeout | undefined;
   return {
     worker,
     /** Starts the worker's loop and the expiry sweep (tests drive both by hand instead). */
@@ -194,9 +200,16 @@ function wireWebhooks(
           .catch((error: unknown) => deps.logger.warn({ err: error }, 'expiry sweep failed'));
       }, EXPIRY_SWEEP_EVERY_MS);
       sweep.unref();
+      workflows = setInterval(() => {
+        domain.verifications
+          .advanceWorkflows()
+          .catch((error: unknown) => deps.logger.warn({ err: error }, 'workflow sweep failed'));
+      }, WORKFLOW_SWEEP_EVERY_MS);
+      workflows.unref();
     },
     async close() {
       clearInterval(sweep);
+      clearInterval(workflows);
       await worker.stop();
       await transport.close();
     },

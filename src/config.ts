@@ -560,6 +560,12 @@ export function loadConfig(env: Env = process.env): Config {
       maxChecks: check(() => integer(env, 'MAX_CHECKS', 5, 1, 20)),
       maxSendsPerPhone: check(() => integer(env, 'MAX_SENDS_PER_PHONE', 5, 1, 100)),
       sendWindowSeconds: check(() => integer(env, 'SEND_WINDOW_SECONDS', 600, 60, 86400)),
+      // A workflow's fallback sends more than one channel to a phone: each channel has its own share of the
+      // total, and an email address (its own destination) its own figure.
+      maxSendsPerChannel: {
+        whatsapp: check(() => integer(env, 'MAX_SENDS_WHATSAPP', 3, 1, 100)),
+        email: check(() => integer(env, 'MAX_SENDS_EMAIL', 5, 1, 100)),
+      },
       maxFailedChecksPerPhone: check(() => integer(env, 'MAX_FAILED_CHECKS_PER_PHONE', 10, 1, 1000)),
       phoneLockoutSeconds: check(() => integer(env, 'PHONE_LOCKOUT_SECONDS', 3600, 60, 7 * 86400)),
       // 30 guesses an hour at a 6-digit code: odds under 1e-4 per phone per hour (docs/security.md).

@@ -159,8 +159,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Send a code by SMS
-         * @description Texts a one-time code to the number (in the locale’s language, with the purpose’s text); a test number answers without an SMS. Limited per phone, per client and per IP.
+         * Send a code by SMS, WhatsApp or email
+         * @description Sends a one-time code to the number (in the locale’s language, with the purpose’s text) by SMS, or by `channel` WhatsApp (an authentication template) or email (`to` an address); a `workflow` falls back from one channel to the next when a step is not delivered or not approved within its timeout, each step with a new code. A test number answers without a message. Limited per destination (per channel and in total), per client and per IP.
          */
         post: operations["startVerification"];
         delete?: never;
@@ -341,6 +341,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * Channel
+         * @description How the code goes: SMS, a WhatsApp authentication message, or an email
+         */
+        Channel: "sms" | "whatsapp" | "email";
         /** CheckResult */
         CheckResult: {
             /** @description Whether this code was the right one */
@@ -441,6 +446,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             kind: "otp" | "notice";
+            channel: components["schemas"]["Channel"];
             to: string;
             /** @description The text with any code masked */
             preview: string;
@@ -461,6 +467,8 @@ export interface components {
             createdAt: string;
             sentAt: string | null;
             deliveredAt: string | null;
+            /** @description When its reader opened it (WhatsApp) */
+            readAt: string | null;
             undeliveredAt: string | null;
             failedAt: string | null;
             /** Format: date-time */
@@ -542,8 +550,17 @@ export interface components {
         };
         /** StartVerificationRequest */
         StartVerificationRequest: {
-            /** @description International format, e.g. +971501234567 */
+            /** @description International format, e.g. +971501234567; an email address for the email channel */
             to: string;
+            channel?: components["schemas"]["Channel"];
+            /** @description Channels to fall back through (Vonage Verify v2): a step not delivered, or not approved within its timeout, gives way to the next, which sends a new code. The first step replaces `channel`; a step without `to` sends to the request’s. */
+            workflow?: {
+                channel: components["schemas"]["Channel"];
+                /** @description International format, e.g. +971501234567; an email address for the email channel */
+                to?: string;
+                /** @description How long this step waits for delivery and approval (default 300) */
+                timeoutSeconds?: number;
+            }[];
             purpose?: components["schemas"]["Purpose"];
             locale?: components["schemas"]["Locale"];
             /** Format: uuid */
@@ -568,10 +585,17 @@ export interface components {
         Verification: {
             /** Format: uuid */
             id: string;
-            /** @description E.164 */
+            /** @description E.164, or an email address for the email channel */
             to: string;
             purpose: components["schemas"]["Purpose"];
             locale: components["schemas"]["Locale"];
+            channel: components["schemas"]["Channel"];
+            /** @description The channels it falls back through, in order; null: one channel */
+            workflow: components["schemas"]["WorkflowStep"][] | null;
+            /** @description The index of the current workflow step (0 without a workflow) */
+            step: number;
+            /** @description When the current step gives way to the next; null on the last step */
+            stepDeadline: string | null;
             status: "pending" | "approved" | "canceled" | "expired" | "max_attempts_reached";
             customerId: string | null;
             /** @description Checks made so far */
@@ -588,7 +612,7 @@ export interface components {
             serviceId: string | null;
             sends: {
                 messageId: string | null;
-                channel: "sms" | "test";
+                channel: "sms" | "whatsapp" | "email" | "test";
                 /** Format: date-time */
                 at: string;
             }[];
@@ -605,6 +629,17 @@ export interface components {
         WebhookRegistration: {
             /** @description Where status changes are posted (https; see docs/webhooks.md) */
             url: string;
+        };
+        /**
+         * WorkflowStep
+         * @description One step of a verification’s workflow
+         */
+        WorkflowStep: {
+            channel: components["schemas"]["Channel"];
+            /** @description E.164 for sms and whatsapp, an email address for email */
+            to: string;
+            /** @description How long this step waits before the next one sends */
+            timeoutSeconds: number;
         };
     };
     responses: never;

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SecretBox } from './secret-box.js';
 import type { MessageCosts, Store } from './ports.js';
-import type { MessageKind } from './types.js';
+import type { Channel, Locale, MessageKind } from './types.js';
 
 export interface QueueMessageInput {
   kind: MessageKind;
@@ -11,6 +11,13 @@ export interface QueueMessageInput {
   /** A secret inside the text (the code): masked in the stored preview. */
   secret?: string;
   expiresAt: Date | null;
+  /** sms when not told. */
+  channel?: Channel;
+  /** An email's subject. */
+  subject?: string;
+  /** WhatsApp: the template carries the code apart from any text, so it is sealed on its own too. */
+  sealCode?: boolean;
+  locale?: Locale;
   verificationId: string | null;
   clientId: string | null;
   tenant: string;
@@ -33,7 +40,11 @@ export async function queueMessage(
   input: QueueMessageInput,
 ): Promise<string> {
   const id = randomUUID();
-  const { encoding, parts, price } = costs.costOf(input.text, input.to);
+  const channel = input.channel ?? 'sms';
+  const costed = costs.costOf(input.text, input.to);
+  // SMS parts and prices are the SMS side's; another channel's message is one message, priced by nobody here.
+  const { encoding, parts, price } =
+    channel === 'sms' ? costed : { encoding: costed.encoding, parts: 1, price: undefined };
   await tx.messages.enqueue({
     id,
     kind: input.kind,
@@ -46,6 +57,10 @@ export async function queueMessage(
     price: price?.amount ?? null,
     currency: price?.currency ?? null,
     expiresAt: input.expiresAt,
+    channel,
+    locale: input.locale ?? null,
+    subject: input.subject ?? null,
+    codeSealed: input.sealCode === true && input.secret !== undefined ? box.seal(input.secret) : null,
     verificationId: input.verificationId,
     clientId: input.clientId,
     tenant: input.tenant,

@@ -1,4 +1,5 @@
 /** The domain's limits, as types: config.ts fills them from the environment, with their defaults and reasons. */
+import type { Channel } from './types.js';
 
 export interface VerificationPolicy {
   /** Digits per code. 6 by default (NIST 800-63B 5.1.3.1 minimum for OOB secrets); 4 to 10 allowed. */
@@ -10,6 +11,11 @@ export interface VerificationPolicy {
   /** Sends (first send and resends) allowed per phone and tenant in the send window: pumping and cost guard. */
   maxSendsPerPhone: number;
   sendWindowSeconds: number;
+  /**
+   * Of those, the sends one channel may make to a destination in the window (issue 15: counted per channel and
+   * in total); a channel not named has only the total.
+   */
+  maxSendsPerChannel?: Partial<Record<Channel, number>>;
   /** Failed checks per phone and tenant, across its verifications, before a lock-out (NIST 800-63B 5.2.2). */
   maxFailedChecksPerPhone: number;
   /** How long a phone stays locked for a tenant once it reached that count. */

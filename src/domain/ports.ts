@@ -4,6 +4,7 @@
  */
 import type {
   ApiClient,
+  Channel,
   Country,
   Customer,
   CustomerRecord,
@@ -17,6 +18,7 @@ import type {
   VerificationSend,
   VerificationStatus,
   VerifyService,
+  WorkflowStep,
 } from './types.js';
 
 export interface Clock {
@@ -124,7 +126,21 @@ export interface NewVerification {
   codeLength: number | null;
   appHash: string | null;
   maxSends: number | null;
+  /** The first step's channel; sms when not told. */
+  channel?: Channel;
+  workflow?: WorkflowStep[] | null;
+  stepDeadline?: Date | null;
   now: Date;
+}
+
+/** The next step of a workflow: where and by which channel its new code goes, and until when it waits. */
+export interface NextStep {
+  channel: Channel;
+  to: string;
+  codeHash: string;
+  expiresAt: Date;
+  /** null: the last step. */
+  stepDeadline: Date | null;
 }
 
 /** What makes verifications of one phone the same one: a new one retires the pending ones of its key. */
@@ -170,6 +186,15 @@ export interface VerificationStore {
   findPending(key: PendingKey, now: Date): Promise<VerificationRecord | undefined>;
   /** Cancels every pending verification of a service (it is being deleted); answers their ids. */
   cancelPendingOfService(serviceId: string, now: Date): Promise<string[]>;
+  /**
+   * Pending verifications whose workflow step is over: its deadline passed, or its last message failed or
+   * went undelivered. Up to `limit`, with the step each is on.
+   */
+  dueSteps(now: Date, limit: number): Promise<{ id: string; step: number }[]>;
+  /** Moves a pending verification from step `fromStep` to the next; false when it is no longer there. */
+  advanceStep(id: string, fromStep: number, next: NextStep, now: Date): Promise<boolean>;
+  /** Stops a workflow where it is (no later step can send): its current code lives on until it expires. */
+  endWorkflow(id: string, now: Date): Promise<void>;
 }
 
 export type ServicePatch = Partial<Pick<VerifyService, 'friendlyName' | 'codeLength' | 'customCodeEnabled'>>;
@@ -221,6 +246,14 @@ export interface NewMessage {
   currency?: string | null;
   /** Never sent after this moment: a late code is useless. */
   expiresAt: Date | null;
+  /** sms when not told. */
+  channel?: Channel;
+  /** An email's subject line (it holds no code). */
+  subject?: string | null;
+  /** The code alone, sealed, for a channel that carries it apart from the text (a WhatsApp template). */
+  codeSealed?: string | null;
+  /** The language of its text, for a provider that sends an approved template in it. */
+  locale?: Locale | null;
   verificationId: string | null;
   clientId: string | null;
   tenant: string;
@@ -231,8 +264,16 @@ export interface MessageStore {
   enqueue(message: NewMessage): Promise<void>;
   /** Fails the still-queued OTP texts of these verifications: their codes no longer work, so they are never sent. */
   retireQueuedOtps(verificationIds: readonly string[], now: Date): Promise<void>;
-  /** A tenant's OTP messages queued to a phone since a moment, and the oldest of them (when the window frees up). */
-  countOtpSince(phone: string, tenant: string, since: Date): Promise<{ count: number; oldest: Date | null }>;
+  /**
+   * A tenant's OTP messages queued to a destination since a moment (of one channel when named, else of all),
+   * and the oldest of them (when the window frees up).
+   */
+  countOtpSince(
+    phone: string,
+    tenant: string,
+    since: Date,
+    channel?: Channel,
+  ): Promise<{ count: number; oldest: Date | null }>;
   findById(id: string): Promise<SmsMessage | undefined>;
 }
 

@@ -15,6 +15,10 @@ export const NOTICE_KINDS: readonly NoticeKind[] = ['phone_replaced'];
 export interface TemplateSet {
   otp?: Partial<Record<OtpPurpose, Partial<Record<Locale, string>>>>;
   notice?: Partial<Record<NoticeKind, Partial<Record<Locale, string>>>>;
+  /** An email's body per purpose and locale, over the OTP text it otherwise carries. */
+  email?: Partial<Record<OtpPurpose, Partial<Record<Locale, string>>>>;
+  /** An email's subject per locale ({appName} only: a subject never carries the code). */
+  email_subject?: Partial<Record<Locale, string>>;
 }
 
 /** The operator's texts for every tenant, and a tenant's own over them (`tenants.<tenant>`). */
@@ -195,12 +199,36 @@ function parseSection<K extends string>(
   return parsed;
 }
 
+/** Texts by locale alone (an email's subject). */
+function parseLocales(
+  path: string,
+  value: unknown,
+  allowed: readonly string[],
+): Partial<Record<Locale, string>> {
+  if (!isPlainObject(value)) throw new Error(`Template override ${path} must be an object`);
+  const texts: Partial<Record<Locale, string>> = {};
+  for (const [localeKey, text] of Object.entries(value)) {
+    const locale = LOCALES.find((candidate) => candidate === localeKey);
+    if (locale === undefined) {
+      throw new Error(
+        `Template override ${path}.${localeKey} is for an unknown locale (expected one of: ${LOCALES.join(', ')})`,
+      );
+    }
+    texts[locale] = checkTemplate(`${path}.${localeKey}`, text, allowed, []);
+  }
+  return texts;
+}
+
 /** One set of texts (the operator's, or a tenant's under `prefix`). */
 function parseSet(raw: Record<string, unknown>, prefix: string, allowTenants: boolean): TemplateOverrides {
   const overrides: TemplateOverrides = {};
   for (const [section, value] of Object.entries(raw)) {
     if (section === 'otp') {
       overrides.otp = parseSection(`${prefix}otp`, value, OTP_PURPOSES, OTP_PLACEHOLDERS, ['code']);
+    } else if (section === 'email') {
+      overrides.email = parseSection(`${prefix}email`, value, OTP_PURPOSES, OTP_PLACEHOLDERS, ['code']);
+    } else if (section === 'email_subject') {
+      overrides.email_subject = parseLocales(`${prefix}email_subject`, value, NOTICE_PLACEHOLDERS);
     } else if (section === 'notice') {
       // A notice carries no code: {code} is rejected as an unknown placeholder.
       overrides.notice = parseSection(`${prefix}notice`, value, NOTICE_KINDS, NOTICE_PLACEHOLDERS, []);
@@ -212,7 +240,9 @@ function parseSet(raw: Record<string, unknown>, prefix: string, allowTenants: bo
         overrides.tenants[tenant] = parseSet(set, `tenants.${tenant}.`, false);
       }
     } else {
-      const expected = allowTenants ? 'otp, notice or tenants' : 'otp or notice';
+      const expected = allowTenants
+        ? 'otp, notice, email, email_subject or tenants'
+        : 'otp, notice, email or email_subject';
       throw new Error(`Template override ${prefix}${section} is unknown (expected ${expected})`);
     }
   }
@@ -230,4 +260,58 @@ export function parseTemplateOverrides(json: string): TemplateOverrides {
   }
   if (!isPlainObject(raw)) throw new Error('Template overrides must be a JSON object');
   return parseSet(raw, '', true);
+}
+
+/**
+ * WhatsApp sends a code only in an authentication template the business had approved, whose words Meta
+ * fixes per language ("<code> is your verification code. For your security, do not share this code."): the
+ * text kept here is that wording, as the message record's preview; the provider hands Meta the code alone.
+ */
+export const DEFAULT_WHATSAPP_TEXTS: Record<Locale, string> = {
+  en: '{code} is your verification code. For your security, do not share this code.',
+  ar: '{code} هو رمز التحقق الخاص بك. للحفاظ على أمانك، لا تشارك هذا الرمز.',
+  fa: '{code} کد تأیید شماست. برای امنیت خود، این کد را با کسی به اشتراک نگذارید.',
+};
+
+/** An email's subject names the app, never the code (subjects show in notifications and lists). */
+export const DEFAULT_EMAIL_SUBJECTS: Record<Locale, string> = {
+  en: 'Your {appName} verification code',
+  ar: 'رمز التحقق من {appName}',
+  fa: 'کد تأیید {appName}',
+};
+
+export interface ChannelText {
+  text: string;
+  /** An email's subject. */
+  subject?: string;
+}
+
+/**
+ * A code's message for a channel other than SMS: WhatsApp's template wording, or an email whose body is the
+ * purpose's text (the operator's overrides included) without the SMS-only WebOTP and app-hash lines.
+ */
+export function renderChannelText(
+  channel: 'whatsapp' | 'email',
+  input: OtpTemplateInput,
+  overrides?: TemplateOverrides,
+): ChannelText {
+  if (channel === 'whatsapp') {
+    return { text: fillPlaceholders(DEFAULT_WHATSAPP_TEXTS[input.locale], { code: input.code }) };
+  }
+  const own = tenantSet(overrides, input.tenant);
+  const body =
+    own?.email?.[input.purpose]?.[input.locale] ?? overrides?.email?.[input.purpose]?.[input.locale];
+  const text =
+    body === undefined
+      ? renderOtpText({ ...input, webOtpDomain: undefined, appHash: undefined }, overrides)
+      : fillPlaceholders(body, {
+          code: input.code,
+          appName: input.appName,
+          minutes: String(input.minutes),
+        }).trimEnd();
+  const subjectTemplate =
+    own?.email_subject?.[input.locale] ??
+    overrides?.email_subject?.[input.locale] ??
+    DEFAULT_EMAIL_SUBJECTS[input.locale];
+  return { text, subject: fillPlaceholders(subjectTemplate, { appName: input.appName }) };
 }

@@ -52,7 +52,22 @@ export interface CustomerRecord extends Customer {
   tenant: string;
 }
 
-export type SendChannel = 'sms' | 'test';
+/** How a code reaches its person: a text, a WhatsApp authentication message, an email. */
+export type Channel = 'sms' | 'whatsapp' | 'email';
+export const CHANNELS: readonly Channel[] = ['sms', 'whatsapp', 'email'];
+/** The channels whose destination is a phone number (the pumping guard and geo permissions apply). */
+export const PHONE_CHANNELS: ReadonlySet<Channel> = new Set(['sms', 'whatsapp']);
+
+/** One step of a workflow (Vonage Verify v2's): its channel, where it sends, and how long it waits. */
+export interface WorkflowStep {
+  channel: Channel;
+  /** E.164 for sms and whatsapp, an email address for email. */
+  to: string;
+  /** Not delivered, or not approved, within this long: the next step sends a new code. */
+  timeoutSeconds: number;
+}
+
+export type SendChannel = Channel | 'test';
 
 export interface VerificationSend {
   messageId: string | null;
@@ -85,6 +100,14 @@ export interface Verification {
   appHash: string | null;
   /** How many texts it may send in all (a Vonage workflow's steps); null: as many as the limits allow. */
   maxSends: number | null;
+  /** The channel its current code went by (the workflow's current step's). */
+  channel: Channel;
+  /** Its steps in order, when it falls back from one channel to the next; null: one channel. */
+  workflow: WorkflowStep[] | null;
+  /** The index of the current step in the workflow (0 without one). */
+  step: number;
+  /** When the current step gives way to the next; null on the last step or without a workflow. */
+  stepDeadline: Date | null;
   sends: VerificationSend[];
 }
 
@@ -98,6 +121,7 @@ export type MessageStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'undel
 export interface SmsMessage {
   id: string;
   kind: MessageKind;
+  channel: Channel;
   to: string;
   /** The text with any code masked: what a reply or an admin may see. */
   preview: string;
@@ -118,6 +142,8 @@ export interface SmsMessage {
   sendingAt: Date | null;
   sentAt: Date | null;
   deliveredAt: Date | null;
+  /** When its reader opened it (WhatsApp's read status); null for channels that do not say. */
+  readAt: Date | null;
   undeliveredAt: Date | null;
   failedAt: Date | null;
   updatedAt: Date;

@@ -4,7 +4,15 @@
  * requests queue on it and cannot exceed a limit.
  */
 import { randomUUID } from 'node:crypto';
-import { APP_HASH, renderOtpText, type TemplateOverrides } from './templates.js';
+import { APP_HASH, renderChannelText, renderOtpText, type TemplateOverrides } from './templates.js';
+import {
+  codeExpiry,
+  destinationFor,
+  isPhoneChannel,
+  resolveRoute,
+  stepDeadline,
+  type WorkflowStepInput,
+} from './channels.js';
 import { generateCode, type CodeHasher } from './codes.js';
 import { DomainError, type ErrorCode } from './errors.js';
 import { queueMessage } from './outbox.js';
@@ -26,7 +34,16 @@ import type { VerificationPolicy } from './policies.js';
 import type { SecretBox } from './secret-box.js';
 import type { SecurityEvents } from './security-events.js';
 import type { SendGuard } from './send-guard.js';
-import type { Caller, Locale, Purpose, Verification, VerificationRecord, VerificationSend } from './types.js';
+import type {
+  Caller,
+  Channel,
+  Locale,
+  Purpose,
+  Verification,
+  VerificationRecord,
+  VerificationSend,
+  WorkflowStep,
+} from './types.js';
 
 export interface MessageTexts {
   appName: string;
@@ -91,6 +108,10 @@ export interface StartVerificationInput extends TextOptions {
   country?: string;
   /** 'replace' unless told. */
   whenPending?: WhenPending;
+  /** sms unless told; `to` is an email address for email. */
+  channel?: Channel;
+  /** Channels to fall back through, in order (the first replaces `channel`). */
+  workflow?: WorkflowStepInput[];
 }
 
 /** What startWithin takes: the phone in E.164 and the options already resolved against the service. */
@@ -107,6 +128,9 @@ interface StartWithinInput {
   appHash?: string | null;
   maxSends?: number | null;
   whenPending?: WhenPending;
+  /** sms unless told: `phone` is then this channel's destination (an email address for email). */
+  channel?: Channel;
+  workflow?: WorkflowStep[] | null;
 }
 
 /** Client-chosen codes are checked like the codes a check takes. */
@@ -203,11 +227,17 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     phone: string,
     tenant: string,
     now: Date,
+    channel: Channel,
   ): Promise<Refusal | undefined> {
     if (policy.testNumbers.has(phone)) return undefined;
     const windowStart = new Date(now.getTime() - policy.sendWindowSeconds * 1000);
-    const { count, oldest } = await tx.messages.countOtpSince(phone, tenant, windowStart);
-    if (count < policy.maxSendsPerPhone) return undefined;
+    // Counted in total (every channel to this destination) and per channel (issue 15).
+    let { count, oldest } = await tx.messages.countOtpSince(phone, tenant, windowStart);
+    const channelLimit = policy.maxSendsPerChannel?.[channel];
+    if (count < policy.maxSendsPerPhone && channelLimit !== undefined) {
+      ({ count, oldest } = await tx.messages.countOtpSince(phone, tenant, windowStart, channel));
+      if (count < channelLimit) return undefined;
+    } else if (count < policy.maxSendsPerPhone) return undefined;
     // Told at once: a refusal writes nothing, so there is no commit to wait for.
     events.sendWindowFull();
     const frees = new Date((oldest ?? now).getTime() + policy.sendWindowSeconds * 1000);
@@ -225,8 +255,9 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     phone: string,
     caller: Caller,
     now: Date,
+    channel: Channel = 'sms',
   ): Promise<void> {
-    const refusal = lockRefusal(guards, now) ?? (await sendRefusal(tx, phone, caller.tenant, now));
+    const refusal = lockRefusal(guards, now) ?? (await sendRefusal(tx, phone, caller.tenant, now, channel));
     if (refusal !== undefined) throwRefusal(refusal);
   }
 
@@ -234,15 +265,22 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
    * The send guard (its range blocked, a budget spent), as a send's last statement: its counts are rows every
    * send of the tenant updates (the day's budget, a range's minute), locked until the commit, so they are
    * taken when nothing is left to do but commit; a refusal still rolls the whole send back. Test numbers
-   * cost nothing.
+   * cost nothing, and so does an email: the guard and the budgets count phone channels (no premium rate).
    */
-  async function countSend(tx: Store, phone: string, caller: Caller, now: Date): Promise<void> {
-    if (!policy.testNumbers.has(phone)) await deps.guard.admit(tx, phone, caller, now);
+  async function countSend(
+    tx: Store,
+    phone: string,
+    caller: Caller,
+    now: Date,
+    channel: Channel = 'sms',
+  ): Promise<void> {
+    if (isPhoneChannel(channel) && !policy.testNumbers.has(phone))
+      await deps.guard.admit(tx, phone, caller, now);
   }
 
   /** The countries the caller may text, and the ranges this node knows blocked: before anything is written. */
-  function screen(phone: string, caller: Caller, now: Date): void {
-    if (!policy.testNumbers.has(phone)) deps.guard.screen(phone, caller, now);
+  function screen(phone: string, caller: Caller, now: Date, channel: Channel = 'sms'): void {
+    if (isPhoneChannel(channel) && !policy.testNumbers.has(phone)) deps.guard.screen(phone, caller, now);
   }
 
   async function sendCode(
@@ -251,7 +289,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     code: string,
     now: Date,
   ): Promise<VerificationSend> {
-    if (policy.testNumbers.has(v.to)) {
+    const channel = v.channel;
+    if (isPhoneChannel(channel) && policy.testNumbers.has(v.to)) {
       await tx.verifications.recordSend({
         verificationId: v.id,
         phone: v.to,
@@ -261,38 +300,37 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       });
       return { messageId: null, channel: 'test', at: now };
     }
-    const text = renderOtpText(
-      {
-        purpose: v.purpose,
-        locale: v.locale,
-        code,
-        appName: v.brand ?? deps.texts.appName,
-        minutes: Math.round(policy.ttlSeconds / 60),
-        webOtpDomain: deps.texts.webOtpDomain,
-        appHash: v.appHash ?? undefined,
-        tenant: v.tenant,
-      },
-      deps.texts.overrides,
-    );
+    const template = {
+      purpose: v.purpose,
+      locale: v.locale,
+      code,
+      appName: v.brand ?? deps.texts.appName,
+      minutes: Math.round(policy.ttlSeconds / 60),
+      webOtpDomain: deps.texts.webOtpDomain,
+      appHash: v.appHash ?? undefined,
+      tenant: v.tenant,
+    };
+    const { text, subject } =
+      channel === 'sms'
+        ? { text: renderOtpText(template, deps.texts.overrides), subject: undefined }
+        : renderChannelText(channel, template, deps.texts.overrides);
     const messageId = await queueMessage(tx, deps, {
       kind: 'otp',
       to: v.to,
       text,
       secret: code,
+      channel,
+      subject,
+      sealCode: channel === 'whatsapp',
+      locale: v.locale,
       expiresAt: v.expiresAt,
       verificationId: v.id,
       clientId: v.clientId,
       tenant: v.tenant,
       now,
     });
-    await tx.verifications.recordSend({
-      verificationId: v.id,
-      phone: v.to,
-      messageId,
-      channel: 'sms',
-      at: now,
-    });
-    return { messageId, channel: 'sms', at: now };
+    await tx.verifications.recordSend({ verificationId: v.id, phone: v.to, messageId, channel, at: now });
+    return { messageId, channel, at: now };
   }
 
   /** A test number's fixed code, else a fresh one of the verification's length. */
@@ -315,9 +353,9 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     const before = await tx.verifications.listSends(v.id);
     if (v.maxSends !== null && before.length >= v.maxSends) throw new DomainError('no_more_sends');
     // The country was permitted when it started; the client's own list is not at hand here.
-    await admitSend(tx, guards, v.to, { clientId: v.clientId, tenant: v.tenant }, now);
+    await admitSend(tx, guards, v.to, { clientId: v.clientId, tenant: v.tenant }, now, v.channel);
     const code = chosen ?? newCode(v.to, v.codeLength);
-    const expiresAt = new Date(now.getTime() + policy.ttlSeconds * 1000);
+    const expiresAt = codeExpiry(policy.ttlSeconds, v.stepDeadline, now);
     // The guard lock serializes this with checks and cancels; replaceCode re-tests pending anyway.
     if (!(await tx.verifications.replaceCode(v.id, codes.hash(v.id, code), expiresAt, now))) {
       throwRefusal(await checkRefusal(tx, v.id, now));
@@ -325,7 +363,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     await tx.messages.retireQueuedOtps([v.id], now);
     const updated = { ...v, expiresAt, updatedAt: now };
     const send = await sendCode(tx, updated, code, now);
-    await countSend(tx, v.to, { clientId: v.clientId, tenant: v.tenant }, now);
+    await countSend(tx, v.to, { clientId: v.clientId, tenant: v.tenant }, now, v.channel);
     return { ...updated, sends: [...before, send], resent: true };
   }
 
@@ -336,7 +374,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
    */
   async function startWithin(tx: Store, input: StartWithinInput, now: Date): Promise<StartedVerification> {
     const { tenant } = input.caller;
-    screen(input.phone, input.caller, now);
+    const channel = input.channel ?? 'sms';
+    screen(input.phone, input.caller, now, channel);
     const guards = await tx.phoneGuards.lock(input.phone, tenant, now);
     const key: PendingKey = {
       phone: input.phone,
@@ -353,7 +392,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       }
       if (pending !== undefined) throw new DomainError('verification_pending', { resourceId: pending.id });
     }
-    await admitSend(tx, guards, input.phone, input.caller, now);
+    await admitSend(tx, guards, input.phone, input.caller, now, channel);
     // One live code per key (phone, purpose, tenant, customer, service): a new verification retires the
     // older ones, and their texts still in the queue (a dead code is never sent). Another customer's stays.
     const retired = await tx.verifications.cancelPending(key, now);
@@ -361,6 +400,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     const id = randomUUID();
     const codeLength = input.codeLength ?? null;
     const code = input.code ?? newCode(input.phone, codeLength);
+    const workflow = input.workflow ?? null;
+    const deadline = stepDeadline(workflow, 0, now);
     const record = await tx.verifications.insert({
       id,
       phone: input.phone,
@@ -371,18 +412,21 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       tenant,
       codeHash: codes.hash(id, code),
       maxChecks: policy.maxChecks,
-      expiresAt: new Date(now.getTime() + policy.ttlSeconds * 1000),
+      expiresAt: codeExpiry(policy.ttlSeconds, deadline, now),
       serviceId: key.serviceId,
       brand: input.brand ?? null,
       codeLength,
       appHash: input.appHash ?? null,
       maxSends: input.maxSends ?? null,
+      channel,
+      workflow,
+      stepDeadline: deadline,
       now,
     });
     // The retired ones were canceled, the new one is pending: both are changes the clients are told.
     await tx.statusChanges.verificationsChanged([...retired, id], now);
     const send = await sendCode(tx, record, code, now);
-    await countSend(tx, input.phone, input.caller, now);
+    await countSend(tx, input.phone, input.caller, now, channel);
     return { ...record, sends: [send] };
   }
 
@@ -479,8 +523,66 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     });
   }
 
+  /**
+   * One workflow step gives way to the next: a new code by the next channel, the older one retired, the
+   * checks made kept (NIST 800-63B 5.2.2). The next destination's guard is held and the step read again under
+   * it, so of the nodes that sweep at once one moves it; false when it had already moved or finished. A next
+   * step that may not send (its window full, its number locked or refused) ends the workflow where it is;
+   * asked for by the client (`asked`), the refusal is the client's answer instead.
+   */
+  async function advanceStep(id: string, fromStep: number, now: Date, asked = false): Promise<boolean> {
+    const found = await store.verifications.findById(id);
+    const next = found?.workflow?.[fromStep + 1];
+    if (found === undefined || next === undefined) return false;
+    const caller = { clientId: found.clientId, tenant: found.tenant };
+    try {
+      return await store.transaction(async (tx) => {
+        const guards = await tx.phoneGuards.lock(next.to, found.tenant, now);
+        const v = await tx.verifications.findById(id);
+        if (v === undefined || v.status !== 'pending' || v.step !== fromStep) return false;
+        await admitSend(tx, guards, next.to, caller, now, next.channel);
+        const code = newCode(next.to, v.codeLength);
+        const deadline = stepDeadline(v.workflow, fromStep + 1, now);
+        const expiresAt = codeExpiry(policy.ttlSeconds, deadline, now);
+        const moved = { channel: next.channel, to: next.to, expiresAt, stepDeadline: deadline };
+        if (
+          !(await tx.verifications.advanceStep(
+            id,
+            fromStep,
+            { ...moved, codeHash: codes.hash(id, code) },
+            now,
+          ))
+        )
+          return false;
+        await tx.messages.retireQueuedOtps([id], now);
+        await sendCode(tx, { ...v, ...moved, step: fromStep + 1, updatedAt: now }, code, now);
+        await countSend(tx, next.to, caller, now, next.channel);
+        return true;
+      });
+    } catch (error) {
+      if (asked || !(error instanceof DomainError)) throw error;
+      await store.verifications.endWorkflow(id, now);
+      return false;
+    }
+  }
+
   return {
     startWithin,
+
+    /**
+     * Moves workflows on (a sweep every node runs, like the expiry sweep): each pending verification whose
+     * step timed out, or whose last message failed or went undelivered, sends a new code by its next channel.
+     * Answers how many moved.
+     */
+    async advanceWorkflows(limit = 100): Promise<number> {
+      const now = clock.now();
+      let moved = 0;
+      for (const due of await store.verifications.dueSteps(now, limit)) {
+        if (await advanceStep(due.id, due.step, now)) moved += 1;
+      }
+      if (moved > 0) deps.outbox.messagesQueued();
+      return moved;
+    },
 
     /** After the commit of a startWithin: wakes the dispatcher for its text and counts the start. */
     announceStarted(started: Pick<Verification, 'purpose'>): void {
@@ -530,7 +632,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
      * key, which keeps its id. `resent` tells which.
      */
     async start(input: StartVerificationInput): Promise<Verification & { resent: boolean }> {
-      const phone = toE164(input.to, { country: input.country, field: '/to' });
+      const route = resolveRoute(input);
+      const phone = route.to;
       const options = await resolveTextOptions(input);
       if (
         input.customerId &&
@@ -539,7 +642,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         throw new DomainError('customer_not_found');
       }
       const now = clock.now();
-      screen(phone, input.caller, now);
+      // Every phone step is screened before anything is written: a later step's country too.
+      for (const step of route.workflow ?? [route]) screen(step.to, input.caller, now, step.channel);
       await deps.phoneLimiter.consume(phone);
       const result = await store.transaction(async (tx) => {
         const record = await startWithin(
@@ -552,6 +656,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
             customerId: input.customerId ?? null,
             caller: input.caller,
             whenPending: input.whenPending,
+            channel: route.channel,
+            workflow: route.workflow,
           },
           now,
         );
@@ -567,7 +673,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
      * Purpose generic and no customer, as the vendor faces start them.
      */
     async pendingFor(input: { to: string; serviceId: string | null; caller: Caller }): Promise<Verification> {
-      const phone = toE164(input.to, { field: '/to' });
+      // An address names an email verification; anything else is a phone.
+      const phone = destinationFor(input.to.includes('@') ? 'email' : 'sms', input.to, { field: '/to' });
       const now = clock.now();
       const found = await store.verifications.findPending(
         {
@@ -586,6 +693,27 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     async get(id: string, tenant: string): Promise<Verification> {
       const v = await findVisible(store, id, tenant);
       return view(store, v, clock.now());
+    },
+
+    /**
+     * The next step now (Vonage's next_workflow): a workflow's next channel sends a new code; without a
+     * workflow, a new code by the same channel (resend). no_more_sends past the last step.
+     */
+    async nextStep(id: string, tenant: string): Promise<Verification> {
+      const v = await findVisible(store, id, tenant);
+      if (v.workflow === null) return this.resend(id, tenant);
+      const now = clock.now();
+      const status = effectiveStatus(v, now);
+      if (status !== 'pending') throwRefusal({ refused: REFUSAL_BY_STATUS[status] });
+      if (v.workflow[v.step + 1] === undefined) throw new DomainError('no_more_sends');
+      await deps.phoneLimiter.consume(v.workflow[v.step + 1]?.to ?? v.to);
+      const moved = await advanceStep(id, v.step, now, true);
+      const after = await findVisible(store, id, tenant);
+      // Not moved: finished meanwhile (say how), or moved by the sweep at the same moment (that is the answer).
+      const finished = effectiveStatus(after, now);
+      if (!moved && finished !== 'pending') throwRefusal({ refused: REFUSAL_BY_STATUS[finished] });
+      deps.outbox.messagesQueued();
+      return view(store, after, now);
     },
 
     /** A new code to the same phone; the checks already made still count. */
@@ -639,7 +767,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
           await onApproved(tx, approved, now);
           const verification = await view(tx, approved, now);
           // Last, as a send's count is (countSend): the range's minute row is shared by every check there.
-          if (!policy.testNumbers.has(taken.to)) {
+          // The pumping guard counts phones: an approval by email converts no prefix.
+          if (isPhoneChannel(taken.channel) && !policy.testNumbers.has(taken.to)) {
             await deps.guard.countApproval(tx, taken.to, tenant, taken.createdAt);
           }
           return { valid: true, lockedOut: false, verification };

@@ -11,7 +11,14 @@ import { createClaimLoop } from '../claim-loop.js';
 import { countryOf } from '../domain/phones.js';
 import type { ClaimedMessage, OutboxQueue } from '../store/outbox-queue.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { SmsError, type Price, type SendResult, type SmsErrorCode, type SmsProvider } from './provider.js';
+import {
+  SmsError,
+  type OutgoingSms,
+  type Price,
+  type SendResult,
+  type SmsErrorCode,
+  type SmsProvider,
+} from './provider.js';
 
 export interface DispatcherLogger {
   debug(object: object, message: string): void;
@@ -153,7 +160,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     Math.min(concurrency - 1, options.noticeSlots ?? Math.floor(concurrency / 2)),
   );
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-  const route = options.route ?? (() => providers);
+  const smsProviders = providers.filter((provider) => (provider.channel ?? 'sms') === 'sms');
+  const route = options.route ?? (() => smsProviders);
   const now = () => clock.now().getTime();
   const leaseMs = options.leaseSeconds * 1000;
   const attemptTimeoutMs = Math.max(
@@ -274,11 +282,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   async function attempt(
     provider: SmsProvider,
     message: ClaimedMessage,
-    text: string,
+    content: Pick<OutgoingSms, 'text' | 'channel' | 'subject' | 'code' | 'locale'>,
   ): Promise<SendResult | typeof IN_DOUBT> {
     const controller = new AbortController();
     const sending = provider.send(
-      { id: message.id, to: message.to, text, kind: message.kind },
+      { id: message.id, to: message.to, kind: message.kind, ...content },
       { signal: controller.signal },
     );
     const answered = await settleWithin(sending, attemptTimeoutMs);
@@ -387,7 +395,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   function routeOf(message: ClaimedMessage, country: string | undefined): readonly SmsProvider[] {
     const pinned = providers.find((provider) => provider.name === message.pinnedProvider);
     if (pinned !== undefined) return [pinned];
-    return route(message.to, country);
+    if (message.channel === 'sms') return route(message.to, country);
+    return providers.filter((provider) => provider.channel === message.channel);
   }
 
   /** Tries the providers on the message's route in turn, until one takes it or none is left. */
@@ -398,8 +407,21 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       return;
     }
     const text = box.open(message.bodySealed);
-    const country = countryOf(message.to);
+    const country = message.channel === 'sms' ? countryOf(message.to) : undefined;
     const routed = routeOf(message, country);
+    if (routed.length === 0) {
+      // No provider carries its channel here: failed at once, so a workflow's next step takes over.
+      const failure = { code: NO_PROVIDER, message: `no provider carries the ${message.channel} channel` };
+      await fail(message, failure, 'failed');
+      return;
+    }
+    const outgoing = {
+      text,
+      channel: message.channel,
+      ...(message.subject === null ? {} : { subject: message.subject }),
+      ...(message.codeSealed === null ? {} : { code: box.open(message.codeSealed) }),
+      ...(message.locale === null ? {} : { locale: message.locale }),
+    };
     let lastError: SmsError | undefined;
     let pin: string | undefined;
     for (const provider of routed) {
@@ -412,7 +434,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       }
       let result: SendResult | typeof IN_DOUBT;
       try {
-        result = await attempt(provider, message, text);
+        result = await attempt(provider, message, outgoing);
       } catch (caught) {
         lastError = asSmsError(caught);
         const next = await providerFailed(message, provider, lastError);

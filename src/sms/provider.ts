@@ -3,9 +3,9 @@
  * a factory gets its parsed config handed in and returns this object. The dispatcher decides
  * what to do from SmsError.code, never from provider-specific strings.
  */
-import type { MessageKind } from '../domain/types.js';
+import type { Channel, Locale, MessageKind } from '../domain/types.js';
 
-export type { MessageKind };
+export type { Channel, MessageKind };
 
 /** What the dispatcher hands a provider: one logical message (the provider splits it into parts). */
 export interface OutgoingSms {
@@ -17,6 +17,14 @@ export interface OutgoingSms {
   kind: MessageKind;
   /** Sender id / number override; providers fall back to their configured `from`. */
   from?: string;
+  /** sms when absent. `to` is an email address for email. */
+  channel?: Channel;
+  /** An email's subject line. */
+  subject?: string;
+  /** The code alone, for a channel that carries it apart from the text (WhatsApp's authentication template). */
+  code?: string;
+  /** The language of the text, for a provider that sends an approved template in it. */
+  locale?: Locale;
 }
 
 export interface Price {
@@ -34,8 +42,8 @@ export interface SendResult {
   price?: Price;
 }
 
-/** Lifecycle as reported by a provider. */
-export type ReceiptStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
+/** Lifecycle as reported by a provider; `read` (WhatsApp) is delivered, and opened by its reader. */
+export type ReceiptStatus = 'sent' | 'delivered' | 'read' | 'undelivered' | 'failed';
 
 export interface DeliveryReceipt {
   /** Provider instance name (SmsProvider.name). */
@@ -58,6 +66,8 @@ export interface WebhookRequest {
   body: unknown;
   /** Query parameters. */
   query: Record<string, string | undefined>;
+  /** The body as it came, for a signature over its bytes (WhatsApp's X-Hub-Signature-256). */
+  rawBody?: string;
 }
 
 export interface SendOptions {
@@ -67,8 +77,10 @@ export interface SendOptions {
 export interface SmsProvider {
   /** Unique instance name, e.g. "smpp-1" or "twilio"; recorded on each message. */
   readonly name: string;
-  /** Module kind: 'smpp' | 'twilio' | 'vonage' | 'http' | 'dev-outbox'. */
+  /** Module kind: 'smpp' | 'twilio' | 'vonage' | 'http' | 'whatsapp' | 'smtp' | 'dev-outbox'. */
   readonly kind: string;
+  /** The channel it carries; sms when absent. The dispatcher hands it that channel's messages only. */
+  readonly channel?: Channel;
   /**
    * Send one message; resolves once the provider accepted it, or throws SmsError. When `signal` aborts (the
    * dispatcher gave up waiting), a provider that has handed nothing over yet stops and throws 'unavailable',
@@ -84,6 +96,12 @@ export interface SmsProvider {
    * Throws SmsError('unauthorized') when the signature does not verify.
    */
   parseWebhook?(request: WebhookRequest): DeliveryReceipt[];
+  /**
+   * Providers whose webhook is subscribed by a handshake (WhatsApp's GET with hub.challenge) answer it here:
+   * the text to reply with, or SmsError('unauthorized') when the token is not ours; undefined when the
+   * request is no handshake.
+   */
+  answerHandshake?(request: WebhookRequest): string | undefined;
   /** Release connections and timers. */
   close(): Promise<void>;
 }

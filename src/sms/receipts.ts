@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../domain/ports.js';
 import type { Database } from '../store/database.js';
 import { messageParts, type HeldReceipt, type PartStatus } from '../store/message-parts.js';
-import type { DeliveryReceipt, ReceiptStatus } from './provider.js';
+import type { DeliveryReceipt } from './provider.js';
 
 export interface ReceiptLogger {
   debug(object: object, message: string): void;
@@ -41,7 +41,7 @@ const PURGE_EVERY_MS = 60_000;
 const FINAL: ReadonlySet<PartStatus> = new Set(['delivered', 'undelivered', 'failed']);
 
 /** A part only moves from sent to a final status; a final status is kept (the first outcome is the one billed). */
-function advances(current: PartStatus, next: ReceiptStatus): boolean {
+function advances(current: PartStatus, next: PartStatus): boolean {
   return current !== next && !FINAL.has(current) && FINAL.has(next);
 }
 
@@ -74,7 +74,11 @@ export function createReceiptRecorder(options: ReceiptRecorderOptions): ReceiptR
       const parts = await store.partsOf(messageId);
       const part = parts.find((p) => p.provider === receipt.provider && p.ref === receipt.providerRef);
       if (messageStatus === undefined || part === undefined) return undefined;
-      if (!advances(part.status, receipt.status)) {
+      // Read (WhatsApp) says delivered too, whichever of the two receipts comes first.
+      const read = receipt.status === 'read' && (await store.markRead(messageId, receipt.at));
+      const status: PartStatus = receipt.status === 'read' ? 'delivered' : receipt.status;
+      if (!advances(part.status, status)) {
+        if (read) return 'applied';
         logger.debug(
           { messageId, providerRef: receipt.providerRef, status: receipt.status, current: part.status },
           'receipt changes nothing (repeated or stale)',
@@ -82,8 +86,8 @@ export function createReceiptRecorder(options: ReceiptRecorderOptions): ReceiptR
         return 'unchanged';
       }
       const at = clock.now();
-      await store.setStatus(messageId, part.seq, receipt.status, receipt.errorCode, at);
-      part.status = receipt.status;
+      await store.setStatus(messageId, part.seq, status, receipt.errorCode, at);
+      part.status = status;
       const next = messageStatusOf(parts.map((p) => p.status));
       if (next !== 'sent' && next !== messageStatus) {
         await store.setMessageOutcome(messageId, next, receipt.errorCode, receipt.at);

@@ -20,9 +20,13 @@ import { createSmsProviders, planSmsProviders, type ProviderPlan } from './provi
 import { createReceiptRecorder } from './receipts.js';
 import { parseSmsRoutes } from './routing.js';
 
-function smsRouter<P extends { name: string }>(config: Config, providers: readonly P[]) {
+/** SMS_ROUTES routes texts: WhatsApp and email providers carry their own channels, never an SMS. */
+function smsRouter<P extends { name: string; channel?: string }>(config: Config, providers: readonly P[]) {
   try {
-    return parseSmsRoutes(config.smsRoutes, providers);
+    return parseSmsRoutes(
+      config.smsRoutes,
+      providers.filter((provider) => (provider.channel ?? 'sms') === 'sms'),
+    );
   } catch (error) {
     throw new ConfigError('SMS_ROUTES', error instanceof Error ? error.message : String(error));
   }
@@ -49,7 +53,10 @@ export function planSms(config: Config, given: SmsProvider[] | undefined): SmsPl
   const names = given ?? (plans.length > 0 ? plans : [{ name: 'dev-outbox' }]);
   smsRouter(
     config,
-    names.map(({ name }) => ({ name })),
+    names.map((named) => ({
+      name: named.name,
+      channel: 'kind' in named && (named.kind === 'whatsapp' || named.kind === 'smtp') ? 'other' : 'sms',
+    })),
   );
   return { plans, given };
 }

@@ -14,13 +14,13 @@ const iso = (column: string) =>
 
 /** A verification row aliased `v`, as an event's data. */
 const verificationData = sql`json_build_object(
-  'id', v.id, 'to', v.phone, 'status', v.status, 'purpose', v.purpose, 'customerId', v.customer_id,
+  'id', v.id, 'to', v.phone, 'channel', v.channel, 'status', v.status, 'purpose', v.purpose, 'customerId', v.customer_id,
   'checks', v.checks, 'maxChecks', v.max_checks, 'expiresAt', ${iso('v.expires_at')},
   'createdAt', ${iso('v.created_at')}, 'updatedAt', ${iso('v.updated_at')}, 'approvedAt', ${iso('v.approved_at')})`;
 
 /** A message row aliased `m`, as an event's data (never its text). */
 const messageData = sql`json_build_object(
-  'id', m.id, 'to', m.recipient, 'kind', m.kind, 'status', m.status, 'verificationId', m.verification_id,
+  'id', m.id, 'to', m.recipient, 'channel', m.channel, 'kind', m.kind, 'status', m.status, 'verificationId', m.verification_id,
   'parts', m.parts, 'price', m.price, 'currency', m.currency, 'provider', m.provider,
   'error', CASE WHEN m.error_code IS NULL THEN NULL
     ELSE json_build_object('code', m.error_code, 'message', m.error_message) END,

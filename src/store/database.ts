@@ -79,6 +79,10 @@ export interface VerificationsTable {
   code_length: number | null;
   app_hash: string | null;
   max_sends: number | null;
+  channel: Generated<string>;
+  workflow: ColumnType<unknown, string | null, string | null>;
+  step: Generated<number>;
+  step_deadline: Timestamp | null;
 }
 
 /** A tenant's verification services (Twilio Verify's). */
@@ -159,6 +163,14 @@ export interface SmsMessagesTable {
   verification_id: string | null;
   client_id: string | null;
   tenant: string;
+  /** sms | whatsapp | email */
+  channel: Generated<string>;
+  /** An email's subject. */
+  subject: Generated<string | null>;
+  /** The code alone, sealed, for WhatsApp's authentication template; erased once sent. */
+  code_sealed: Generated<string | null>;
+  read_at: Generated<Date | null>;
+  locale: Generated<string | null>;
   /** Set by each claim; an outcome is recorded only under the claim that is still current. */
   claim_id: Generated<string | null>;
   created_at: Timestamp;

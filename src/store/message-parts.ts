@@ -7,7 +7,8 @@ import type { ReceiptStatus } from '../sms/provider.js';
 import { updateMessagesWithEvents } from './client-events.js';
 import type { Database } from './database.js';
 
-export type PartStatus = ReceiptStatus;
+/** A part's status; a `read` receipt makes it delivered and stamps its message's read_at. */
+export type PartStatus = Exclude<ReceiptStatus, 'read'>;
 
 export interface MessagePart {
   messageId: string;
@@ -103,6 +104,17 @@ export function messageParts(db: Kysely<Database>) {
         .where('id', '=', messageId)
         .returningAll();
       await updateMessagesWithEvents(db, changed, at);
+    },
+
+    /** Stamps when the message was read, once; false when it already was. */
+    async markRead(messageId: string, at: Date): Promise<boolean> {
+      const result = await db
+        .updateTable('sms_messages')
+        .set({ read_at: at, updated_at: at })
+        .where('id', '=', messageId)
+        .where('read_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
 
     async hold(receipt: HeldReceipt): Promise<void> {

@@ -1,7 +1,7 @@
 /** The SMS outbox: each row is the queue entry and the record of one message. */
 import type { Kysely } from 'kysely';
 import type { MessageStore } from '../domain/ports.js';
-import type { MessageKind, MessageStatus, SmsMessage } from '../domain/types.js';
+import type { Channel, MessageKind, MessageStatus, SmsMessage } from '../domain/types.js';
 import { updateMessagesWithEvents } from './client-events.js';
 import type { Database, SmsMessageRow } from './database.js';
 
@@ -11,6 +11,7 @@ export function toMessage(row: SmsMessageRow): SmsMessage {
   return {
     id: row.id,
     kind: row.kind as MessageKind,
+    channel: row.channel as Channel,
     to: row.recipient,
     preview: row.preview,
     encoding: row.encoding as SmsMessage['encoding'],
@@ -30,6 +31,7 @@ export function toMessage(row: SmsMessageRow): SmsMessage {
     sendingAt: row.sending_at,
     sentAt: row.sent_at,
     deliveredAt: row.delivered_at,
+    readAt: row.read_at,
     undeliveredAt: row.undelivered_at,
     failedAt: row.failed_at,
     updatedAt: row.updated_at,
@@ -63,6 +65,10 @@ export function messageStore(db: Kysely<Database>): MessageStore {
           verification_id: m.verificationId,
           client_id: m.clientId,
           tenant: m.tenant,
+          channel: m.channel ?? 'sms',
+          subject: m.subject ?? null,
+          code_sealed: m.codeSealed ?? null,
+          locale: m.locale ?? null,
           created_at: m.now,
           sending_at: null,
           sent_at: null,
@@ -79,6 +85,7 @@ export function messageStore(db: Kysely<Database>): MessageStore {
         .set({
           status: 'failed',
           body_sealed: null,
+          code_sealed: null,
           error_code: 'superseded',
           error_message: 'not sent: its code was replaced, used or canceled first',
           failed_at: now,
@@ -90,7 +97,7 @@ export function messageStore(db: Kysely<Database>): MessageStore {
         .returningAll();
       await updateMessagesWithEvents(db, retired, now);
     },
-    async countOtpSince(phone, tenant, since) {
+    async countOtpSince(phone, tenant, since, channel) {
       const row = await db
         .selectFrom('sms_messages')
         .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('created_at').as('oldest')])
@@ -98,6 +105,7 @@ export function messageStore(db: Kysely<Database>): MessageStore {
         .where('tenant', '=', tenant)
         .where('kind', '=', 'otp')
         .where('created_at', '>', since)
+        .$if(channel !== undefined, (q) => q.where('channel', '=', channel ?? 'sms'))
         .executeTakeFirstOrThrow();
       return { count: Number(row.count), oldest: row.oldest === null ? null : new Date(row.oldest) };
     },

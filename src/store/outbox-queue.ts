@@ -1,7 +1,7 @@
 /** The dispatcher's side of the outbox: claim due messages, record each outcome. */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import type { MessageKind } from '../domain/types.js';
+import type { Channel, Locale, MessageKind } from '../domain/types.js';
 import { queueMessageEvents, updateMessagesWithEvents } from './client-events.js';
 import type { Database } from './database.js';
 import { PRIORITY } from './messages.js';
@@ -9,8 +9,15 @@ import { PRIORITY } from './messages.js';
 export interface ClaimedMessage {
   id: string;
   kind: MessageKind;
+  /** Which providers may carry it: those of its channel. */
+  channel: Channel;
   to: string;
   bodySealed: string | null;
+  /** An email's subject. */
+  subject: string | null;
+  /** The code alone, sealed (WhatsApp's template carries it apart from any text). */
+  codeSealed: string | null;
+  locale: Locale | null;
   expiresAt: Date | null;
   /** Claims so far, this one included. */
   attempts: number;
@@ -92,6 +99,10 @@ export function outboxQueue(db: Kysely<Database>) {
           'kind',
           'recipient',
           'body_sealed',
+          'channel',
+          'subject',
+          'code_sealed',
+          'locale',
           'expires_at',
           'attempts',
           'error_code',
@@ -101,8 +112,12 @@ export function outboxQueue(db: Kysely<Database>) {
       return rows.map((row) => ({
         id: row.id,
         kind: row.kind as MessageKind,
+        channel: row.channel as Channel,
         to: row.recipient,
         bodySealed: row.body_sealed,
+        subject: row.subject,
+        codeSealed: row.code_sealed,
+        locale: row.locale as Locale | null,
         expiresAt: row.expires_at,
         attempts: row.attempts,
         lastErrorCode: row.error_code,
@@ -147,6 +162,7 @@ export function outboxQueue(db: Kysely<Database>) {
           price: outcome.price === null ? sql<string>`price` : outcome.price,
           currency: outcome.price === null ? sql<string>`currency` : outcome.currency,
           body_sealed: null,
+          code_sealed: null,
           lease_until: null,
           error_code: null,
           error_message: null,
@@ -211,6 +227,7 @@ export function outboxQueue(db: Kysely<Database>) {
           status: 'failed',
           provider: error.provider ?? null,
           body_sealed: null,
+          code_sealed: null,
           lease_until: null,
           error_code: error.code,
           error_message: error.message,

@@ -2,11 +2,13 @@ import { sql, type Kysely } from 'kysely';
 import type { ExpressionBuilder } from 'kysely';
 import type { PendingKey, VerificationStore } from '../domain/ports.js';
 import type {
+  Channel,
   Locale,
   Purpose,
   SendChannel,
   VerificationRecord,
   VerificationStatus,
+  WorkflowStep,
 } from '../domain/types.js';
 import type { Database, VerificationRow } from './database.js';
 
@@ -32,6 +34,10 @@ export function toVerification(row: VerificationRow): VerificationRecord {
     codeLength: row.code_length,
     appHash: row.app_hash,
     maxSends: row.max_sends,
+    channel: row.channel as Channel,
+    workflow: (row.workflow as WorkflowStep[] | null) ?? null,
+    step: row.step,
+    stepDeadline: row.step_deadline,
   };
 }
 
@@ -71,6 +77,9 @@ export function verificationStore(db: Kysely<Database>): VerificationStore {
           code_length: v.codeLength,
           app_hash: v.appHash,
           max_sends: v.maxSends,
+          channel: v.channel ?? 'sms',
+          workflow: v.workflow ? JSON.stringify(v.workflow) : null,
+          step_deadline: v.stepDeadline ?? null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -180,6 +189,48 @@ export function verificationStore(db: Kysely<Database>): VerificationStore {
         .limit(1)
         .executeTakeFirst();
       return row && toVerification(row);
+    },
+    async dueSteps(now, limit) {
+      // The status of the newest send's message: a failed or undelivered one ends the step at once.
+      const lastStatus = sql<string | null>`(
+        SELECT m.status FROM verification_sends s JOIN sms_messages m ON m.id = s.message_id
+        WHERE s.verification_id = verifications.id ORDER BY s.id DESC LIMIT 1)`;
+      return db
+        .selectFrom('verifications')
+        .select(['id', 'step'])
+        .where('status', '=', 'pending')
+        .where('step_deadline', 'is not', null)
+        .where((eb) =>
+          eb.or([eb('step_deadline', '<=', now), eb(lastStatus, 'in', ['failed', 'undelivered'])]),
+        )
+        .orderBy('step_deadline')
+        .limit(limit)
+        .execute();
+    },
+    async advanceStep(id, fromStep, next, now) {
+      const result = await db
+        .updateTable('verifications')
+        .set({
+          step: fromStep + 1,
+          channel: next.channel,
+          phone: next.to,
+          code_hash: next.codeHash,
+          expires_at: next.expiresAt,
+          step_deadline: next.stepDeadline,
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .where('step', '=', fromStep)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async endWorkflow(id, now) {
+      await db
+        .updateTable('verifications')
+        .set({ step_deadline: null, updated_at: now })
+        .where('id', '=', id)
+        .execute();
     },
     async cancelPendingOfService(serviceId, now) {
       const rows = await db

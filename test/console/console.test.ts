@@ -106,12 +106,13 @@ describe.skipIf(skip !== false)('the operator console in Chromium', () => {
     await shot('overview');
   });
 
-  it('finds a verification by phone and opens its detail, with the whole number, its send and its checks', async () => {
+  it('finds a verification by phone, with its channel, and opens its detail, with the whole number, its send and its checks', async () => {
     await page.getByRole('link', { name: 'Verifications', exact: true }).click();
     await page.getByLabel('Phone', { exact: true }).fill('+44 7400 123456');
     await page.getByRole('button', { name: 'Search' }).click();
     const rows = page.locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().getByRole('cell', { name: 'SMS', exact: true }).count()).toBe(1);
     const masked = await rows.first().getByRole('link').textContent();
     expect(masked).not.toBe(GB_PHONE);
     expect(masked).toContain('*');

@@ -175,7 +175,7 @@ describe('template overrides', () => {
     ],
     ['an unknown purpose', '{"otp":{"reset":{"en":"{code}"}}}', /otp\.reset is unknown/],
     ['an unknown locale', '{"otp":{"login":{"de":"{code}"}}}', /otp\.login\.de .*unknown locale/],
-    ['an unknown section', '{"email":{}}', /email is unknown/],
+    ['an unknown section', '{"voice":{}}', /voice is unknown/],
     [
       'a text that is not a string',
       '{"otp":{"login":{"en":42}}}',

@@ -8,7 +8,15 @@ import { AuthenticationType } from '@vonage/server-client';
 import { Channels, Verify2 } from '@vonage/verify2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/database.js';
-import { AUTH, CLIENT_KEY, codeIn, startHarness, uniquePhone, type Harness } from '../support/harness.js';
+import {
+  AUTH,
+  CLIENT_KEY,
+  codeIn,
+  startHarness,
+  uniqueEmail,
+  uniquePhone,
+  type Harness,
+} from '../support/harness.js';
 
 /**
  * Verify2 signs with an application JWT by default; Vonage's Verify v2 also takes the account's Basic
@@ -152,6 +160,40 @@ for (const { backend, skip } of backends) {
         expect(await client.checkCode(requestId, codeIn(texts[1]))).toBe('completed');
       });
 
+      it('falls back from a WhatsApp step to the SMS step once the WhatsApp message fails, and the SMS code completes', async () => {
+        const phone = uniquePhone();
+        // No WhatsApp provider here: its message fails at once (no_provider), as an undeliverable one would.
+        const { requestId } = await client.newRequest({
+          brand: 'Souq',
+          workflow: [
+            { channel: Channels.WHATSAPP, to: bare(phone) },
+            { channel: Channels.SMS, to: bare(phone) },
+          ],
+        } as never);
+        await h.app.dispatcher.drain();
+        expect(await h.textsTo(phone)).toEqual([]);
+        expect(await h.app.domain.verifications.advanceWorkflows()).toBe(1);
+        const texts = await h.textsTo(phone);
+        expect(texts).toHaveLength(1);
+        expect(await client.checkCode(requestId, codeIn(texts[0]))).toBe('completed');
+      });
+
+      it('moves a mixed workflow to its next channel on next_workflow, 409 past the last', async () => {
+        const phone = uniquePhone();
+        const { requestId } = await client.newRequest({
+          brand: 'Souq',
+          workflow: [
+            { channel: Channels.SMS, to: bare(phone) },
+            { channel: Channels.EMAIL, to: uniqueEmail() },
+          ],
+        } as never);
+        expect(await h.textsTo(phone)).toHaveLength(1);
+        expect(await client.nextWorkflow(requestId)).toBe(true);
+        const moved = await h.app.domain.verifications.get(requestId, 'test');
+        expect(moved).toMatchObject({ channel: 'email', step: 1 });
+        expect(await client.nextWorkflow(requestId)).toBe(false);
+      });
+
       it('cancels (then the code is not found), and answers false to a second cancel', async () => {
         const phone = uniquePhone();
         const { requestId } = await client.newRequest({ brand: 'Souq', workflow: [sms(bare(phone))] });
@@ -198,12 +240,12 @@ for (const { backend, skip } of backends) {
         });
       });
 
-      it('refuses an invalid number, another channel, another number in a later step and a bad app hash with 422', async () => {
+      it('refuses an invalid number, another channel, an email step to no address and a bad app hash with 422', async () => {
         const phone = uniquePhone();
         const cases: [unknown[], string][] = [
           [[sms('97150')], 'workflow[0].to'],
           [[{ channel: Channels.VOICE, to: bare(phone) }], 'workflow[0].channel'],
-          [[sms(bare(phone)), sms(bare(uniquePhone()))], 'workflow[1].to'],
+          [[sms(bare(phone)), { channel: Channels.EMAIL, to: 'not-an-address' }], 'workflow[1].to'],
           [[sms(bare(phone), { appHash: 'short' })], 'workflow[0].app_hash'],
         ];
         for (const [workflow, name] of cases) {

@@ -427,6 +427,7 @@ export interface paths {
                                 to: string;
                                 purpose: components["schemas"]["Purpose"];
                                 locale: components["schemas"]["Locale"];
+                                channel: components["schemas"]["Channel"];
                                 status: "pending" | "approved" | "canceled" | "expired" | "max_attempts_reached";
                                 customerId: string | null;
                                 clientId: string | null;
@@ -543,6 +544,7 @@ export interface paths {
                             to: string;
                             purpose: components["schemas"]["Purpose"];
                             locale: components["schemas"]["Locale"];
+                            channel: components["schemas"]["Channel"];
                             status: "pending" | "approved" | "canceled" | "expired" | "max_attempts_reached";
                             customerId: string | null;
                             clientId: string | null;
@@ -563,6 +565,7 @@ export interface paths {
                                 /** Format: uuid */
                                 id: string;
                                 kind: "otp" | "notice";
+                                channel: components["schemas"]["Channel"];
                                 /** @description Masked except in a verification detail */
                                 to: string;
                                 /** @description The text with any code masked */
@@ -717,6 +720,7 @@ export interface paths {
                                 /** Format: uuid */
                                 id: string;
                                 kind: "otp" | "notice";
+                                channel: components["schemas"]["Channel"];
                                 /** @description Masked except in a verification detail */
                                 to: string;
                                 /** @description The text with any code masked */
@@ -840,6 +844,7 @@ export interface paths {
                             /** Format: uuid */
                             id: string;
                             kind: "otp" | "notice";
+                            channel: components["schemas"]["Channel"];
                             /** @description Masked except in a verification detail */
                             to: string;
                             /** @description The text with any code masked */
@@ -2499,6 +2504,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * Channel
+         * @description How the code goes: SMS, a WhatsApp authentication message, or an email
+         */
+        Channel: "sms" | "whatsapp" | "email";
         /** CheckResult */
         CheckResult: {
             /** @description Whether this code was the right one */
@@ -2599,6 +2609,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             kind: "otp" | "notice";
+            channel: components["schemas"]["Channel"];
             to: string;
             /** @description The text with any code masked */
             preview: string;
@@ -2619,6 +2630,8 @@ export interface components {
             createdAt: string;
             sentAt: string | null;
             deliveredAt: string | null;
+            /** @description When its reader opened it (WhatsApp) */
+            readAt: string | null;
             undeliveredAt: string | null;
             failedAt: string | null;
             /** Format: date-time */
@@ -2700,8 +2713,17 @@ export interface components {
         };
         /** StartVerificationRequest */
         StartVerificationRequest: {
-            /** @description International format, e.g. +971501234567 */
+            /** @description International format, e.g. +971501234567; an email address for the email channel */
             to: string;
+            channel?: components["schemas"]["Channel"];
+            /** @description Channels to fall back through (Vonage Verify v2): a step not delivered, or not approved within its timeout, gives way to the next, which sends a new code. The first step replaces `channel`; a step without `to` sends to the request’s. */
+            workflow?: {
+                channel: components["schemas"]["Channel"];
+                /** @description International format, e.g. +971501234567; an email address for the email channel */
+                to?: string;
+                /** @description How long this step waits for delivery and approval (default 300) */
+                timeoutSeconds?: number;
+            }[];
             purpose?: components["schemas"]["Purpose"];
             locale?: components["schemas"]["Locale"];
             /** Format: uuid */
@@ -2726,10 +2748,17 @@ export interface components {
         Verification: {
             /** Format: uuid */
             id: string;
-            /** @description E.164 */
+            /** @description E.164, or an email address for the email channel */
             to: string;
             purpose: components["schemas"]["Purpose"];
             locale: components["schemas"]["Locale"];
+            channel: components["schemas"]["Channel"];
+            /** @description The channels it falls back through, in order; null: one channel */
+            workflow: components["schemas"]["WorkflowStep"][] | null;
+            /** @description The index of the current workflow step (0 without a workflow) */
+            step: number;
+            /** @description When the current step gives way to the next; null on the last step */
+            stepDeadline: string | null;
             status: "pending" | "approved" | "canceled" | "expired" | "max_attempts_reached";
             customerId: string | null;
             /** @description Checks made so far */
@@ -2746,7 +2775,7 @@ export interface components {
             serviceId: string | null;
             sends: {
                 messageId: string | null;
-                channel: "sms" | "test";
+                channel: "sms" | "whatsapp" | "email" | "test";
                 /** Format: date-time */
                 at: string;
             }[];
@@ -2763,6 +2792,17 @@ export interface components {
         WebhookRegistration: {
             /** @description Where status changes are posted (https; see docs/webhooks.md) */
             url: string;
+        };
+        /**
+         * WorkflowStep
+         * @description One step of a verification’s workflow
+         */
+        WorkflowStep: {
+            channel: components["schemas"]["Channel"];
+            /** @description E.164 for sms and whatsapp, an email address for email */
+            to: string;
+            /** @description How long this step waits before the next one sends */
+            timeoutSeconds: number;
         };
     };
     responses: never;

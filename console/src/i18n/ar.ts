@@ -27,6 +27,7 @@ export const ar: Messages = {
     phone: 'الهاتف',
     status: 'الحالة',
     purpose: 'الغرض',
+    channel: 'القناة',
     client: 'العميل',
     tenant: 'المستأجر',
     from: 'من',
@@ -103,6 +104,7 @@ export const ar: Messages = {
     failed: 'فشلت',
   },
   purposes: { signup: 'تسجيل', login: 'دخول', phone_change: 'تغيير الهاتف', generic: 'عام' },
+  channels: { sms: 'رسالة نصية', whatsapp: 'واتساب', email: 'بريد إلكتروني' },
   checkResults: {
     approved: 'رمز صحيح',
     wrong_code: 'رمز خاطئ',

@@ -25,6 +25,7 @@ export const en = {
     phone: 'Phone',
     status: 'Status',
     purpose: 'Purpose',
+    channel: 'Channel',
     client: 'Client',
     tenant: 'Tenant',
     from: 'From',
@@ -101,6 +102,7 @@ export const en = {
     failed: 'Failed',
   },
   purposes: { signup: 'Sign-up', login: 'Login', phone_change: 'Phone change', generic: 'Generic' },
+  channels: { sms: 'SMS', whatsapp: 'WhatsApp', email: 'Email' },
   checkResults: {
     approved: 'Right code',
     wrong_code: 'Wrong code',

@@ -107,6 +107,7 @@ export function Verifications() {
               <th scope="col">{m.common.created}</th>
               <th scope="col">{m.common.phone}</th>
               <th scope="col">{m.common.purpose}</th>
+              <th scope="col">{m.common.channel}</th>
               <th scope="col">{m.common.status}</th>
               <th scope="col">{m.common.client}</th>
               <th scope="col">{m.verifications.sends}</th>
@@ -123,6 +124,7 @@ export function Verifications() {
                   </Link>
                 </td>
                 <td>{m.purposes[v.purpose]}</td>
+                <td>{m.channels[v.channel]}</td>
                 <td>
                   <StatusBadge status={v.status} />
                 </td>
@@ -168,6 +170,7 @@ export function VerificationDetail() {
               [m.common.phone, <bdi dir="ltr">{data.to}</bdi>],
               [m.common.status, <StatusBadge status={data.status} />],
               [m.common.purpose, m.purposes[data.purpose]],
+              [m.common.channel, m.channels[data.channel]],
               [m.verifications.locale, data.locale],
               [m.common.client, data.clientCode ?? '—'],
               [m.common.tenant, data.tenant],

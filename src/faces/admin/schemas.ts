@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { OVERVIEW_PERIODS, PAGE_SIZE_MAX } from '../../domain/admin.js';
 import { ADMIN_KEY_MIN_LENGTH } from '../../domain/admin-sessions.js';
-import { ErrorReply, Locale, Purpose } from '../native/schemas.js';
+import { Channel, ErrorReply, Locale, Purpose } from '../native/schemas.js';
 
 export { ErrorReply };
 
@@ -130,6 +130,7 @@ export const AdminVerification = Type.Object({
   to: Type.String({ description: 'Masked in lists, whole in a detail' }),
   purpose: Purpose,
   locale: Locale,
+  channel: Channel,
   status: VerificationStatus,
   customerId: Type.Union([Uuid, Type.Null()]),
   clientId: Type.Union([Uuid, Type.Null()]),
@@ -148,6 +149,7 @@ export const VerificationPage = page(AdminVerification);
 export const AdminMessage = Type.Object({
   id: Uuid,
   kind: Type.Union([Type.Literal('otp'), Type.Literal('notice')]),
+  channel: Channel,
   to: Type.String({ description: 'Masked except in a verification detail' }),
   preview: Type.String({ description: 'The text with any code masked' }),
   status: MessageStatus,

@@ -39,9 +39,19 @@ export function customerToWire(customer: Customer) {
 }
 
 export function verificationToWire(verification: Verification) {
-  const { clientId: _client, expiresAt, createdAt, updatedAt, approvedAt, sends, ...rest } = verification;
+  const {
+    clientId: _client,
+    expiresAt,
+    createdAt,
+    updatedAt,
+    approvedAt,
+    sends,
+    stepDeadline,
+    ...rest
+  } = verification;
   return {
     ...rest,
+    stepDeadline: isoOrNull(stepDeadline),
     expiresAt: iso(expiresAt),
     createdAt: iso(createdAt),
     updatedAt: iso(updatedAt),
@@ -58,6 +68,7 @@ export function messageToWire(message: SmsMessage) {
     createdAt: iso(message.createdAt),
     sentAt: isoOrNull(message.sentAt),
     deliveredAt: isoOrNull(message.deliveredAt),
+    readAt: isoOrNull(message.readAt),
     undeliveredAt: isoOrNull(message.undeliveredAt),
     failedAt: isoOrNull(message.failedAt),
     updatedAt: iso(message.updatedAt),

@@ -227,9 +227,9 @@ export const nativeFace: FastifyPluginAsyncTypebox<FaceContext> = async (
       schema: {
         tags: ['verifications'],
         operationId: 'startVerification',
-        summary: 'Send a code by SMS',
+        summary: 'Send a code by SMS, WhatsApp or email',
         description:
-          'Texts a one-time code to the number (in the locale’s language, with the purpose’s text); a test number answers without an SMS. Limited per phone, per client and per IP.',
+          'Sends a one-time code to the number (in the locale’s language, with the purpose’s text) by SMS, or by `channel` WhatsApp (an authentication template) or email (`to` an address); a `workflow` falls back from one channel to the next when a step is not delivered or not approved within its timeout, each step with a new code. A test number answers without a message. Limited per destination (per channel and in total), per client and per IP.',
         body: StartVerificationBody,
         response: { 201: replyOf(Verification, 'Started; the code is on its way'), ...errors },
       },

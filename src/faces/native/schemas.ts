@@ -33,6 +33,20 @@ export const Purpose = Type.Union(
   { title: 'Purpose', description: 'What the code is for: it picks the text of the SMS' },
 );
 
+export const Channel = Type.Union([Type.Literal('sms'), Type.Literal('whatsapp'), Type.Literal('email')], {
+  title: 'Channel',
+  description: 'How the code goes: SMS, a WhatsApp authentication message, or an email',
+});
+
+export const WorkflowStep = Type.Object(
+  {
+    channel: Channel,
+    to: Type.String({ description: 'E.164 for sms and whatsapp, an email address for email' }),
+    timeoutSeconds: Type.Integer({ description: 'How long this step waits before the next one sends' }),
+  },
+  { title: 'WorkflowStep', description: 'One step of a verification’s workflow' },
+);
+
 export const ErrorReply = Type.Object(
   {
     error: Type.Object({
@@ -72,9 +86,17 @@ export const Customer = Type.Object(
 export const Verification = Type.Object(
   {
     id: Uuid,
-    to: Type.String({ description: 'E.164' }),
+    to: Type.String({ description: 'E.164, or an email address for the email channel' }),
     purpose: Purpose,
     locale: Locale,
+    channel: Channel,
+    workflow: Type.Union([Type.Array(WorkflowStep), Type.Null()], {
+      description: 'The channels it falls back through, in order; null: one channel',
+    }),
+    step: Type.Integer({ description: 'The index of the current workflow step (0 without a workflow)' }),
+    stepDeadline: Type.Union([DateTime, Type.Null()], {
+      description: 'When the current step gives way to the next; null on the last step',
+    }),
     status: Type.Union([
       Type.Literal('pending'),
       Type.Literal('approved'),
@@ -96,7 +118,12 @@ export const Verification = Type.Object(
     sends: Type.Array(
       Type.Object({
         messageId: Type.Union([Uuid, Type.Null()]),
-        channel: Type.Union([Type.Literal('sms'), Type.Literal('test')]),
+        channel: Type.Union([
+          Type.Literal('sms'),
+          Type.Literal('whatsapp'),
+          Type.Literal('email'),
+          Type.Literal('test'),
+        ]),
         at: DateTime,
       }),
     ),
@@ -116,6 +143,7 @@ export const Message = Type.Object(
   {
     id: Uuid,
     kind: Type.Union([Type.Literal('otp'), Type.Literal('notice')]),
+    channel: Channel,
     to: Type.String(),
     preview: Type.String({ description: 'The text with any code masked' }),
     status: Type.Union([
@@ -138,6 +166,7 @@ export const Message = Type.Object(
     createdAt: DateTime,
     sentAt: NullableDateTime,
     deliveredAt: NullableDateTime,
+    readAt: Type.Union([DateTime, Type.Null()], { description: 'When its reader opened it (WhatsApp)' }),
     undeliveredAt: NullableDateTime,
     failedAt: NullableDateTime,
     updatedAt: DateTime,
@@ -208,9 +237,40 @@ export const CustomerPage = Type.Object(
   { title: 'CustomerPage' },
 );
 
+const destination = Type.String({
+  minLength: 3,
+  maxLength: 254,
+  description: 'International format, e.g. +971501234567; an email address for the email channel',
+});
+
 export const StartVerificationBody = Type.Object(
   {
-    to: phone,
+    to: destination,
+    channel: Type.Optional(Channel),
+    workflow: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            channel: Channel,
+            to: Type.Optional(destination),
+            timeoutSeconds: Type.Optional(
+              Type.Integer({
+                minimum: 15,
+                maximum: 900,
+                description: 'How long this step waits for delivery and approval (default 300)',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        {
+          minItems: 1,
+          maxItems: 3,
+          description:
+            'Channels to fall back through (Vonage Verify v2): a step not delivered, or not approved within its timeout, gives way to the next, which sends a new code. The first step replaces `channel`; a step without `to` sends to the request’s.',
+        },
+      ),
+    ),
     purpose: Type.Optional(Purpose),
     locale: Type.Optional(Locale),
     customerId: Type.Optional(Uuid),

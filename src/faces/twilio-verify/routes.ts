@@ -8,6 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { accountSidOf, clientIdOfAccountSid } from '../../domain/clients.js';
 import { DomainError } from '../../domain/errors.js';
+import { CHANNELS } from '../../domain/types.js';
 import { localeOfTag } from '../../domain/locales.js';
 import type { Verification, VerifyService } from '../../domain/types.js';
 import { callerOf, requireBasicClient } from '../../http/auth.js';
@@ -218,7 +219,8 @@ export const twilioVerifyFace: FastifyPluginAsyncTypebox<FaceContext> = async (a
     {
       schema: {
         tags,
-        summary: 'Send a code by SMS; a pending verification to the same To is resent on, same sid',
+        summary:
+          'Send a code by SMS, WhatsApp or email; a pending verification to the same To is resent on, same sid',
         security,
         params: ServiceParams,
         body: StartVerificationBody,
@@ -228,13 +230,17 @@ export const twilioVerifyFace: FastifyPluginAsyncTypebox<FaceContext> = async (a
     async (request, reply) => {
       const service = await serviceOf(request, request.params.serviceSid);
       const body = request.body;
-      if (body.Channel !== 'sms') {
+      const channel = CHANNELS.find((known) => known === body.Channel);
+      if (channel === undefined) {
         throw new DomainError('invalid_request', {
-          details: [{ field: '/Channel', problem: 'must be sms: no other channel is offered' }],
+          details: [
+            { field: '/Channel', problem: 'must be sms, whatsapp or email: no other channel is offered' },
+          ],
         });
       }
       const verification = await domain.verifications.start({
         to: body.To,
+        channel,
         // A language we have no text in reads in English; none at all, in the number's country's.
         locale: body.Locale === undefined ? undefined : (localeOfTag(body.Locale) ?? 'en'),
         caller: callerOf(request),

@@ -48,8 +48,8 @@ export const ListServicesQuery = Type.Object(
 
 export const StartVerificationBody = Type.Object(
   {
-    To: Type.String({ minLength: 1, maxLength: 50, description: 'E.164' }),
-    Channel: Type.String({ description: 'sms (call, email, whatsapp... are refused with 60200)' }),
+    To: Type.String({ minLength: 1, maxLength: 254, description: 'E.164; an email address for email' }),
+    Channel: Type.String({ description: 'sms, whatsapp or email (call, sna, auto are refused with 60200)' }),
     Locale: Type.Optional(
       Type.String({ maxLength: 16, description: 'en, ar, fa (others: English); absent: the country’s' }),
     ),
@@ -119,7 +119,7 @@ const verificationFields = {
   service_sid: Type.String(),
   account_sid: Type.String(),
   to: Type.String(),
-  channel: Type.Literal('sms'),
+  channel: Type.String({ description: 'sms, whatsapp or email' }),
   status,
   valid: Type.Boolean(),
   amount: Type.Null(),

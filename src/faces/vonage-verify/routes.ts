@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { localeOfTag } from '../../domain/locales.js';
+import { CHANNELS, type Channel } from '../../domain/types.js';
 import { callerOf, requireBasicClient } from '../../http/auth.js';
 import { logAndTranslate } from '../../http/errors.js';
 import type { FaceContext } from '../context.js';
@@ -39,6 +40,8 @@ function requestIdOf(id: string): string {
   if (!UUID.test(id)) throw new DomainError('verification_not_found');
   return id.toLowerCase();
 }
+
+const isChannel = (value: string): value is Channel => (CHANNELS as readonly string[]).includes(value);
 
 export const vonageVerifyFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, ctx) => {
   const { domain } = ctx;
@@ -75,19 +78,25 @@ export const vonageVerifyFace: FastifyPluginAsyncTypebox<FaceContext> = async (a
     },
     async (request, reply) => {
       const { brand, workflow, locale, code_length: codeLength, code } = request.body;
-      const problems = workflow.flatMap((step, index) => [
-        ...(step.channel === 'sms'
+      const problems = workflow.flatMap((step, index) =>
+        isChannel(step.channel)
           ? []
-          : [{ field: `/workflow/${index}/channel`, problem: 'only sms is offered here' }]),
-        ...(e164Of(step.to) === e164Of(workflow[0]?.to ?? '')
-          ? []
-          : [{ field: `/workflow/${index}/to`, problem: 'every step goes to the first step’s number' }]),
-      ]);
+          : [{ field: `/workflow/${index}/channel`, problem: 'sms, whatsapp or email are offered here' }],
+      );
       if (problems.length > 0) throw new DomainError('invalid_request', { details: problems });
       const first = workflow[0];
       if (first === undefined) throw new DomainError('invalid_request');
+      // SMS steps to one number are resends (next_workflow); other channels make a domain workflow, which
+      // moves on by itself after channel_timeout as Vonage's does.
+      const steps = workflow.map((step) => ({
+        channel: step.channel as Channel,
+        to: step.channel === 'email' ? step.to : e164Of(step.to),
+        timeoutSeconds: request.body.channel_timeout,
+      }));
+      const onlyTexts = steps.every((step) => step.channel === 'sms' && step.to === steps[0]?.to);
       const verification = await domain.verifications.start({
-        to: e164Of(first.to),
+        to: steps[0]?.to ?? first.to,
+        ...(onlyTexts ? {} : { workflow: steps }),
         locale: locale === undefined ? undefined : (localeOfTag(locale) ?? 'en'),
         caller: callerOf(request),
         brand,
@@ -95,7 +104,7 @@ export const vonageVerifyFace: FastifyPluginAsyncTypebox<FaceContext> = async (a
         code,
         appHash: first.app_hash,
         // A chosen code is kept only as a hash: it cannot be sent again, so its workflow has one step.
-        maxSends: code === undefined ? workflow.length : 1,
+        maxSends: !onlyTexts ? undefined : code === undefined ? workflow.length : 1,
         whenPending: 'refuse',
       });
       return reply.status(202).send({
@@ -160,7 +169,7 @@ export const vonageVerifyFace: FastifyPluginAsyncTypebox<FaceContext> = async (a
       },
     },
     async (request) => {
-      await domain.verifications.resend(requestIdOf(request.params.id), callerOf(request).tenant);
+      await domain.verifications.nextStep(requestIdOf(request.params.id), callerOf(request).tenant);
       return {};
     },
   );

@@ -10,8 +10,12 @@ const brand = Type.String({ minLength: 1, maxLength: 16, pattern: '^[^\\u0000-\\
 
 export const WorkflowStep = Type.Object(
   {
-    channel: Type.String({ description: 'sms (other channels are refused with 422)' }),
-    to: Type.String({ minLength: 1, maxLength: 50, description: 'E.164, with or without the +' }),
+    channel: Type.String({ description: 'sms, whatsapp or email (others are refused with 422)' }),
+    to: Type.String({
+      minLength: 1,
+      maxLength: 254,
+      description: 'E.164, with or without the +; an email address for email',
+    }),
     app_hash: Type.Optional(Type.String({ description: 'Android SMS Retriever: 11 characters' })),
   },
   { additionalProperties: true },
@@ -23,8 +27,12 @@ export const StartBody = Type.Object(
     workflow: Type.Array(WorkflowStep, {
       minItems: 1,
       maxItems: 3,
-      description: 'SMS steps to one number: next_workflow sends the next',
+      description:
+        'Channels in order: SMS steps to one number are resends (next_workflow); with WhatsApp or email the next step also follows by itself after channel_timeout',
     }),
+    channel_timeout: Type.Optional(
+      Type.Integer({ minimum: 15, maximum: 900, description: 'Seconds a step waits (300 by default)' }),
+    ),
     locale: Type.Optional(
       Type.String({
         maxLength: 16,

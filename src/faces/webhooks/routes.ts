@@ -12,7 +12,7 @@ import { firstControlCharacter } from '../../http/control-characters.js';
 import { SmsError, type DeliveryReceipt, type WebhookRequest } from '../../sms/provider.js';
 import type { FaceContext } from '../context.js';
 import { ErrorReply } from '../native/schemas.js';
-import { acceptFormBodies } from './form-body.js';
+import { acceptFormBodies, keepRawJsonBodies, rawBodyOf } from './form-body.js';
 
 const ProviderParams = Type.Object({
   provider: Type.String({
@@ -26,6 +26,7 @@ const schema = {
   summary: "A provider's delivery receipt (signed by the provider; no API key)",
   params: ProviderParams,
   response: {
+    200: Type.String({ description: "A subscription handshake's hub.challenge, echoed (WhatsApp)" }),
     204: Type.Null(),
     400: ErrorReply,
     403: ErrorReply,
@@ -67,23 +68,43 @@ function checkedReceipt(receipt: DeliveryReceipt, maxLength: number): DeliveryRe
 
 export const webhooksFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, { config, smsWebhooks }) => {
   acceptFormBodies(app);
+  keepRawJsonBodies(app);
   const byName = new Map(
     smsWebhooks.providers
       .filter((provider) => provider.parseWebhook !== undefined)
       .map((provider) => [provider.name, provider]),
   );
 
-  async function receive(request: FastifyRequest, name: string): Promise<void> {
-    const provider = byName.get(name);
-    if (provider?.parseWebhook === undefined) throw new DomainError('not_found');
-    const webhook: WebhookRequest = {
-      // What the provider signed: the address it was given (PUBLIC_URL + path), not the one we listen on.
+  /** What the provider signed: the address it was given (PUBLIC_URL + path), not the one we listen on. */
+  function webhookOf(request: FastifyRequest): WebhookRequest {
+    const rawBody = rawBodyOf(request);
+    return {
       url: `${config.publicUrl}${request.url}`,
       method: request.method,
       headers: request.headers,
       body: request.body,
       query: queryFields(request.query),
+      ...(rawBody === undefined ? {} : { rawBody }),
     };
+  }
+
+  /** A subscription handshake's answer (WhatsApp), or undefined when the request is none. */
+  function handshake(request: FastifyRequest, name: string): string | undefined {
+    const provider = byName.get(name);
+    if (provider?.answerHandshake === undefined) return undefined;
+    try {
+      return provider.answerHandshake(webhookOf(request));
+    } catch (error) {
+      if (!(error instanceof SmsError)) throw error;
+      request.log.warn({ provider: provider.name, code: error.code }, 'sms webhook handshake refused');
+      throw new DomainError(error.code === 'unauthorized' ? 'forbidden' : 'invalid_request');
+    }
+  }
+
+  async function receive(request: FastifyRequest, name: string): Promise<void> {
+    const provider = byName.get(name);
+    if (provider?.parseWebhook === undefined) throw new DomainError('not_found');
+    const webhook = webhookOf(request);
     let receipts;
     try {
       receipts = provider.parseWebhook(webhook);
@@ -101,8 +122,11 @@ export const webhooksFace: FastifyPluginAsyncTypebox<FaceContext> = async (app, 
     await receive(request, request.params.provider);
     return reply.status(204).send(null);
   });
-  // Vonage sends receipts as GET with the fields in the query when the dashboard says so.
+  // Vonage sends receipts as GET with the fields in the query when the dashboard says so; WhatsApp's
+  // subscription handshake is a GET too, answered with its challenge as plain text.
   app.get('/:provider', options, async (request, reply) => {
+    const challenge = handshake(request, request.params.provider);
+    if (challenge !== undefined) return reply.status(200).type('text/plain').send(challenge);
     await receive(request, request.params.provider);
     return reply.status(204).send(null);
   });

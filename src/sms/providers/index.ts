@@ -11,6 +11,8 @@ import { createHttpGatewayProvider, parseHttpGatewayUrl } from './http/index.js'
 import { createSmppProvider, parseSmppUrl, type SmppLogger } from './smpp/index.js';
 import { createTwilioProvider, parseTwilioUrl } from './twilio/index.js';
 import { createVonageProvider, parseVonageUrl } from './vonage/index.js';
+import { createWhatsAppProvider, parseWhatsAppUrl } from './whatsapp/index.js';
+import { createSmtpProvider, parseSmtpUrl } from './smtp/index.js';
 
 export interface ProviderRegistryOptions {
   /** otpgate's public base URL: Twilio and Vonage are told to post receipts to {publicUrl}/webhooks/sms/{name}. */
@@ -24,7 +26,7 @@ export interface ProviderRegistryOptions {
 /** A provider URL checked and named, not yet connected. */
 export interface ProviderPlan {
   name: string;
-  kind: 'smpp' | 'twilio' | 'vonage' | 'http';
+  kind: 'smpp' | 'twilio' | 'vonage' | 'http' | 'whatsapp' | 'smtp';
   create(options: ProviderRegistryOptions): SmsProvider;
 }
 
@@ -36,6 +38,9 @@ function kindOf(scheme: string): ProviderPlan['kind'] | undefined {
   if (scheme === 'twilio' || scheme === 'vonage') return scheme;
   // The gateway's own address (http or https) is in url= or its config file; both schemes read the same.
   if (scheme === 'http' || scheme === 'https') return 'http';
+  // The other channels: WhatsApp's Cloud API, and email by SMTP (smtps: TLS from the first byte).
+  if (scheme === 'whatsapp') return 'whatsapp';
+  if (scheme === 'smtp' || scheme === 'smtps') return 'smtp';
   return undefined;
 }
 
@@ -89,6 +94,14 @@ function plan(
       return ({ publicUrl, now }) =>
         createVonageProvider(config, { name, now, statusCallbackUrl: `${publicUrl}${webhookPath(name)}` });
     }
+    case 'whatsapp': {
+      const config = parseWhatsAppUrl(url);
+      return ({ now }) => createWhatsAppProvider(config, { name, now });
+    }
+    case 'smtp': {
+      const config = parseSmtpUrl(url);
+      return () => createSmtpProvider(config, { name });
+    }
     case 'http': {
       const http = url.replace(/^https:/i, 'http:');
       const config = readFile ? parseHttpGatewayUrl(http, readFile) : parseHttpGatewayUrl(http);
@@ -123,7 +136,7 @@ export function planSmsProviders(urls: readonly string[], options: PlanOptions =
     if (kind === undefined) {
       throw new ConfigError(
         VARIABLE,
-        `${where} has unknown scheme ${scheme}:// (known: smpp, smpps, twilio, vonage, http, https)`,
+        `${where} has unknown scheme ${scheme}:// (known: smpp, smpps, twilio, vonage, http, https, whatsapp, smtp, smtps)`,
       );
     }
     const count = (seen.get(kind) ?? 0) + 1;
