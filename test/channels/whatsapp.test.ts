@@ -7,6 +7,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Auth } from '@vonage/auth';
+import { AuthenticationType } from '@vonage/server-client';
+import { Channels, Verify2 } from '@vonage/verify2';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevOutboxProvider } from '../../src/sms/providers/dev-outbox/index.js';
@@ -19,6 +22,11 @@ import { AUTH, CLIENT_KEY, codeIn, startHarness, uniquePhone, type Harness } fro
 import { startWhatsAppReplay, type WhatsAppReplay } from '../support/whatsapp-server.js';
 
 const APP_SECRET = 'meta-app-secret-for-the-replay';
+
+/** Vonage's SDK with the account's Basic credentials (its default is an application JWT). */
+class BasicVerify2 extends Verify2 {
+  protected override authType = AuthenticationType.BASIC;
+}
 const VERIFY_TOKEN = 'our-verify-token-0123';
 
 for (const { backend } of backends) {
@@ -180,6 +188,22 @@ for (const { backend } of backends) {
         .services(service.sid)
         .verificationChecks.create({ to: phone, code });
       expect(checked).toMatchObject({ status: 'approved', valid: true, channel: 'whatsapp' });
+    });
+
+    it('runs a WhatsApp verification through Vonage’s own SDK: a whatsapp workflow step, and the code from WhatsApp completes it', async () => {
+      const client = new BasicVerify2(new Auth({ apiKey: 'test', apiSecret: CLIENT_KEY }), {
+        apiHost: origin,
+      });
+      const phone = uniquePhone();
+      const { requestId } = await client.newRequest({
+        brand: 'Souq',
+        workflow: [{ channel: Channels.WHATSAPP, to: phone.slice(1) }],
+      } as never);
+      await h.app.dispatcher.drain();
+      const code = whatsAppTo(phone)?.code ?? '';
+      expect(code).toMatch(/^\d{6}$/);
+      expect(await textsTo(phone)).toEqual([]);
+      expect(await client.checkCode(requestId, code)).toBe('completed');
     });
 
     it('moves a step once when two nodes sweep at the same moment: one SMS, one new code', async () => {
