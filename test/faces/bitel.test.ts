@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countParts } from '../../src/sms/encoding.js';
 import { documentedSample, expectDocumentedShape, shapeDifferences } from '../support/contract.js';
-import { backends } from '../support/database.js';
+import { contractBackends } from '../support/database.js';
 import { AUTH, CLIENT_KEY, startHarness, uniquePhone, type Harness } from '../support/harness.js';
 
 /** Bitel's documented template, typed out here independently of the face. */
@@ -19,7 +19,7 @@ function uniqueIranianPhone(): string {
   return `0912${String((process.pid * 7 + counter * 7919) % 10_000_000).padStart(7, '0')}`;
 }
 
-for (const { backend, skip } of backends) {
+for (const { backend, skip } of contractBackends) {
   describe.skipIf(skip !== false)(`Bitel SMS face on ${backend.name}${skip ? ` — ${skip}` : ''}`, () => {
     let h: Harness;
     const replies: LightMyRequestResponse[] = [];

@@ -7,7 +7,7 @@ import {
 } from '../../src/faces/cbss/signed-request.js';
 import type { CbssSessionsTable } from '../../src/store/cbss-sessions.js';
 import { CBSS_PATHS, cbssClient, cbssSignature, dotNetDateTime } from '../support/cbss-client.js';
-import { backends } from '../support/database.js';
+import { contractBackends } from '../support/database.js';
 import {
   AUTH,
   CLIENT_KEY,
@@ -84,7 +84,7 @@ describe('A CBSS Signature', () => {
   });
 });
 
-for (const { backend, skip } of backends) {
+for (const { backend, skip } of contractBackends) {
   describe.skipIf(skip !== false)(`CBSS signing on ${backend.name}${skip ? ` — ${skip}` : ''}`, () => {
     let h: Harness;
     beforeAll(async () => {

@@ -8,7 +8,7 @@ import {
   type CbssClient,
 } from '../support/cbss-client.js';
 import { documentedSample, expectDocumentedShape, shapeDifferences } from '../support/contract.js';
-import { backends } from '../support/database.js';
+import { contractBackends } from '../support/database.js';
 import {
   AUTH,
   CLIENT_KEY,
@@ -64,7 +64,7 @@ async function readCustomer(h: Harness, id: string) {
 const firstMessage = (reply: LightMyRequestResponse) =>
   reply.json().Messages[0] as { Code: string; Text: string };
 
-for (const { backend, skip } of backends) {
+for (const { backend, skip } of contractBackends) {
   describe.skipIf(skip !== false)(`CBSS face on ${backend.name}${skip ? ` — ${skip}` : ''}`, () => {
     let h: Harness;
     let cbss: CbssClient;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends } from '../support/database.js';
+import { contractBackends } from '../support/database.js';
 import {
   AUTH,
   CLIENT_KEY,
@@ -55,7 +55,7 @@ function documentedBody(phone: string, email = uniqueEmail()) {
   };
 }
 
-for (const { backend, skip } of backends) {
+for (const { backend, skip } of contractBackends) {
   describe.skipIf(skip !== false)(`CUSTOMERS face on ${backend.name}${skip ? ` — ${skip}` : ''}`, () => {
     let h: Harness;
     beforeAll(async () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cbssClient } from '../support/cbss-client.js';
-import { backends } from '../support/database.js';
+import { contractBackends } from '../support/database.js';
 import { AUTH, startHarness, uniqueEmail, uniquePhone, type Harness } from '../support/harness.js';
 
 const PASSWORD = 'Sample-Password-5c81e2';
 
-for (const { backend, skip } of backends) {
+for (const { backend, skip } of contractBackends) {
   describe.skipIf(skip !== false)(`Legacy paths on ${backend.name}${skip ? ` — ${skip}` : ''}`, () => {
     let h: Harness;
     beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends } from '../support/database.js';
+import { contractBackends } from '../support/database.js';
 import {
   AUTH,
   CLIENT_KEY,
@@ -32,7 +32,7 @@ const documentedHeaders = (requestId: string = randomUUID()) => {
   return headers;
 };
 
-for (const { backend, skip } of backends) {
+for (const { backend, skip } of contractBackends) {
   describe.skipIf(skip !== false)(`menu.app face on ${backend.name}${skip ? ` — ${skip}` : ''}`, () => {
     let h: Harness;
     beforeAll(async () => {

@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends } from '../support/database.js';
+import { contractBackends } from '../support/database.js';
 import { AUTH, CLIENT_KEY, codeIn, startHarness, uniquePhone, type Harness } from '../support/harness.js';
 
 type TwilioClient = ReturnType<typeof twilio>;
@@ -30,7 +30,7 @@ async function refusal(call: Promise<unknown>): Promise<Refusal> {
 
 const OTHER_KEY = 'other-tenant-key-0123456789abcdef';
 
-for (const { backend, skip } of backends) {
+for (const { backend, skip } of contractBackends) {
   describe.skipIf(skip !== false)(
     `Twilio Verify v2 face on ${backend.name}${skip ? ` — ${skip}` : ''}`,
     () => {

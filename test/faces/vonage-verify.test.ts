@@ -7,7 +7,7 @@ import { Auth } from '@vonage/auth';
 import { AuthenticationType } from '@vonage/server-client';
 import { Channels, Verify2 } from '@vonage/verify2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends } from '../support/database.js';
+import { contractBackends } from '../support/database.js';
 import {
   AUTH,
   CLIENT_KEY,
@@ -58,7 +58,7 @@ const sms = (to: string, extra: Record<string, unknown> = {}) =>
 /** Vonage writes numbers without their +. */
 const bare = (phone: string) => phone.slice(1);
 
-for (const { backend, skip } of backends) {
+for (const { backend, skip } of contractBackends) {
   describe.skipIf(skip !== false)(
     `Vonage Verify v2 face on ${backend.name}${skip ? ` — ${skip}` : ''}`,
     () => {

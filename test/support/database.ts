@@ -87,3 +87,10 @@ export const backends: { backend: Backend; skip: string | false }[] = [
       }
     : { backend: postgresBackend(serverUrl), skip: false },
 ];
+
+/**
+ * One backend for the tests of a face's wire contract (its paths, shapes, codes and texts), which the storage
+ * under it does not change: PostgreSQL where it runs, else PGlite. Storage is tested on both (test/store,
+ * test/api, test/sms, the guard and lock-out tests of test/faces), and each face once on its contract.
+ */
+export const contractBackends = [serverUrl === undefined ? backends[0]! : backends[1]!];
