@@ -3,14 +3,19 @@
  * operators'), the safe list, and every tenant's security events. Changes go through the prefix rules, so a
  * block or an unblock from the console is the same rule, with the same event, as one from the CLI.
  */
+import { createHash } from 'node:crypto';
 import type { BlockedPrefix, FraudConsole, ListPosition, PageQuery, SafeListEntry } from './admin-ports.js';
 import { EVERY_TENANT, type Clock, type PrefixBlock, type SafeEntry, type Store } from './ports.js';
 import { UNTIL_LIFTED, type createPrefixRules } from './prefix-rules.js';
 
 type PrefixRules = ReturnType<typeof createPrefixRules>;
 
-/** One id per rule: a prefix may be blocked (or safe) for every tenant and for some tenants apart. */
-const idOf = (rule: { tenant: string; prefix: string }) => `${rule.tenant}/${rule.prefix}`;
+/**
+ * One id per rule (a prefix may be blocked, or safe, for every tenant and for some tenants apart), in the
+ * letters a list's cursor carries.
+ */
+const idOf = (rule: { tenant: string; prefix: string }) =>
+  createHash('sha256').update(`${rule.tenant}/${rule.prefix}`).digest('hex').slice(0, 32);
 
 function blockOf(block: PrefixBlock): BlockedPrefix & { id: string } {
   const until = block.blockedUntil === null || block.blockedUntil >= UNTIL_LIFTED ? null : block.blockedUntil;

@@ -357,6 +357,31 @@ for (const { backend, skip } of backends) {
       expect(allowed.statusCode).toBe(201);
     });
 
+    it('pages through the blocked prefixes with its cursor', async () => {
+      for (const prefix of ['+88213', '+88214', '+88215']) {
+        expect(
+          (await api('POST', '/fraud/blocked-prefixes', { prefix, reason: 'premium range' })).statusCode,
+        ).toBe(201);
+      }
+      const seen: string[] = [];
+      let url = '/fraud/blocked-prefixes?limit=1';
+      for (let pages = 0; pages < 10; pages += 1) {
+        const page = await api('GET', url);
+        expect(page.statusCode).toBe(200);
+        const { items, next } = page.json();
+        seen.push(...items.map((row: { prefix: string }) => row.prefix));
+        if (next === null) break;
+        url = `/fraud/blocked-prefixes?limit=1&cursor=${next}`;
+      }
+      expect(seen.filter((prefix) => prefix.startsWith('+8821')).sort()).toEqual([
+        '+88213',
+        '+88214',
+        '+88215',
+      ]);
+      for (const digits of ['88213', '88214', '88215'])
+        await api('DELETE', `/fraud/blocked-prefixes/${digits}`);
+    });
+
     it('keeps a safe list the guard never blocks', async () => {
       const added = await api('POST', '/fraud/safe-list', { prefix: '+9715055', note: 'our office' });
       expect(added.statusCode).toBe(201);
