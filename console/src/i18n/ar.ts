@@ -40,7 +40,7 @@ export const ar: Messages = {
     nextPage: 'الصفحة التالية',
     firstPage: 'الصفحة الأولى',
     back: 'رجوع',
-    notAvailable: 'غير متاح على هذا الخادم بعد: الحماية من ضخ الرسائل ليست جزءًا من هذا الإصدار.',
+    notAvailable: 'غير متاح على هذا الخادم.',
     yes: 'نعم',
     no: 'لا',
     active: 'نشط',

@@ -38,7 +38,7 @@ export const en = {
     nextPage: 'Next page',
     firstPage: 'First page',
     back: 'Back',
-    notAvailable: 'Not available on this server yet: the SMS-pumping guard is not part of this build.',
+    notAvailable: 'Not available on this server.',
     yes: 'Yes',
     no: 'No',
     active: 'Active',
