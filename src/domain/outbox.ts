@@ -1,7 +1,7 @@
 /** Queues an SMS in the outbox, in the caller's transaction: the message and its cause commit together. */
 import { randomUUID } from 'node:crypto';
 import type { SecretBox } from './secret-box.js';
-import type { MessageCosts, Store } from './ports.js';
+import type { MessageCosts, NewMessage, Store } from './ports.js';
 import type { Channel, Locale, MessageKind } from './types.js';
 
 export interface QueueMessageInput {
@@ -34,19 +34,15 @@ export function maskSecret(text: string, secret: string | undefined): string {
   return secret === undefined || secret === '' ? text : text.split(secret).join('•'.repeat(secret.length));
 }
 
-export async function queueMessage(
-  tx: Store,
-  { box, costs }: OutboxDeps,
-  input: QueueMessageInput,
-): Promise<string> {
-  const id = randomUUID();
+/** The outbox row of a text: sealed, masked, its parts and price counted. Nothing is written. */
+export function messageToQueue({ box, costs }: OutboxDeps, input: QueueMessageInput): NewMessage {
   const channel = input.channel ?? 'sms';
   const costed = costs.costOf(input.text, input.to);
   // SMS parts and prices are the SMS side's; another channel's message is one message, priced by nobody here.
   const { encoding, parts, price } =
     channel === 'sms' ? costed : { encoding: costed.encoding, parts: 1, price: undefined };
-  await tx.messages.enqueue({
-    id,
+  return {
+    id: randomUUID(),
     kind: input.kind,
     to: input.to,
     // The text holds the code: only sealed at rest, and erased once sent.
@@ -65,6 +61,11 @@ export async function queueMessage(
     clientId: input.clientId,
     tenant: input.tenant,
     now: input.now,
-  });
-  return id;
+  };
+}
+
+export async function queueMessage(tx: Store, deps: OutboxDeps, input: QueueMessageInput): Promise<string> {
+  const message = messageToQueue(deps, input);
+  await tx.messages.enqueue(message);
+  return message.id;
 }

@@ -152,7 +152,47 @@ export interface PendingKey {
   serviceId: string | null;
 }
 
+/** The send window a code is admitted under: at most `max` codes since `since`, and `channelMax` by its channel. */
+export interface SendWindow {
+  since: Date;
+  max: number;
+  channel: Channel;
+  /** null: the channel has no limit of its own. */
+  channelMax: number | null;
+}
+
+/** A send refused under the phone's guards: locked out, or its window full (the oldest send in it named). */
+export type AdmissionRefusal =
+  { refused: 'phone_locked'; until: Date } | { refused: 'too_many_sends'; oldest: Date | null };
+
+/** What a start does when the same key has a verification pending (verifications.ts tells the faces apart). */
+export type WhenPending = 'replace' | 'resend' | 'refuse';
+
+/** Everything a start writes, decided by the domain; the store applies it atomically under the phone's guards. */
+export interface StartPlan {
+  verification: NewVerification;
+  /** Its text; null for a test number (nothing is sent). */
+  message: NewMessage | null;
+  sendChannel: SendChannel;
+  /** null: no window (a test number). */
+  window: SendWindow | null;
+  whenPending: WhenPending;
+}
+
+/**
+ * A start as the store left it: refused (nothing but the guards written), the pending verification of its key
+ * named (whenPending resend or refuse: nothing written), or written, with the verifications it retired.
+ */
+export type StartOutcome =
+  AdmissionRefusal | { pendingId: string } | { verification: VerificationRecord; retired: string[] };
+
 export interface VerificationStore {
+  /**
+   * A start in one statement: the phone's guards locked (for the transaction, when in one), the window
+   * counted, older codes of the key retired with their queued texts, then the verification, its text and the
+   * send written, and the changes queued for the clients' webhooks.
+   */
+  start(plan: StartPlan): Promise<StartOutcome>;
   insert(verification: NewVerification): Promise<VerificationRecord>;
   findById(id: string): Promise<VerificationRecord | undefined>;
   listSends(id: string): Promise<VerificationSend[]>;
@@ -229,6 +269,13 @@ export interface PhoneGuardStore {
    * transaction, in that order: sends and checks to one phone queue here.
    */
   lock(phone: string, tenant: string, now: Date): Promise<{ tenant: PhoneGuard; allTenants: PhoneGuard }>;
+  /** Locks the phone's guards like lock, then admits a send of a code under them: undefined, or the refusal. */
+  admit(
+    phone: string,
+    tenant: string,
+    now: Date,
+    window: SendWindow | null,
+  ): Promise<AdmissionRefusal | undefined>;
   save(guard: PhoneGuard, now: Date): Promise<void>;
 }
 
@@ -414,6 +461,8 @@ export interface SendGuardStore {
    * windows (this send included), the blocks and the safe list. Rolled back with a refused send.
    */
   countSend(send: SendToCount): Promise<CountedSend>;
+  /** Takes a count back: a send counted outside a transaction that was then refused. */
+  uncountSend(send: SendToCount): Promise<void>;
   /** Counts an approved code in the minute its verification started. */
   countApproval(tenant: string, counted: readonly string[], bucket: Date): Promise<void>;
   /**

@@ -285,24 +285,40 @@ export function createSendGuard(deps: { policy: SendGuardPolicy; events: Securit
     },
 
     /**
-     * In the send's transaction: counts the send (one statement), then refuses it when its range is blocked
-     * or a budget is spent (the rollback takes the count back), or blocks the range it pumps.
+     * Counts the send (one statement), then refuses it when its range is blocked or a budget is spent, or
+     * blocks the range it pumps. In the send's transaction the rollback of a refused send takes the count
+     * back; `alone` (no transaction), a refusal takes it back itself. Answers how to take it back later (a send
+     * counted alone, then refused by its phone's limits); a count left over by a crash only refuses sooner.
      */
-    async admit(tx: Store, phone: string, caller: Caller, now: Date): Promise<void> {
+    async admit(
+      tx: Store,
+      phone: string,
+      caller: Caller,
+      now: Date,
+      options: { alone?: boolean } = {},
+    ): Promise<() => Promise<void>> {
       const counted = countedPrefixes(phone, policy.prefixDigits);
       const country = countryOf(phone) ?? 'unknown';
-      const seen = await tx.sendGuard.countSend({
+      const send = {
         tenant: caller.tenant,
         counted,
         candidates: leadingParts(phone),
         bucket: floorTo(now, MINUTE_MS),
         windowStart: new Date(now.getTime() - policy.windowSeconds * 1000),
         budgets: budgetsOf(caller.tenant, country, now),
-      });
-      learnBlocks(seen, now);
-      if (!seen.safe) refuseBlocked(seen, phone, caller, now);
-      refuseOverBudget(seen, caller, country, now);
-      if (!seen.safe) await blockIfPumped(tx, phone, seen, counted, caller, now);
+      };
+      const seen = await tx.sendGuard.countSend(send);
+      const uncount = () => tx.sendGuard.uncountSend(send);
+      try {
+        learnBlocks(seen, now);
+        if (!seen.safe) refuseBlocked(seen, phone, caller, now);
+        refuseOverBudget(seen, caller, country, now);
+        if (!seen.safe) await blockIfPumped(tx, phone, seen, counted, caller, now);
+      } catch (error) {
+        if (options.alone === true) await uncount();
+        throw error;
+      }
+      return uncount;
     },
 
     /** An approved code converts the minute its verification started in. */

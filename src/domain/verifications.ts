@@ -15,19 +15,22 @@ import {
 } from './channels.js';
 import { generateCode, type CodeHasher } from './codes.js';
 import { DomainError, type ErrorCode } from './errors.js';
-import { queueMessage } from './outbox.js';
+import { messageToQueue, queueMessage } from './outbox.js';
 import { localeForPhone, type CountryLocales } from './locales.js';
 import { maskPhone, toE164 } from './phones.js';
 import {
   ignoredDomainEvents,
   type Clock,
   type DomainEvents,
+  type AdmissionRefusal,
   type MessageCosts,
+  type NewMessage,
+  type NewVerification,
   type OutboxSignal,
-  type PendingKey,
   type PhoneGuard,
   type PhoneGuardStore,
   type PhoneRateLimiter,
+  type SendWindow,
   type Store,
 } from './ports.js';
 import type { VerificationPolicy } from './policies.js';
@@ -133,6 +136,12 @@ interface StartWithinInput {
   workflow?: WorkflowStep[] | null;
 }
 
+/** What a text with a code is made from: the verification's destination, language and brand. */
+type TextedVerification = Pick<
+  VerificationRecord,
+  'id' | 'to' | 'channel' | 'purpose' | 'locale' | 'brand' | 'appHash' | 'tenant' | 'clientId' | 'expiresAt'
+>;
+
 /** Client-chosen codes are checked like the codes a check takes. */
 const CHOSEN_CODE = /^\d{4,10}$/;
 
@@ -218,54 +227,55 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
   }
 
   /**
-   * Rate limiting (NIST 800-63B 5.2.2) and the SMS-pumping guard: a tenant's OTP messages per phone in a
-   * sliding window, whichever face queued them; test numbers cost nothing. Per tenant, so that one
-   * tenant filling the window does not silence a number for the others.
+   * Rate limiting (NIST 800-63B 5.2.2): a tenant's OTP messages per destination in a sliding window, whichever
+   * face queued them, in total and per channel (issue 15); test numbers cost nothing. Per tenant, so that one
+   * tenant filling the window does not silence a number for the others. The store counts it under the phone's
+   * guards (otp_admit), so concurrent sends cannot both take the window's last place.
    */
-  async function sendRefusal(
-    tx: Store,
-    phone: string,
-    tenant: string,
-    now: Date,
-    channel: Channel,
-  ): Promise<Refusal | undefined> {
-    if (policy.testNumbers.has(phone)) return undefined;
-    const windowStart = new Date(now.getTime() - policy.sendWindowSeconds * 1000);
-    // Counted in total (every channel to this destination) and per channel (issue 15).
-    let { count, oldest } = await tx.messages.countOtpSince(phone, tenant, windowStart);
-    const channelLimit = policy.maxSendsPerChannel?.[channel];
-    if (count < policy.maxSendsPerPhone && channelLimit !== undefined) {
-      ({ count, oldest } = await tx.messages.countOtpSince(phone, tenant, windowStart, channel));
-      if (count < channelLimit) return undefined;
-    } else if (count < policy.maxSendsPerPhone) return undefined;
+  function windowFor(phone: string, channel: Channel, now: Date): SendWindow | null {
+    if (policy.testNumbers.has(phone)) return null;
+    return {
+      since: new Date(now.getTime() - policy.sendWindowSeconds * 1000),
+      max: policy.maxSendsPerPhone,
+      channel,
+      channelMax: policy.maxSendsPerChannel?.[channel] ?? null,
+    };
+  }
+
+  /** What a refused admission answers: when the lock-out ends, or when the window's oldest send leaves it. */
+  function admissionRefusal(refusal: AdmissionRefusal, now: Date): Refusal {
+    if (refusal.refused === 'phone_locked') {
+      return { refused: 'phone_locked', retryAfterSeconds: secondsBetween(refusal.until, now) };
+    }
     // Told at once: a refusal writes nothing, so there is no commit to wait for.
     events.sendWindowFull();
-    const frees = new Date((oldest ?? now).getTime() + policy.sendWindowSeconds * 1000);
+    const frees = new Date((refusal.oldest ?? now).getTime() + policy.sendWindowSeconds * 1000);
     return { refused: 'too_many_sends', retryAfterSeconds: secondsBetween(frees, now) };
   }
 
   /**
-   * Every text with a code passes here, under the phone's guards: refused while locked or the window is
-   * full. The country was permitted before the guards were locked (nothing is written for a number outside
-   * them). The send guard comes after the writes: `countSend`.
+   * Every text with a code passes here or through otp_start, which does the same: the phone's guards locked,
+   * refused while locked or the window is full. The country was permitted before (nothing is written for a
+   * number outside them). The send guard comes after the writes: `countSend`.
    */
   async function admitSend(
     tx: Store,
-    guards: Guards,
     phone: string,
     caller: Caller,
     now: Date,
     channel: Channel = 'sms',
   ): Promise<void> {
-    const refusal = lockRefusal(guards, now) ?? (await sendRefusal(tx, phone, caller.tenant, now, channel));
-    if (refusal !== undefined) throwRefusal(refusal);
+    const refusal = await tx.phoneGuards.admit(phone, caller.tenant, now, windowFor(phone, channel, now));
+    if (refusal !== undefined) throwRefusal(admissionRefusal(refusal, now));
   }
 
   /**
-   * The send guard (its range blocked, a budget spent), as a send's last statement: its counts are rows every
-   * send of the tenant updates (the day's budget, a range's minute), locked until the commit, so they are
-   * taken when nothing is left to do but commit; a refusal still rolls the whole send back. Test numbers
-   * cost nothing, and so does an email: the guard and the budgets count phone channels (no premium rate).
+   * The send guard (its range blocked, a budget spent). In a transaction, as the send's last statement: its
+   * counts are rows every send of the tenant updates (the day's budget, a range's minute), locked until the
+   * commit, so they are taken when nothing is left to do but commit; a refusal rolls the whole send back.
+   * `alone` (no transaction): counted in a statement of its own, which holds those rows only while it runs;
+   * the answer takes the count back, for a send then refused. Test numbers cost nothing, and so does an
+   * email: the guard and the budgets count phone channels (no premium rate).
    */
   async function countSend(
     tx: Store,
@@ -273,9 +283,10 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     caller: Caller,
     now: Date,
     channel: Channel = 'sms',
-  ): Promise<void> {
-    if (isPhoneChannel(channel) && !policy.testNumbers.has(phone))
-      await deps.guard.admit(tx, phone, caller, now);
+    alone = false,
+  ): Promise<() => Promise<void>> {
+    if (!isPhoneChannel(channel) || policy.testNumbers.has(phone)) return async () => {};
+    return deps.guard.admit(tx, phone, caller, now, { alone });
   }
 
   /** The countries the caller may text, and the ranges this node knows blocked: before anything is written. */
@@ -283,23 +294,10 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     if (isPhoneChannel(channel) && !policy.testNumbers.has(phone)) deps.guard.screen(phone, caller, now);
   }
 
-  async function sendCode(
-    tx: Store,
-    v: VerificationRecord,
-    code: string,
-    now: Date,
-  ): Promise<VerificationSend> {
+  /** The text that carries a code; none for a test number (nothing is sent, the send is recorded as test). */
+  function messageFor(v: TextedVerification, code: string, now: Date): NewMessage | null {
     const channel = v.channel;
-    if (isPhoneChannel(channel) && policy.testNumbers.has(v.to)) {
-      await tx.verifications.recordSend({
-        verificationId: v.id,
-        phone: v.to,
-        messageId: null,
-        channel: 'test',
-        at: now,
-      });
-      return { messageId: null, channel: 'test', at: now };
-    }
+    if (isPhoneChannel(channel) && policy.testNumbers.has(v.to)) return null;
     const template = {
       purpose: v.purpose,
       locale: v.locale,
@@ -314,7 +312,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       channel === 'sms'
         ? { text: renderOtpText(template, deps.texts.overrides), subject: undefined }
         : renderChannelText(channel, template, deps.texts.overrides);
-    const messageId = await queueMessage(tx, deps, {
+    return messageToQueue(deps, {
       kind: 'otp',
       to: v.to,
       text,
@@ -329,8 +327,23 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       tenant: v.tenant,
       now,
     });
-    await tx.verifications.recordSend({ verificationId: v.id, phone: v.to, messageId, channel, at: now });
-    return { messageId, channel, at: now };
+  }
+
+  async function sendCode(
+    tx: Store,
+    v: TextedVerification,
+    code: string,
+    now: Date,
+  ): Promise<VerificationSend> {
+    const message = messageFor(v, code, now);
+    if (message !== null) await tx.messages.enqueue(message);
+    const send: VerificationSend = {
+      messageId: message?.id ?? null,
+      channel: message === null ? 'test' : v.channel,
+      at: now,
+    };
+    await tx.verifications.recordSend({ verificationId: v.id, phone: v.to, ...send });
+    return send;
   }
 
   /** A test number's fixed code, else a fresh one of the verification's length. */
@@ -343,7 +356,6 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
    */
   async function resendWithin(
     tx: Store,
-    guards: Guards,
     v: VerificationRecord,
     now: Date,
     chosen?: string,
@@ -353,7 +365,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     const before = await tx.verifications.listSends(v.id);
     if (v.maxSends !== null && before.length >= v.maxSends) throw new DomainError('no_more_sends');
     // The country was permitted when it started; the client's own list is not at hand here.
-    await admitSend(tx, guards, v.to, { clientId: v.clientId, tenant: v.tenant }, now, v.channel);
+    await admitSend(tx, v.to, { clientId: v.clientId, tenant: v.tenant }, now, v.channel);
     const code = chosen ?? newCode(v.to, v.codeLength);
     const expiresAt = codeExpiry(policy.ttlSeconds, v.stepDeadline, now);
     // The guard lock serializes this with checks and cancels; replaceCode re-tests pending anyway.
@@ -368,52 +380,36 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
   }
 
   /**
-   * Starts a verification inside the caller's transaction (registration and phone change start one
-   * together with their own writes). The phone must already be in E.164. With `whenPending` resend, a
-   * pending verification of the same key gets a new code instead; with refuse, it is named in the refusal.
+   * Starts a verification: one statement (otp_start), inside the caller's transaction when there is one
+   * (registration and phone change start one together with their own writes). The phone must already be in
+   * E.164. With `whenPending` resend, a pending verification of the same key gets a new code instead (this
+   * needs a transaction); with refuse, it is named in the refusal. `counted`: the send guard counted it already.
    */
-  async function startWithin(tx: Store, input: StartWithinInput, now: Date): Promise<StartedVerification> {
-    const { tenant } = input.caller;
+  async function startWithin(
+    tx: Store,
+    input: StartWithinInput,
+    now: Date,
+    counted = false,
+  ): Promise<StartedVerification> {
     const channel = input.channel ?? 'sms';
     screen(input.phone, input.caller, now, channel);
-    const guards = await tx.phoneGuards.lock(input.phone, tenant, now);
-    const key: PendingKey = {
-      phone: input.phone,
-      purpose: input.purpose,
-      tenant,
-      customerId: input.customerId,
-      serviceId: input.serviceId ?? null,
-    };
-    const whenPending = input.whenPending ?? 'replace';
-    if (whenPending !== 'replace') {
-      const pending = await tx.verifications.findPending(key, now);
-      if (pending !== undefined && whenPending === 'resend') {
-        return resendWithin(tx, guards, pending, now, input.code);
-      }
-      if (pending !== undefined) throw new DomainError('verification_pending', { resourceId: pending.id });
-    }
-    await admitSend(tx, guards, input.phone, input.caller, now, channel);
-    // One live code per key (phone, purpose, tenant, customer, service): a new verification retires the
-    // older ones, and their texts still in the queue (a dead code is never sent). Another customer's stays.
-    const retired = await tx.verifications.cancelPending(key, now);
-    await tx.messages.retireQueuedOtps(retired, now);
     const id = randomUUID();
     const codeLength = input.codeLength ?? null;
     const code = input.code ?? newCode(input.phone, codeLength);
     const workflow = input.workflow ?? null;
     const deadline = stepDeadline(workflow, 0, now);
-    const record = await tx.verifications.insert({
+    const verification: NewVerification = {
       id,
       phone: input.phone,
       purpose: input.purpose,
       locale: input.locale ?? localeForPhone(input.phone, deps.texts.countryLocales ?? new Map()),
       customerId: input.customerId,
       clientId: input.caller.clientId,
-      tenant,
+      tenant: input.caller.tenant,
       codeHash: codes.hash(id, code),
       maxChecks: policy.maxChecks,
       expiresAt: codeExpiry(policy.ttlSeconds, deadline, now),
-      serviceId: key.serviceId,
+      serviceId: input.serviceId ?? null,
       brand: input.brand ?? null,
       codeLength,
       appHash: input.appHash ?? null,
@@ -422,12 +418,47 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       workflow,
       stepDeadline: deadline,
       now,
+    };
+    const message = messageFor({ ...verification, to: input.phone, channel }, code, now);
+    const sendChannel = message === null ? 'test' : channel;
+    const whenPending = input.whenPending ?? 'replace';
+    // One live code per key (phone, purpose, tenant, customer, service): a new verification retires the
+    // older ones, and their texts still in the queue (a dead code is never sent). Another customer's stays.
+    const outcome = await tx.verifications.start({
+      verification,
+      message,
+      sendChannel,
+      window: windowFor(input.phone, channel, now),
+      whenPending,
     });
-    // The retired ones were canceled, the new one is pending: both are changes the clients are told.
-    await tx.statusChanges.verificationsChanged([...retired, id], now);
-    const send = await sendCode(tx, record, code, now);
-    await countSend(tx, input.phone, input.caller, now, channel);
-    return { ...record, sends: [send] };
+    if ('refused' in outcome) throwRefusal(admissionRefusal(outcome, now));
+    if ('pendingId' in outcome) {
+      if (whenPending === 'refuse')
+        throw new DomainError('verification_pending', { resourceId: outcome.pendingId });
+      return resendWithin(tx, await findVisible(tx, outcome.pendingId, input.caller.tenant), now, input.code);
+    }
+    if (!counted) await countSend(tx, input.phone, input.caller, now, channel);
+    return {
+      ...outcome.verification,
+      sends: [{ messageId: message?.id ?? null, channel: sendChannel, at: now }],
+    };
+  }
+
+  /**
+   * A start on its own (no caller's transaction, no resend): two statements. The send guard counts first, in a
+   * statement of its own, so that its rows (every send of the tenant updates them) are never held locked while
+   * this node is busy with other requests; the count is taken back if the start is then refused.
+   */
+  async function startAlone(input: StartWithinInput, now: Date): Promise<StartedVerification> {
+    const channel = input.channel ?? 'sms';
+    screen(input.phone, input.caller, now, channel);
+    const uncount = await countSend(store, input.phone, input.caller, now, channel, true);
+    try {
+      return await startWithin(store, input, now, true);
+    } catch (error) {
+      await uncount();
+      throw error;
+    }
   }
 
   /** The start's options resolved against its service (another tenant's answers like a missing one). */
@@ -537,10 +568,10 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     const caller = { clientId: found.clientId, tenant: found.tenant };
     try {
       return await store.transaction(async (tx) => {
-        const guards = await tx.phoneGuards.lock(next.to, found.tenant, now);
+        await tx.phoneGuards.lock(next.to, found.tenant, now);
         const v = await tx.verifications.findById(id);
         if (v === undefined || v.status !== 'pending' || v.step !== fromStep) return false;
-        await admitSend(tx, guards, next.to, caller, now, next.channel);
+        await admitSend(tx, next.to, caller, now, next.channel);
         const code = newCode(next.to, v.codeLength);
         const deadline = stepDeadline(v.workflow, fromStep + 1, now);
         const expiresAt = codeExpiry(policy.ttlSeconds, deadline, now);
@@ -555,7 +586,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         )
           return false;
         await tx.messages.retireQueuedOtps([id], now);
-        await sendCode(tx, { ...v, ...moved, step: fromStep + 1, updatedAt: now }, code, now);
+        await sendCode(tx, { ...v, ...moved }, code, now);
         await countSend(tx, next.to, caller, now, next.channel);
         return true;
       });
@@ -601,7 +632,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       await deps.phoneLimiter.consume(phone);
       const { tenant } = input.caller;
       const messageId = await store.transaction(async (tx) => {
-        await admitSend(tx, await tx.phoneGuards.lock(phone, tenant, now), phone, input.caller, now);
+        await admitSend(tx, phone, input.caller, now);
         const queued = await queueMessage(tx, deps, {
           kind: 'otp',
           to: phone,
@@ -645,24 +676,23 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       // Every phone step is screened before anything is written: a later step's country too.
       for (const step of route.workflow ?? [route]) screen(step.to, input.caller, now, step.channel);
       await deps.phoneLimiter.consume(phone);
-      const result = await store.transaction(async (tx) => {
-        const record = await startWithin(
-          tx,
-          {
-            ...options,
-            phone,
-            purpose: input.purpose ?? 'generic',
-            locale: input.locale,
-            customerId: input.customerId ?? null,
-            caller: input.caller,
-            whenPending: input.whenPending,
-            channel: route.channel,
-            workflow: route.workflow,
-          },
-          now,
-        );
-        return { ...(await view(tx, record, now, record.sends)), resent: record.resent === true };
-      });
+      const within: StartWithinInput = {
+        ...options,
+        phone,
+        purpose: input.purpose ?? 'generic',
+        locale: input.locale,
+        customerId: input.customerId ?? null,
+        caller: input.caller,
+        whenPending: input.whenPending,
+        channel: route.channel,
+        workflow: route.workflow,
+      };
+      // A resend of a pending one is several statements: a transaction. Otherwise one statement, and the guard's.
+      const record =
+        input.whenPending === 'resend'
+          ? await store.transaction((tx) => startWithin(tx, within, now))
+          : await startAlone(within, now);
+      const result = { ...(await view(store, record, now, record.sends)), resent: record.resent === true };
       deps.outbox.messagesQueued();
       if (!result.resent) events.verificationStarted(result.purpose);
       return result;
@@ -722,8 +752,9 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       await deps.phoneLimiter.consume(existing.to);
       const now = clock.now();
       const result = await store.transaction(async (tx) => {
-        const guards = await tx.phoneGuards.lock(existing.to, tenant, now);
-        const resent = await resendWithin(tx, guards, await findVisible(tx, id, tenant), now);
+        // Read again under the phone's guards: a check or cancel that won meanwhile is seen.
+        await tx.phoneGuards.lock(existing.to, tenant, now);
+        const resent = await resendWithin(tx, await findVisible(tx, id, tenant), now);
         return view(tx, resent, now, resent.sends);
       });
       deps.outbox.messagesQueued();

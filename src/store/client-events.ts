@@ -1,32 +1,13 @@
 /**
  * Status changes queued for clients' webhooks (client-webhooks/worker.ts posts them). Each is written by the
  * statement or transaction that makes the change, one row per webhook of the subject's tenant (none
- * registered: nothing is written). The event data is built here from the row the change left, in the
- * shape docs/webhooks.md describes: the native API's names, timestamps in ISO 8601 UTC.
+ * registered: nothing is written). The event data is built from the row the change left by the SQL functions
+ * otp_verification_event and otp_message_event (migration 2026_12_03_90), in the shape docs/webhooks.md
+ * describes: the native API's names, timestamps in ISO 8601 UTC.
  */
 import { sql, type Kysely, type OperationNodeSource, type RawBuilder } from 'kysely';
 import type { StatusChangeStore } from '../domain/ports.js';
 import type { Database } from './database.js';
-
-/** An ISO 8601 UTC timestamp, as Date.toISOString() writes it (null stays null). */
-const iso = (column: string) =>
-  sql`to_char(${sql.ref(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-/** A verification row aliased `v`, as an event's data. */
-const verificationData = sql`json_build_object(
-  'id', v.id, 'to', v.phone, 'channel', v.channel, 'status', v.status, 'purpose', v.purpose, 'customerId', v.customer_id,
-  'checks', v.checks, 'maxChecks', v.max_checks, 'expiresAt', ${iso('v.expires_at')},
-  'createdAt', ${iso('v.created_at')}, 'updatedAt', ${iso('v.updated_at')}, 'approvedAt', ${iso('v.approved_at')})`;
-
-/** A message row aliased `m`, as an event's data (never its text). */
-const messageData = sql`json_build_object(
-  'id', m.id, 'to', m.recipient, 'channel', m.channel, 'kind', m.kind, 'status', m.status, 'verificationId', m.verification_id,
-  'parts', m.parts, 'price', m.price, 'currency', m.currency, 'provider', m.provider,
-  'error', CASE WHEN m.error_code IS NULL THEN NULL
-    ELSE json_build_object('code', m.error_code, 'message', m.error_message) END,
-  'createdAt', ${iso('m.created_at')}, 'sentAt', ${iso('m.sent_at')}, 'deliveredAt', ${iso('m.delivered_at')},
-  'undeliveredAt', ${iso('m.undelivered_at')}, 'failedAt', ${iso('m.failed_at')},
-  'updatedAt', ${iso('m.updated_at')})`;
 
 /**
  * The INSERT that queues `events` (rows of event_type, subject_id, tenant, data) for every webhook of their
@@ -38,14 +19,13 @@ function queueEvents(events: RawBuilder<unknown>, now: Date) {
       (id, client_id, event_type, subject_id, data, status, next_attempt_at, created_at, updated_at)
     SELECT gen_random_uuid(), w.client_id, e.event_type, e.subject_id, e.data, 'pending', ${now}, ${now}, ${now}
     FROM (${events}) AS e
-    JOIN api_clients c ON c.tenant = e.tenant AND c.active
-    JOIN client_webhooks w ON w.client_id = c.id`;
+    JOIN webhook_targets w ON w.tenant = e.tenant`;
 }
 
 /** Message rows (every column) from the CTE named `changed`, queued as message.<status> events. */
 export function queueMessageEvents(changed: string, now: Date) {
   return queueEvents(
-    sql`SELECT 'message.' || m.status AS event_type, m.id AS subject_id, m.tenant, ${messageData} AS data
+    sql`SELECT 'message.' || m.status AS event_type, m.id AS subject_id, m.tenant, otp_message_event(ROW(m.*)::sms_messages) AS data
         FROM ${sql.table(changed)} m`,
     now,
   );
@@ -70,12 +50,9 @@ export function statusChangeStore(db: Kysely<Database>): StatusChangeStore {
   return {
     async verificationsChanged(ids, at) {
       if (ids.length === 0) return;
-      await queueEvents(
-        sql`SELECT 'verification.' || v.status AS event_type, v.id AS subject_id, v.tenant,
-              ${verificationData} AS data
-            FROM verifications v WHERE v.id IN (${sql.join(ids)})`,
-        at,
-      ).execute(db);
+      await sql`SELECT otp_verifications_changed(ARRAY[${sql.join(ids)}]::uuid[], ${at}::timestamptz)`.execute(
+        db,
+      );
     },
   };
 }

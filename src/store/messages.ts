@@ -1,8 +1,7 @@
 /** The SMS outbox: each row is the queue entry and the record of one message. */
-import type { Kysely } from 'kysely';
-import type { MessageStore } from '../domain/ports.js';
+import { sql, type Kysely } from 'kysely';
+import type { MessageStore, NewMessage } from '../domain/ports.js';
 import type { Channel, MessageKind, MessageStatus, SmsMessage } from '../domain/types.js';
-import { updateMessagesWithEvents } from './client-events.js';
 import type { Database, SmsMessageRow } from './database.js';
 
 export const PRIORITY: Record<MessageKind, number> = { otp: 0, notice: 1 };
@@ -38,64 +37,57 @@ export function toMessage(row: SmsMessageRow): SmsMessage {
   };
 }
 
+/** A message just queued, as its row: every column, as otp_start takes it too (store/verifications.ts). */
+export function messageRow(m: NewMessage): SmsMessageRow {
+  return {
+    id: m.id,
+    kind: m.kind,
+    priority: PRIORITY[m.kind],
+    recipient: m.to,
+    body_sealed: m.bodySealed,
+    preview: m.preview,
+    encoding: m.encoding,
+    parts: m.parts,
+    price: m.price === undefined || m.price === null ? null : String(m.price),
+    currency: m.currency ?? null,
+    status: 'queued',
+    provider: null,
+    provider_ref: null,
+    attempts: 0,
+    next_attempt_at: m.now,
+    lease_until: null,
+    expires_at: m.expiresAt,
+    error_code: null,
+    error_message: null,
+    verification_id: m.verificationId,
+    client_id: m.clientId,
+    tenant: m.tenant,
+    channel: m.channel ?? 'sms',
+    subject: m.subject ?? null,
+    code_sealed: m.codeSealed ?? null,
+    locale: m.locale ?? null,
+    created_at: m.now,
+    sending_at: null,
+    sent_at: null,
+    delivered_at: null,
+    read_at: null,
+    undelivered_at: null,
+    failed_at: null,
+    claim_id: null,
+    updated_at: m.now,
+  };
+}
+
 export function messageStore(db: Kysely<Database>): MessageStore {
   return {
     async enqueue(m) {
-      await db
-        .insertInto('sms_messages')
-        .values({
-          id: m.id,
-          kind: m.kind,
-          priority: PRIORITY[m.kind],
-          recipient: m.to,
-          body_sealed: m.bodySealed,
-          preview: m.preview,
-          encoding: m.encoding,
-          parts: m.parts,
-          price: m.price ?? null,
-          currency: m.currency ?? null,
-          status: 'queued',
-          provider: null,
-          provider_ref: null,
-          next_attempt_at: m.now,
-          lease_until: null,
-          expires_at: m.expiresAt,
-          error_code: null,
-          error_message: null,
-          verification_id: m.verificationId,
-          client_id: m.clientId,
-          tenant: m.tenant,
-          channel: m.channel ?? 'sms',
-          subject: m.subject ?? null,
-          code_sealed: m.codeSealed ?? null,
-          locale: m.locale ?? null,
-          created_at: m.now,
-          sending_at: null,
-          sent_at: null,
-          delivered_at: null,
-          failed_at: null,
-          updated_at: m.now,
-        })
-        .execute();
+      await db.insertInto('sms_messages').values(messageRow(m)).execute();
     },
     async retireQueuedOtps(verificationIds, now) {
       if (verificationIds.length === 0) return;
-      const retired = db
-        .updateTable('sms_messages')
-        .set({
-          status: 'failed',
-          body_sealed: null,
-          code_sealed: null,
-          error_code: 'superseded',
-          error_message: 'not sent: its code was replaced, used or canceled first',
-          failed_at: now,
-          updated_at: now,
-        })
-        .where('verification_id', 'in', verificationIds)
-        .where('kind', '=', 'otp')
-        .where('status', '=', 'queued')
-        .returningAll();
-      await updateMessagesWithEvents(db, retired, now);
+      await sql`SELECT otp_retire_queued_otps(ARRAY[${sql.join(verificationIds)}]::uuid[], ${now}::timestamptz)`.execute(
+        db,
+      );
     },
     async countOtpSince(phone, tenant, since, channel) {
       const row = await db

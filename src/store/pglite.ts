@@ -20,6 +20,7 @@ import {
 } from 'kysely';
 import type { Database } from './database.js';
 import { lockPgliteDir } from './pglite-lock.js';
+import { observeStatements, type StatementObserver } from './statements.js';
 
 class PgliteConnection implements DatabaseConnection {
   constructor(private readonly client: PGlite) {}
@@ -91,6 +92,8 @@ class ExclusivePgliteDriver implements Driver {
 export interface PgliteOpenOptions {
   /** A data directory dumped by PGlite (dumpDataDir) to start from, instead of an empty cluster. */
   loadDataDir?: Blob;
+  /** Told of every statement sent (tests count a request's round trips). */
+  onStatement?: StatementObserver;
 }
 
 /** dataDir undefined = in memory (tests). Throws PgliteInUseError when another process has the directory open. */
@@ -107,18 +110,21 @@ export async function openPglite(
   }
   let client: PGlite;
   try {
-    client = await PGlite.create(location, options);
+    client = await PGlite.create(location, { loadDataDir: options.loadDataDir });
   } catch (error) {
     releaseDir();
     throw error;
   }
   const db = new Kysely<Database>({
-    dialect: {
-      createAdapter: () => new PostgresAdapter(),
-      createDriver: () => new ExclusivePgliteDriver(client, releaseDir),
-      createIntrospector: (db) => new PostgresIntrospector(db),
-      createQueryCompiler: () => new PostgresQueryCompiler(),
-    },
+    dialect: observeStatements(
+      {
+        createAdapter: () => new PostgresAdapter(),
+        createDriver: () => new ExclusivePgliteDriver(client, releaseDir),
+        createIntrospector: (db) => new PostgresIntrospector(db),
+        createQueryCompiler: () => new PostgresQueryCompiler(),
+      },
+      options.onStatement,
+    ),
   });
   // Kysely's destroy() skips a driver never used: use it once, so destroy() always closes PGlite and the lock.
   await db.connection().execute(async () => undefined);

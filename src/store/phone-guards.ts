@@ -1,5 +1,10 @@
 import { sql, type Kysely } from 'kysely';
-import { ALL_TENANTS, type PhoneGuard, type PhoneGuardStore } from '../domain/ports.js';
+import {
+  ALL_TENANTS,
+  type AdmissionRefusal,
+  type PhoneGuard,
+  type PhoneGuardStore,
+} from '../domain/ports.js';
 import type { Database } from './database.js';
 
 interface GuardRow {
@@ -18,6 +23,21 @@ const toGuard = (row: GuardRow): PhoneGuard => ({
   windowStartedAt: row.window_started_at,
 });
 
+/** otp_admit's answer ({} or a refusal) as the domain reads it; jsonb may come back as text from a driver. */
+export function toAdmission(value: unknown): AdmissionRefusal | undefined {
+  const answer = (typeof value === 'string' ? JSON.parse(value) : value) as {
+    refused?: string;
+    until?: string;
+    oldest?: string | null;
+  };
+  if (answer.refused === 'phone_locked')
+    return { refused: 'phone_locked', until: new Date(String(answer.until)) };
+  if (answer.refused === 'too_many_sends') {
+    return { refused: 'too_many_sends', oldest: answer.oldest ? new Date(answer.oldest) : null };
+  }
+  return undefined;
+}
+
 export function phoneGuardStore(db: Kysely<Database>): PhoneGuardStore {
   return {
     async lock(phone, tenant, now) {
@@ -33,6 +53,12 @@ export function phoneGuardStore(db: Kysely<Database>): PhoneGuardStore {
       const all = rows.find((row) => row.tenant === ALL_TENANTS);
       if (own === undefined || all === undefined) throw new Error('phone guard rows were not returned');
       return { tenant: toGuard(own), allTenants: toGuard(all) };
+    },
+    async admit(phone, tenant, now, window) {
+      const { rows } = await sql<{ admitted: unknown }>`
+        SELECT otp_admit(${phone}, ${tenant}, ${ALL_TENANTS}, ${now}::timestamptz,
+          ${window === null ? null : JSON.stringify(window)}::jsonb) AS admitted`.execute(db);
+      return toAdmission(rows[0]?.admitted);
     },
     async save(guard, now) {
       await db

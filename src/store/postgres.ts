@@ -9,6 +9,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
+import { observeStatements, type StatementObserver } from './statements.js';
 
 // Return bigint counts as numbers: our counts stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -59,6 +60,7 @@ export function openPostgres(
   databaseUrl: string,
   poolSize = 10,
   timeouts?: PostgresTimeouts,
+  onStatement?: StatementObserver,
 ): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
@@ -80,5 +82,7 @@ export function openPostgres(
     connect: async () => new DiscardedWhenStuck(await pool.connect()),
     end: () => pool.end(),
   };
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: clients }) });
+  return new Kysely<Database>({
+    dialect: observeStatements(new PostgresDialect({ pool: clients }), onStatement),
+  });
 }

@@ -129,6 +129,20 @@ export function sendGuardStore(db: Kysely<Database>): SendGuardStore {
       };
     },
 
+    async uncountSend(send) {
+      await sql`
+        WITH counted AS (
+          UPDATE send_counts SET sent = greatest(0, sent - 1)
+          WHERE tenant = ${send.tenant} AND prefix IN (${list(send.counted)})
+            AND bucket = ${send.bucket}::timestamptz
+          RETURNING 1
+        )
+        UPDATE send_budgets SET sent = greatest(0, sent - 1)
+        WHERE tenant = ${send.tenant} AND (scope, period_start) IN (${sql.join(
+          send.budgets.map((budget) => sql`(${budget.scope}, ${budget.periodStart}::timestamptz)`),
+        )})`.execute(db);
+    },
+
     async countApproval(tenant, counted, bucket) {
       const rows = counted.map((prefix) => sql`(${tenant}, ${prefix}, ${bucket}::timestamptz, 0, 1)`);
       await sql`

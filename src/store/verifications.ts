@@ -1,6 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { ExpressionBuilder } from 'kysely';
-import type { PendingKey, VerificationStore } from '../domain/ports.js';
+import {
+  ALL_TENANTS,
+  type NewVerification,
+  type PendingKey,
+  type VerificationStore,
+} from '../domain/ports.js';
 import type {
   Channel,
   Locale,
@@ -11,6 +16,8 @@ import type {
   WorkflowStep,
 } from '../domain/types.js';
 import type { Database, VerificationRow } from './database.js';
+import { messageRow } from './messages.js';
+import { toAdmission } from './phone-guards.js';
 
 export function toVerification(row: VerificationRow): VerificationRecord {
   return {
@@ -41,6 +48,36 @@ export function toVerification(row: VerificationRow): VerificationRecord {
   };
 }
 
+/** A new verification as its row: every column, as otp_start takes it too. */
+function verificationRow(v: NewVerification): VerificationRow {
+  return {
+    id: v.id,
+    phone: v.phone,
+    purpose: v.purpose,
+    locale: v.locale,
+    customer_id: v.customerId,
+    client_id: v.clientId,
+    tenant: v.tenant,
+    status: 'pending',
+    code_hash: v.codeHash,
+    checks: 0,
+    max_checks: v.maxChecks,
+    expires_at: v.expiresAt,
+    created_at: v.now,
+    updated_at: v.now,
+    approved_at: null,
+    service_id: v.serviceId,
+    brand: v.brand,
+    code_length: v.codeLength,
+    app_hash: v.appHash,
+    max_sends: v.maxSends,
+    channel: v.channel ?? 'sms',
+    workflow: v.workflow ?? null,
+    step: 0,
+    step_deadline: v.stepDeadline ?? null,
+  };
+}
+
 /** The rows of one pending key: phone, purpose, tenant, customer and service. */
 const ofKey = (key: PendingKey) => (eb: ExpressionBuilder<Database, 'verifications'>) =>
   eb.and([
@@ -54,33 +91,30 @@ const ofKey = (key: PendingKey) => (eb: ExpressionBuilder<Database, 'verificatio
 
 export function verificationStore(db: Kysely<Database>): VerificationStore {
   return {
+    async start(plan) {
+      const row = verificationRow(plan.verification);
+      const { rows } = await sql<{ outcome: unknown }>`SELECT otp_start(${JSON.stringify({
+        verification: row,
+        message: plan.message === null ? null : messageRow(plan.message),
+        sendChannel: plan.sendChannel,
+        window: plan.window,
+        whenPending: plan.whenPending,
+        allTenants: ALL_TENANTS,
+      })}::jsonb) AS outcome`.execute(db);
+      const outcome = rows[0]?.outcome;
+      const answer = (typeof outcome === 'string' ? JSON.parse(outcome) : outcome) as {
+        pending?: string;
+        retired?: string[];
+      };
+      const refusal = toAdmission(answer);
+      if (refusal !== undefined) return refusal;
+      if (answer.pending !== undefined) return { pendingId: answer.pending };
+      return { verification: toVerification(row), retired: answer.retired ?? [] };
+    },
     async insert(v) {
       const row = await db
         .insertInto('verifications')
-        .values({
-          id: v.id,
-          phone: v.phone,
-          purpose: v.purpose,
-          locale: v.locale,
-          customer_id: v.customerId,
-          client_id: v.clientId,
-          tenant: v.tenant,
-          status: 'pending',
-          code_hash: v.codeHash,
-          max_checks: v.maxChecks,
-          expires_at: v.expiresAt,
-          created_at: v.now,
-          updated_at: v.now,
-          approved_at: null,
-          service_id: v.serviceId,
-          brand: v.brand,
-          code_length: v.codeLength,
-          app_hash: v.appHash,
-          max_sends: v.maxSends,
-          channel: v.channel ?? 'sms',
-          workflow: v.workflow ? JSON.stringify(v.workflow) : null,
-          step_deadline: v.stepDeadline ?? null,
-        })
+        .values({ ...verificationRow(v), workflow: v.workflow ? JSON.stringify(v.workflow) : null })
         .returningAll()
         .executeTakeFirstOrThrow();
       return toVerification(row);

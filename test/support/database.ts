@@ -22,6 +22,8 @@ export interface TestDatabase {
 export interface OpenOptions {
   /** No schema at all, for a test that runs the migrations itself; by default the schema is current. */
   empty?: boolean;
+  /** Told of every statement sent, transaction control included. */
+  onStatement?: (sql: string) => void;
 }
 
 export interface Backend {
@@ -47,14 +49,17 @@ export function seedPgliteDataDir(dataDir: string): void {
 const pgliteBackend: Backend = {
   name: 'pglite',
   async open(options = {}) {
-    const db = await openPglite(undefined, options.empty ? {} : { loadDataDir: migratedCluster() });
+    const db = await openPglite(undefined, {
+      ...(options.empty ? {} : { loadDataDir: migratedCluster() }),
+      onStatement: options.onStatement,
+    });
     return { opened: { db, driver: 'pglite' }, url: undefined, drop: () => db.destroy() };
   },
 };
 
 const postgresBackend = (adminUrl: string): Backend => ({
   name: 'postgres',
-  async open() {
+  async open(options = {}) {
     const name = `otpgate_test_${process.pid}_${randomBytes(4).toString('hex')}`;
     const admin = new pg.Client({ connectionString: adminUrl });
     await admin.connect();
@@ -62,7 +67,7 @@ const postgresBackend = (adminUrl: string): Backend => ({
     await admin.end();
     const url = new URL(adminUrl);
     url.pathname = `/${name}`;
-    const db = openPostgres(url.toString(), 20);
+    const db = openPostgres(url.toString(), 20, undefined, options.onStatement);
     return {
       opened: { db, driver: 'postgres' },
       url: url.toString(),

@@ -18,6 +18,7 @@ import * as clientWebhooks from './2026_12_03_61_client_webhooks.js';
 import * as verificationChecks from './2026_12_03_70_verification_checks.js';
 import * as adminSessions from './2026_12_03_71_admin_sessions.js';
 import * as channels from './2026_12_03_80_channels.js';
+import * as hotPaths from './2026_12_03_90_hot_paths.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_00_initial': initial,
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_70_verification_checks': verificationChecks,
   '2026_12_03_71_admin_sessions': adminSessions,
   '2026_12_03_80_channels': channels,
+  '2026_12_03_90_hot_paths': hotPaths,
 };

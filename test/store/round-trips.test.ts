@@ -1,0 +1,43 @@
+/**
+ * The statements a hot path sends, transaction control included (issue 14): each is a round trip to the
+ * database and, on loopback, most of a request's CPU.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends } from '../support/database.js';
+import { AUTH, startHarness, type Harness } from '../support/harness.js';
+
+for (const { backend, skip } of backends) {
+  describe.skipIf(skip !== false)(`round trips on ${backend.name}`, () => {
+    let h: Harness;
+    let sent: string[] = [];
+    const counting = { ...backend, open: () => backend.open({ onStatement: (sql) => sent.push(sql) }) };
+    beforeAll(async () => {
+      h = await startHarness(counting);
+    });
+    afterAll(async () => h?.close());
+
+    /** The statements `work` sends, the first request's one-off look-ups (the client's key) done before. */
+    async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
+      sent = [];
+      await work();
+      return sent;
+    }
+
+    let n = 0;
+    const start = () =>
+      h.app.http.inject({
+        method: 'POST',
+        url: '/v1/verifications',
+        headers: AUTH,
+        payload: { to: `+97150${String(1_000_000 + ++n)}` },
+      });
+
+    it('starts a verification in 2 statements: the send guard, then otp_start', async () => {
+      await start();
+      const statements = await statementsOf(start);
+
+      expect(statements, statements.join('\n---\n')).toHaveLength(2);
+      expect(statements[1]).toMatch(/^SELECT otp_start\(/);
+    });
+  });
+}
