@@ -68,15 +68,18 @@ export function createDomain(deps: DomainDeps) {
   const guard = createSendGuard({ policy: config.sendGuard, events: securityEvents });
   const switchPhone = applyPhoneChange({ box, texts, costs, securityEvents });
 
-  const onApproved: ApprovalEffect = async (tx, verification, now) => {
-    if (verification.purpose === 'phone_change') return switchPhone(tx, verification, now);
-    if (verification.purpose === 'signup' && verification.customerId !== null) {
-      const customer = await tx.customers.findById(verification.tenant, verification.customerId);
-      // The code proves the number it went to; a customer who changed number since stays unverified.
-      if (customer?.phone === verification.to) {
-        await tx.customers.update(verification.tenant, customer.id, { phoneVerified: true }, now);
+  const onApproved: ApprovalEffect = {
+    purposes: ['phone_change', 'signup'],
+    apply: async (tx, verification, now) => {
+      if (verification.purpose === 'phone_change') return switchPhone(tx, verification, now);
+      if (verification.purpose === 'signup' && verification.customerId !== null) {
+        const customer = await tx.customers.findById(verification.tenant, verification.customerId);
+        // The code proves the number it went to; a customer who changed number since stays unverified.
+        if (customer?.phone === verification.to) {
+          await tx.customers.update(verification.tenant, customer.id, { phoneVerified: true }, now);
+        }
       }
-    }
+    },
   };
 
   const verifications = createVerifications(

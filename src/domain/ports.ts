@@ -130,6 +130,8 @@ export interface NewVerification {
   channel?: Channel;
   workflow?: WorkflowStep[] | null;
   stepDeadline?: Date | null;
+  /** The send guard's prefixes its send counted (its approval converts them); none when it counted none. */
+  countedPrefixes?: string[] | null;
   now: Date;
 }
 
@@ -141,6 +143,8 @@ export interface NextStep {
   expiresAt: Date;
   /** null: the last step. */
   stepDeadline: Date | null;
+  /** The send guard's prefixes the next step's send counts. */
+  countedPrefixes: string[] | null;
 }
 
 /** What makes verifications of one phone the same one: a new one retires the pending ones of its key. */
@@ -186,7 +190,39 @@ export interface StartPlan {
 export type StartOutcome =
   AdmissionRefusal | { pendingId: string } | { verification: VerificationRecord; retired: string[] };
 
+/** A check of a code, decided by the domain, applied by the store in one statement (otp_check). */
+export interface CheckPlan {
+  id: string;
+  tenant: string;
+  /** The keyed hash of the code given (CodeHasher.hash). */
+  candidate: string;
+  /** The phone's lock-out rules (VerificationPolicy). */
+  limits: {
+    maxFailedChecksPerPhone: number;
+    phoneLockoutSeconds: number;
+    maxFailedChecksPerPhoneAllTenants: number;
+    allTenantsWindowSeconds: number;
+  };
+  /** Purposes whose approval has an effect of the domain's: such a check is left to a transaction. */
+  effectPurposes: readonly Purpose[];
+  /** The refusal of a check on a verification in each terminal status. */
+  refusalByStatus: Record<Exclude<VerificationStatus, 'pending'>, string>;
+  now: Date;
+}
+
+/** A check as the store left it. */
+export type CheckedCode =
+  | { refused: string; until?: Date }
+  | { needsTransaction: true }
+  | { valid: boolean; lockedOut: boolean; verification: VerificationRecord; sends: VerificationSend[] };
+
 export interface VerificationStore {
+  /**
+   * A check in one statement: the verification read (another tenant's is not found), the phone's guards locked,
+   * a check taken, then approved or counted as a failure against the phone, the check recorded and every change
+   * told to the webhooks.
+   */
+  check(plan: CheckPlan): Promise<CheckedCode>;
   /**
    * A start in one statement: the phone's guards locked (for the transaction, when in one), the window
    * counted, older codes of the key retired with their queued texts, then the verification, its text and the
@@ -209,19 +245,12 @@ export interface VerificationStore {
   /** false when the verification was no longer pending (a racing check or cancel won). */
   replaceCode(id: string, codeHash: string, expiresAt: Date, now: Date): Promise<boolean>;
   /**
-   * Counts one check atomically, only while the verification is pending, unexpired and has checks
-   * left; returns the row after the increment, or undefined when no check may be made.
-   */
-  takeCheck(id: string, now: Date): Promise<VerificationRecord | undefined>;
-  /**
    * Writes `expired` on up to `limit` pending verifications past their expiry (rows another transaction
    * holds are skipped, for a later sweep); answers their ids.
    */
   expireOverdue(now: Date, limit: number): Promise<string[]>;
   /** Moves a pending verification to another status; false when it was no longer pending. */
   finish(id: string, status: Exclude<VerificationStatus, 'pending'>, now: Date): Promise<boolean>;
-  /** Cancels the pending verifications of a key (a new one replaces them); answers their ids. */
-  cancelPending(key: PendingKey, now: Date): Promise<string[]>;
   /** The newest verification of the key still pending and unexpired at `now`. */
   findPending(key: PendingKey, now: Date): Promise<VerificationRecord | undefined>;
   /** Cancels every pending verification of a service (it is being deleted); answers their ids. */
@@ -276,7 +305,6 @@ export interface PhoneGuardStore {
     now: Date,
     window: SendWindow | null,
   ): Promise<AdmissionRefusal | undefined>;
-  save(guard: PhoneGuard, now: Date): Promise<void>;
 }
 
 export interface NewMessage {
@@ -311,16 +339,6 @@ export interface MessageStore {
   enqueue(message: NewMessage): Promise<void>;
   /** Fails the still-queued OTP texts of these verifications: their codes no longer work, so they are never sent. */
   retireQueuedOtps(verificationIds: readonly string[], now: Date): Promise<void>;
-  /**
-   * A tenant's OTP messages queued to a destination since a moment (of one channel when named, else of all),
-   * and the oldest of them (when the window frees up).
-   */
-  countOtpSince(
-    phone: string,
-    tenant: string,
-    since: Date,
-    channel?: Channel,
-  ): Promise<{ count: number; oldest: Date | null }>;
   findById(id: string): Promise<SmsMessage | undefined>;
 }
 
@@ -463,8 +481,6 @@ export interface SendGuardStore {
   countSend(send: SendToCount): Promise<CountedSend>;
   /** Takes a count back: a send counted outside a transaction that was then refused. */
   uncountSend(send: SendToCount): Promise<void>;
-  /** Counts an approved code in the minute its verification started. */
-  countApproval(tenant: string, counted: readonly string[], bucket: Date): Promise<void>;
   /**
    * Blocks a prefix unless a block is already in force (then false: a concurrent send placed it), and takes
    * the prefix's window counts off its ancestors', so that what this block explains does not block them too.

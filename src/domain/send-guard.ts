@@ -321,13 +321,9 @@ export function createSendGuard(deps: { policy: SendGuardPolicy; events: Securit
       return uncount;
     },
 
-    /** An approved code converts the minute its verification started in. */
-    countApproval(tx: Store, phone: string, tenant: string, startedAt: Date): Promise<void> {
-      return tx.sendGuard.countApproval(
-        tenant,
-        countedPrefixes(phone, policy.prefixDigits),
-        floorTo(startedAt, MINUTE_MS),
-      );
+    /** The prefixes a send to this number counts, which its approval converts (otp_check). */
+    prefixesOf(phone: string): string[] {
+      return countedPrefixes(phone, policy.prefixDigits);
     },
   };
 }

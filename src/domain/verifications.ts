@@ -23,12 +23,12 @@ import {
   type Clock,
   type DomainEvents,
   type AdmissionRefusal,
+  type CheckedCode,
+  type CheckPlan,
   type MessageCosts,
   type NewMessage,
   type NewVerification,
   type OutboxSignal,
-  type PhoneGuard,
-  type PhoneGuardStore,
   type PhoneRateLimiter,
   type SendWindow,
   type Store,
@@ -145,9 +145,6 @@ type TextedVerification = Pick<
 /** Client-chosen codes are checked like the codes a check takes. */
 const CHOSEN_CODE = /^\d{4,10}$/;
 
-/** The guards a send or check holds: the phone's for this tenant, and its ceiling across tenants. */
-type Guards = Awaited<ReturnType<PhoneGuardStore['lock']>>;
-
 export interface CheckResult {
   verification: Verification;
   valid: boolean;
@@ -156,13 +153,16 @@ export interface CheckResult {
 /** A verification just started (or resent on, `resent`), with the sends that carried its codes. */
 export type StartedVerification = VerificationRecord & { sends: VerificationSend[]; resent?: boolean };
 
-/** What approving a verification does beyond the status (e.g. switching a customer's number). */
-export type ApprovalEffect = (tx: Store, verification: VerificationRecord, now: Date) => Promise<void>;
+/**
+ * What approving a verification of some purposes does beyond the status (e.g. switching a customer's number),
+ * in the approval's transaction.
+ */
+export interface ApprovalEffect {
+  purposes: readonly Purpose[];
+  apply(tx: Store, verification: VerificationRecord, now: Date): Promise<void>;
+}
 
 type Refusal = { refused: ErrorCode; retryAfterSeconds?: number };
-/** A check's end, as the transaction leaves it: refused, or counted (and whether that locked the phone). */
-type CheckOutcome = Refusal | { valid: boolean; lockedOut: boolean; verification: Verification };
-
 const secondsBetween = (later: Date, earlier: Date) =>
   Math.max(1, Math.ceil((later.getTime() - earlier.getTime()) / 1000));
 
@@ -195,16 +195,6 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       status: effectiveStatus(v, now),
       sends: sends ?? (await tx.verifications.listSends(v.id)),
     };
-  }
-
-  /** A lock of the tenant's own, or of every tenant's once the phone reached the ceiling across them. */
-  function lockRefusal(guards: Guards, now: Date): Refusal | undefined {
-    const until = [guards.tenant.lockedUntil, guards.allTenants.lockedUntil]
-      .filter((lockedUntil): lockedUntil is Date => lockedUntil !== null && lockedUntil > now)
-      .sort((a, b) => b.getTime() - a.getTime())[0];
-    return until === undefined
-      ? undefined
-      : { refused: 'phone_locked', retryAfterSeconds: secondsBetween(until, now) };
   }
 
   function throwRefusal(refusal: Refusal): never {
@@ -287,6 +277,11 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
   ): Promise<() => Promise<void>> {
     if (!isPhoneChannel(channel) || policy.testNumbers.has(phone)) return async () => {};
     return deps.guard.admit(tx, phone, caller, now, { alone });
+  }
+
+  /** The send guard's prefixes a send counts (countSend's condition), which its approval converts. */
+  function countedPrefixes(phone: string, channel: Channel): string[] | null {
+    return isPhoneChannel(channel) && !policy.testNumbers.has(phone) ? deps.guard.prefixesOf(phone) : null;
   }
 
   /** The countries the caller may text, and the ranges this node knows blocked: before anything is written. */
@@ -417,6 +412,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       channel,
       workflow,
       stepDeadline: deadline,
+      countedPrefixes: countedPrefixes(input.phone, channel),
       now,
     };
     const message = messageFor({ ...verification, to: input.phone, channel }, code, now);
@@ -506,33 +502,6 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     return { refused: 'max_attempts_reached' };
   }
 
-  /** Counts a wrong code against the phone, for the tenant and across tenants; true when that locked it. */
-  async function recordFailure(tx: Store, guards: Guards, now: Date): Promise<boolean> {
-    // NIST 800-63B 5.2.2: failures count per phone across its verifications; a new code does not reset them.
-    const own: PhoneGuard = { ...guards.tenant, failedChecks: guards.tenant.failedChecks + 1 };
-    const ownLocked = own.failedChecks >= policy.maxFailedChecksPerPhone;
-    if (ownLocked) {
-      own.lockedUntil = new Date(now.getTime() + policy.phoneLockoutSeconds * 1000);
-      own.failedChecks = 0;
-    }
-    // The ceiling across tenants counts in fixed windows: at most twice its figure in any window's span.
-    const all: PhoneGuard = { ...guards.allTenants };
-    const windowMs = policy.allTenantsWindowSeconds * 1000;
-    if (all.windowStartedAt === null || all.windowStartedAt.getTime() + windowMs <= now.getTime()) {
-      all.windowStartedAt = now;
-      all.failedChecks = 0;
-    }
-    all.failedChecks += 1;
-    const allLocked = all.failedChecks >= policy.maxFailedChecksPerPhoneAllTenants;
-    if (allLocked) {
-      all.lockedUntil = new Date(all.windowStartedAt.getTime() + windowMs);
-      all.failedChecks = 0;
-    }
-    await tx.phoneGuards.save(own, now);
-    await tx.phoneGuards.save(all, now);
-    return ownLocked || allLocked;
-  }
-
   /** A wrong code, and the lock-out it may have caused, as security events in the check's transaction. */
   async function recordFailureEvents(tx: Store, v: VerificationRecord, lockedOut: boolean): Promise<void> {
     const who = { tenant: v.tenant, clientId: v.clientId, ip: null, subject: maskPhone(v.to) };
@@ -580,7 +549,11 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
           !(await tx.verifications.advanceStep(
             id,
             fromStep,
-            { ...moved, codeHash: codes.hash(id, code) },
+            {
+              ...moved,
+              codeHash: codes.hash(id, code),
+              countedPrefixes: countedPrefixes(next.to, next.channel),
+            },
             now,
           ))
         )
@@ -761,6 +734,10 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
       return result;
     },
 
+    /**
+     * One statement (otp_check) unless the approval has an effect (a sign-up, a phone change): then the same
+     * statement and the effect in one transaction. A wrong code's security events follow it.
+     */
     async check(id: string, code: string, tenant: string): Promise<CheckResult> {
       if (!/^\d{4,10}$/.test(code)) {
         throw new DomainError('invalid_code', {
@@ -768,58 +745,49 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         });
       }
       const now = clock.now();
-      const outcome = await store.transaction(async (tx): Promise<CheckOutcome> => {
-        const current = await findVisible(tx, id, tenant);
-        // Every check is kept with its end, refused ones too, for the operator's history of the verification.
-        const record = (result: string) =>
-          tx.verifications.recordCheck({ verificationId: id, result, at: now });
-        const refuse = async (refusal: Refusal) => {
-          // A verification gone meanwhile (purged) has no history left to add to.
-          if (refusal.refused !== 'verification_not_found') await record(refusal.refused);
-          return refusal;
-        };
-        const guards = await tx.phoneGuards.lock(current.to, tenant, now);
-        const locked = lockRefusal(guards, now);
-        if (locked !== undefined) return refuse(locked);
-        const taken = await tx.verifications.takeCheck(id, now);
-        if (taken === undefined) return refuse(await checkRefusal(tx, id, now));
-        if (codes.matches(id, code, taken.codeHash)) {
-          // finish() only moves a pending row: of two right codes racing, one approves.
-          if (!(await finish(tx, id, 'approved', now))) {
-            return refuse(await checkRefusal(tx, id, now));
-          }
-          await record('approved');
-          // A success clears the tenant's count; the ceiling across tenants keeps its window.
-          if (guards.tenant.failedChecks !== 0) {
-            await tx.phoneGuards.save({ ...guards.tenant, failedChecks: 0 }, now);
-          }
-          await tx.messages.retireQueuedOtps([id], now);
-          const approved = { ...taken, status: 'approved' as const, approvedAt: now };
-          await onApproved(tx, approved, now);
-          const verification = await view(tx, approved, now);
-          // Last, as a send's count is (countSend): the range's minute row is shared by every check there.
-          // The pumping guard counts phones: an approval by email converts no prefix.
-          if (isPhoneChannel(taken.channel) && !policy.testNumbers.has(taken.to)) {
-            await deps.guard.countApproval(tx, taken.to, tenant, taken.createdAt);
-          }
-          return { valid: true, lockedOut: false, verification };
-        }
-        await record('wrong_code');
-        const lockedOut = await recordFailure(tx, guards, now);
-        await recordFailureEvents(tx, taken, lockedOut);
-        const spent = taken.checks >= taken.maxChecks;
-        if (spent) await finish(tx, id, 'max_attempts_reached', now);
-        const after = spent ? { ...taken, status: 'max_attempts_reached' as const } : taken;
-        return { valid: false, lockedOut, verification: await view(tx, after, now) };
-      });
-      // Refusals are thrown after the commit, so the statuses they wrote stay written.
-      if ('refused' in outcome) {
-        events.verificationChecked('refused');
-        throwRefusal(outcome);
+      const plan: CheckPlan = {
+        id,
+        tenant,
+        candidate: codes.hash(id, code),
+        limits: {
+          maxFailedChecksPerPhone: policy.maxFailedChecksPerPhone,
+          phoneLockoutSeconds: policy.phoneLockoutSeconds,
+          maxFailedChecksPerPhoneAllTenants: policy.maxFailedChecksPerPhoneAllTenants,
+          allTenantsWindowSeconds: policy.allTenantsWindowSeconds,
+        },
+        effectPurposes: onApproved.purposes,
+        refusalByStatus: REFUSAL_BY_STATUS,
+        now,
+      };
+      const checkWithin = async (tx: Store, checked: CheckedCode): Promise<CheckedCode> => {
+        if ('valid' in checked && checked.valid) await onApproved.apply(tx, checked.verification, now);
+        if ('valid' in checked && !checked.valid)
+          await recordFailureEvents(tx, checked.verification, checked.lockedOut);
+        return checked;
+      };
+      let checked = await store.verifications.check(plan);
+      if ('needsTransaction' in checked) {
+        checked = await store.transaction(async (tx) =>
+          checkWithin(tx, await tx.verifications.check({ ...plan, effectPurposes: [] })),
+        );
+      } else {
+        await checkWithin(store, checked);
       }
-      events.verificationChecked(outcome.valid ? 'approved' : 'wrong_code');
-      if (outcome.lockedOut) events.phoneLockedOut();
-      return { verification: outcome.verification, valid: outcome.valid };
+      if ('refused' in checked) {
+        events.verificationChecked('refused');
+        if (checked.refused === 'verification_not_found') throw new DomainError('verification_not_found');
+        throwRefusal({
+          refused: checked.refused as ErrorCode,
+          retryAfterSeconds: checked.until === undefined ? undefined : secondsBetween(checked.until, now),
+        });
+      }
+      if ('needsTransaction' in checked) throw new Error('a check in a transaction asked for one');
+      events.verificationChecked(checked.valid ? 'approved' : 'wrong_code');
+      if (checked.lockedOut) events.phoneLockedOut();
+      return {
+        verification: await view(store, checked.verification, now, checked.sends),
+        valid: checked.valid,
+      };
     },
 
     /**
@@ -878,7 +846,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
           throwRefusal(await checkRefusal(tx, id, now));
         await tx.messages.retireQueuedOtps([id], now);
         const approved = { ...v, status: 'approved' as const, approvedAt: now, updatedAt: now };
-        await onApproved(tx, approved, now);
+        await onApproved.apply(tx, approved, now);
         return view(tx, approved, now);
       });
     },

@@ -83,6 +83,8 @@ export interface VerificationsTable {
   workflow: ColumnType<unknown, string | null, string | null>;
   step: Generated<number>;
   step_deadline: Timestamp | null;
+  /** The send guard's prefixes its send counted, converted by its approval (otp_check). */
+  counted_prefixes: string[] | null;
 }
 
 /** A tenant's verification services (Twilio Verify's). */

@@ -89,18 +89,6 @@ export function messageStore(db: Kysely<Database>): MessageStore {
         db,
       );
     },
-    async countOtpSince(phone, tenant, since, channel) {
-      const row = await db
-        .selectFrom('sms_messages')
-        .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('created_at').as('oldest')])
-        .where('recipient', '=', phone)
-        .where('tenant', '=', tenant)
-        .where('kind', '=', 'otp')
-        .where('created_at', '>', since)
-        .$if(channel !== undefined, (q) => q.where('channel', '=', channel ?? 'sms'))
-        .executeTakeFirstOrThrow();
-      return { count: Number(row.count), oldest: row.oldest === null ? null : new Date(row.oldest) };
-    },
     async findById(id) {
       const row = await db.selectFrom('sms_messages').selectAll().where('id', '=', id).executeTakeFirst();
       return row && toMessage(row);

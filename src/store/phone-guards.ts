@@ -60,18 +60,5 @@ export function phoneGuardStore(db: Kysely<Database>): PhoneGuardStore {
           ${window === null ? null : JSON.stringify(window)}::jsonb) AS admitted`.execute(db);
       return toAdmission(rows[0]?.admitted);
     },
-    async save(guard, now) {
-      await db
-        .updateTable('phone_guards')
-        .set({
-          failed_checks: guard.failedChecks,
-          locked_until: guard.lockedUntil,
-          window_started_at: guard.windowStartedAt,
-          updated_at: now,
-        })
-        .where('phone', '=', guard.phone)
-        .where('tenant', '=', guard.tenant)
-        .execute();
-    },
   };
 }

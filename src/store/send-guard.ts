@@ -143,14 +143,6 @@ export function sendGuardStore(db: Kysely<Database>): SendGuardStore {
         )})`.execute(db);
     },
 
-    async countApproval(tenant, counted, bucket) {
-      const rows = counted.map((prefix) => sql`(${tenant}, ${prefix}, ${bucket}::timestamptz, 0, 1)`);
-      await sql`
-        INSERT INTO send_counts (tenant, prefix, bucket, sent, approved)
-        VALUES ${sql.join(rows)}
-        ON CONFLICT (tenant, prefix, bucket) DO UPDATE SET approved = send_counts.approved + 1`.execute(db);
-    },
-
     async placeBlock(block, explained, now) {
       const subtract =
         explained.ancestors.length === 0

@@ -75,8 +75,28 @@ function verificationRow(v: NewVerification): VerificationRow {
     workflow: v.workflow ?? null,
     step: 0,
     step_deadline: v.stepDeadline ?? null,
+    counted_prefixes: v.countedPrefixes ?? null,
   };
 }
+
+/** A verification row as to_jsonb writes it (timestamps as text). */
+type JsonRow = { [column in keyof VerificationRow]: VerificationRow[column] extends Date ? string : unknown };
+
+const fromJsonRow = (json: JsonRow): VerificationRecord => {
+  const date = (value: unknown) => (value === null ? null : new Date(String(value)));
+  const row = json as unknown as VerificationRow;
+  return toVerification({
+    ...row,
+    expires_at: new Date(json.expires_at),
+    created_at: new Date(json.created_at),
+    updated_at: new Date(json.updated_at),
+    approved_at: date(json.approved_at),
+    step_deadline: date(json.step_deadline),
+  });
+};
+
+/** jsonb may come back from a driver as text. */
+const parsedJson = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
 /** The rows of one pending key: phone, purpose, tenant, customer and service. */
 const ofKey = (key: PendingKey) => (eb: ExpressionBuilder<Database, 'verifications'>) =>
@@ -91,6 +111,34 @@ const ofKey = (key: PendingKey) => (eb: ExpressionBuilder<Database, 'verificatio
 
 export function verificationStore(db: Kysely<Database>): VerificationStore {
   return {
+    async check(plan) {
+      const { rows } = await sql<{ outcome: unknown }>`SELECT otp_check(${JSON.stringify({
+        ...plan,
+        allTenants: ALL_TENANTS,
+      })}::jsonb) AS outcome`.execute(db);
+      const answer = parsedJson<{
+        refused?: string;
+        until?: string;
+        needsTransaction?: boolean;
+        valid?: boolean;
+        lockedOut?: boolean;
+        verification?: JsonRow;
+        sends?: { messageId: string | null; channel: SendChannel; at: string }[];
+      }>(rows[0]?.outcome);
+      if (answer.refused !== undefined) {
+        return answer.until === undefined
+          ? { refused: answer.refused }
+          : { refused: answer.refused, until: new Date(answer.until) };
+      }
+      if (answer.needsTransaction === true || answer.verification === undefined)
+        return { needsTransaction: true };
+      return {
+        valid: answer.valid === true,
+        lockedOut: answer.lockedOut === true,
+        verification: fromJsonRow(answer.verification),
+        sends: (answer.sends ?? []).map((send) => ({ ...send, at: new Date(send.at) })),
+      };
+    },
     async start(plan) {
       const row = verificationRow(plan.verification);
       const { rows } = await sql<{ outcome: unknown }>`SELECT otp_start(${JSON.stringify({
@@ -101,11 +149,7 @@ export function verificationStore(db: Kysely<Database>): VerificationStore {
         whenPending: plan.whenPending,
         allTenants: ALL_TENANTS,
       })}::jsonb) AS outcome`.execute(db);
-      const outcome = rows[0]?.outcome;
-      const answer = (typeof outcome === 'string' ? JSON.parse(outcome) : outcome) as {
-        pending?: string;
-        retired?: string[];
-      };
+      const answer = parsedJson<{ pending?: string; retired?: string[] }>(rows[0]?.outcome);
       const refusal = toAdmission(answer);
       if (refusal !== undefined) return refusal;
       if (answer.pending !== undefined) return { pendingId: answer.pending };
@@ -163,19 +207,6 @@ export function verificationStore(db: Kysely<Database>): VerificationStore {
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
-    async takeCheck(id, now) {
-      // One statement: the row lock makes concurrent checks queue here and re-test the condition.
-      const row = await db
-        .updateTable('verifications')
-        .set({ checks: sql`checks + 1`, updated_at: now })
-        .where('id', '=', id)
-        .where('status', '=', 'pending')
-        .where('expires_at', '>', now)
-        .where('checks', '<', sql<number>`max_checks`)
-        .returningAll()
-        .executeTakeFirst();
-      return row && toVerification(row);
-    },
     async expireOverdue(now, limit) {
       const rows = await db
         .updateTable('verifications')
@@ -203,15 +234,6 @@ export function verificationStore(db: Kysely<Database>): VerificationStore {
         .where('status', '=', 'pending')
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
-    },
-    async cancelPending(key, now) {
-      const rows = await db
-        .updateTable('verifications')
-        .set({ status: 'canceled', updated_at: now })
-        .where(ofKey(key))
-        .returning('id')
-        .execute();
-      return rows.map((row) => row.id);
     },
     async findPending(key, now) {
       const row = await db
@@ -251,6 +273,7 @@ export function verificationStore(db: Kysely<Database>): VerificationStore {
           code_hash: next.codeHash,
           expires_at: next.expiresAt,
           step_deadline: next.stepDeadline,
+          counted_prefixes: next.countedPrefixes,
           updated_at: now,
         })
         .where('id', '=', id)

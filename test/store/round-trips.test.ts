@@ -24,12 +24,14 @@ for (const { backend, skip } of backends) {
     }
 
     let n = 0;
-    const start = () =>
+    const start = (to = `+97150${String(1_000_000 + ++n)}`) =>
+      h.app.http.inject({ method: 'POST', url: '/v1/verifications', headers: AUTH, payload: { to } });
+    const check = (id: string, code: string) =>
       h.app.http.inject({
         method: 'POST',
-        url: '/v1/verifications',
+        url: `/v1/verifications/${id}/check`,
         headers: AUTH,
-        payload: { to: `+97150${String(1_000_000 + ++n)}` },
+        payload: { code },
       });
 
     it('starts a verification in 2 statements: the send guard, then otp_start', async () => {
@@ -38,6 +40,31 @@ for (const { backend, skip } of backends) {
 
       expect(statements, statements.join('\n---\n')).toHaveLength(2);
       expect(statements[1]).toMatch(/^SELECT otp_start\(/);
+    });
+
+    it('checks the right code in 1 statement, otp_check', async () => {
+      const to = `+97152${String(1_000_000 + ++n)}`;
+      const started = (await start(to)).json() as { id: string };
+      const code = await h.lastCode(to);
+      let approved: { valid: boolean; verification: { status: string } } | undefined;
+      const statements = await statementsOf(async () => {
+        approved = (await check(started.id, code)).json();
+      });
+
+      expect(approved?.verification.status).toBe('approved');
+      expect(statements, statements.join('\n---\n')).toHaveLength(1);
+      expect(statements[0]).toMatch(/^SELECT otp_check\(/);
+    });
+
+    it('counts a wrong code in 1 statement, and its security event in one more', async () => {
+      const to = `+97154${String(1_000_000 + ++n)}`;
+      const started = (await start(to)).json() as { id: string };
+      const code = await h.lastCode(to);
+      const wrong = code === '000000' ? '111111' : '000000';
+      const statements = await statementsOf(() => check(started.id, wrong));
+
+      expect(statements, statements.join('\n---\n')).toHaveLength(2);
+      expect(statements[0]).toMatch(/^SELECT otp_check\(/);
     });
   });
 }
