@@ -123,7 +123,7 @@ async function startOtpgate(name: string, database: string | undefined): Promise
   const port = await freePort();
   const dataDir = join(work, name);
   const child = launch('node', ['dist/server.js'], {
-    ...(database === undefined ? {} : { DATABASE_URL: process.env.OTPGATE_URL_SUFFIX ? database + process.env.OTPGATE_URL_SUFFIX : database }),
+    ...(database === undefined ? {} : { DATABASE_URL: database }),
     DATA_DIR: dataDir,
     PORT: String(port),
     HOST: '127.0.0.1',

@@ -9,7 +9,8 @@ import type { Clock, OutboxSignal } from '../domain/ports.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import { createClaimLoop } from '../claim-loop.js';
 import { countryOf } from '../domain/phones.js';
-import type { ClaimedMessage, OutboxQueue } from '../store/outbox-queue.js';
+import { createBatcher } from '../batch.js';
+import type { ClaimedMessage, OutboxQueue, SentRecord } from '../store/outbox-queue.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import {
   SmsError,
@@ -56,7 +57,7 @@ export interface DispatcherOptions {
   /** The table price of a message when the provider does not report one (SMS_PRICES). */
   priceOf?: (parts: number, lookup: { provider: string; country: string | undefined }) => Price | undefined;
   /** Told the provider ids of each recorded send, so receipts that beat the record are applied. */
-  onRecorded?: (provider: string, refs: readonly string[]) => Promise<void>;
+  onRecorded?: (sends: readonly { provider: string; refs: readonly string[] }[]) => Promise<void>;
   box: SecretBox;
   clock: Clock;
   logger: DispatcherLogger;
@@ -107,6 +108,12 @@ const MAX_CLAIM_BACKOFF_MS = 10_000;
 /** Kept free at the end of a lease for recording the outcome (a database round trip or two). */
 const RECORD_MARGIN_MS = 2_000;
 
+/**
+ * The records of sends: up to 100 to a statement, none waiting more than 20 ms for the rest of its claim (well
+ * inside RECORD_MARGIN_MS, and short beside what a provider takes).
+ */
+const RECORD_BATCHES = { maxBatch: 100, maxWaitMs: 20 };
+
 /** Why a message was not sent, as its row records it. */
 type Failure = { code: string; message: string; provider?: string };
 
@@ -142,6 +149,8 @@ interface SendProgress {
   acceptedBy: string | undefined;
   /** The send is recorded: what failed came after (releasing held receipts). */
   recorded: boolean;
+  /** Its sending is over (its record may still wait in the batch). */
+  ended: boolean;
 }
 
 function dispatchFailure(progress: SendProgress): string {
@@ -195,18 +204,43 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return Math.max(jittered, error.retryAfterMs ?? 0);
   }
 
+  /**
+   * Sends recorded in batches: one statement for the sends of a claim (once every message in flight has been
+   * sent or has failed, or RECORD_BATCH_WAIT_MS after the first), and one look for receipts that arrived
+   * before their record (onRecorded).
+   */
+  let unsent = 0;
+  const records = createBatcher(async (sends: SentRecord[]): Promise<boolean[]> => {
+    const recorded = await queue.markSentMany(sends, clock.now());
+    const released = sends.filter((send) => recorded.has(send.id));
+    if (released.length > 0) {
+      await options.onRecorded?.(
+        released.map(({ outcome }) => ({ provider: outcome.provider, refs: outcome.partRefs })),
+      );
+    }
+    return sends.map((send) => recorded.has(send.id));
+  }, RECORD_BATCHES);
+  /** A message in flight is sent (its record waits in the batch) or ended otherwise: once per message. */
+  function sendEnded(progress: SendProgress): void {
+    if (progress.ended) return;
+    progress.ended = true;
+    unsent--;
+    if (unsent === 0) records.flush();
+  }
+
   async function recordSent(
     message: ClaimedMessage,
     provider: SmsProvider,
     result: Awaited<ReturnType<SmsProvider['send']>>,
     country: string | undefined,
+    progress: SendProgress,
   ): Promise<void> {
     const price = result.price ?? options.priceOf?.(result.parts, { provider: provider.name, country });
     const partRefs = (result.partRefs ?? [result.providerRef]).filter((ref) => ref !== '');
-    const recorded = await queue.markSent(
-      message.id,
-      message.claimId,
-      {
+    const recording = records.add({
+      id: message.id,
+      claimId: message.claimId,
+      outcome: {
         provider: provider.name,
         providerRef: result.providerRef,
         partRefs,
@@ -214,14 +248,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         price: price?.amount ?? null,
         currency: price?.currency ?? null,
       },
-      clock.now(),
-    );
-    if (!recorded) {
+    });
+    sendEnded(progress);
+    if (!(await recording)) {
       // Its lease ran out while the provider took its time, and it was claimed again meanwhile.
       logger.warn({ messageId: message.id, provider: provider.name }, 'sent, but no longer ours to record');
-      return;
     }
-    await options.onRecorded?.(provider.name, partRefs);
   }
 
   /** A mark that finds the message claimed again since (its lease ran out) writes nothing: the newer claim decides. */
@@ -455,7 +487,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       }
       breaker?.success();
       progress.acceptedBy = provider.name;
-      await recordSent(message, provider, result, country);
+      await recordSent(message, provider, result, country, progress);
       progress.recorded = true;
       options.onOutcome?.('sent', provider.name);
       return;
@@ -470,17 +502,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const at = clock.now();
     const leaseUntil = new Date(at.getTime() + options.leaseSeconds * 1000);
     const noticeFree = noticeSlots - noticesInFlight;
-    if (noticeFree >= free) return queue.claimDue(at, leaseUntil, free);
-    const claimed = await queue.claimDue(at, leaseUntil, free, 'otp');
-    const room = Math.min(free - claimed.length, noticeFree);
-    return room > 0 ? claimed.concat(await queue.claimDue(at, leaseUntil, room, 'notice')) : claimed;
+    return queue.claimDue(at, leaseUntil, free, Math.max(0, noticeFree));
   }
 
   /** Sends one claimed message; counted as a notice from the moment it is claimed (before the next claim). */
   function run(message: ClaimedMessage): Promise<void> {
     const notice = message.kind === 'notice';
     if (notice) noticesInFlight++;
-    const progress: SendProgress = { acceptedBy: undefined, recorded: false };
+    const progress: SendProgress = { acceptedBy: undefined, recorded: false, ended: false };
+    unsent++;
     return sendOne(message, progress)
       .catch((error: unknown) =>
         logger.error(
@@ -489,6 +519,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         ),
       )
       .finally(() => {
+        sendEnded(progress);
         if (notice) noticesInFlight--;
       });
   }

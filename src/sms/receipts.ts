@@ -21,6 +21,8 @@ export interface ReceiptRecorder {
   record(receipt: DeliveryReceipt): Promise<ReceiptOutcome>;
   /** Called once the parts of a send are recorded: applies the receipts that arrived before. */
   releaseHeld(provider: string, refs: readonly string[]): Promise<void>;
+  /** releaseHeld for a batch of recorded sends: one look, and a transaction only where receipts are held. */
+  releaseHeldOf(sends: readonly { provider: string; refs: readonly string[] }[]): Promise<void>;
   /** Resolves once the receipts being recorded now are (before the database closes). */
   settled(): Promise<void>;
 }
@@ -104,7 +106,21 @@ export function createReceiptRecorder(options: ReceiptRecorderOptions): ReceiptR
     if (purged > 0) logger.debug({ purged }, 'held receipts for ids never recorded dropped');
   }
 
-  /** One transaction: a held receipt is dropped only with its outcome applied, or not at all. */
+  /**
+   * Receipts that arrived before these sends were recorded: one look for a whole batch of sends, and for each
+   * provider that has some, one transaction (a held receipt is dropped only with its outcome applied).
+   */
+  async function releaseHeldOf(
+    sends: readonly { provider: string; refs: readonly string[] }[],
+  ): Promise<void> {
+    for (const provider of await messageParts(db).providersHolding(sends)) {
+      await releaseHeld(
+        provider,
+        sends.filter((send) => send.provider === provider).flatMap((send) => send.refs),
+      );
+    }
+  }
+
   async function releaseHeld(provider: string, refs: readonly string[]): Promise<void> {
     await transaction(db, async (trx) => {
       const store = messageParts(trx);
@@ -151,6 +167,7 @@ export function createReceiptRecorder(options: ReceiptRecorderOptions): ReceiptR
       return done;
     },
     releaseHeld,
+    releaseHeldOf,
     async settled() {
       while (recording.size > 0) await Promise.all(recording);
     },

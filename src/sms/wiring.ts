@@ -118,7 +118,7 @@ export function wireSms(deps: {
       const amount = priceOf(config.smsPrices, parts, lookup);
       return amount === undefined ? undefined : { amount, currency: config.smsCurrency };
     },
-    onRecorded: (provider, refs) => receipts.releaseHeld(provider, refs),
+    onRecorded: (sends) => receipts.releaseHeldOf(sends),
     onOutcome: metrics?.countSmsOutcome,
   });
   metrics?.watchSms({

@@ -2,7 +2,7 @@
  * The parts of sent messages (recorded with the send, in outbox-queue.ts) and the receipts held for parts not
  * recorded yet. SQL only; the rules are in sms/receipts.ts.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ReceiptStatus } from '../sms/provider.js';
 import { updateMessagesWithEvents } from './client-events.js';
 import type { Database } from './database.js';
@@ -134,6 +134,20 @@ export function messageParts(db: Kysely<Database>) {
      * The held receipts for these refs, oldest first, locked until the caller's transaction ends: whoever
      * locks one applies it, then drops it (dropHeld) in the same transaction.
      */
+    /** Of these sends' providers, those holding a receipt for one of their ids: one plain look, no lock. */
+    async providersHolding(
+      sends: readonly { provider: string; refs: readonly string[] }[],
+    ): Promise<string[]> {
+      const pairs = sends.flatMap((send) =>
+        send.refs.map((ref) => sql`(${send.provider}::text, ${ref}::text)`),
+      );
+      if (pairs.length === 0) return [];
+      const { rows } = await sql<{ provider: string }>`
+        SELECT DISTINCT provider FROM sms_held_receipts
+        WHERE (provider, provider_ref) IN (${sql.join(pairs)})`.execute(db);
+      return rows.map((row) => row.provider);
+    },
+
     async lockHeld(provider: string, refs: readonly string[]): Promise<Array<HeldReceipt & { id: number }>> {
       if (refs.length === 0) return [];
       const rows = await db

@@ -34,6 +34,13 @@ export interface ClaimedMessage {
   leaseUntil: Date;
 }
 
+/** A send to record: its message, the claim it was sent under, and what the provider said. */
+export interface SentRecord {
+  id: string;
+  claimId: string;
+  outcome: SentOutcome;
+}
+
 export interface SentOutcome {
   provider: string;
   providerRef: string;
@@ -53,62 +60,93 @@ export function outboxQueue(db: Kysely<Database>) {
       .where('id', '=', id)
       .where('status', '=', 'sending')
       .where('claim_id', '=', claimId);
+  /**
+   * The text is erased once the provider has it: the code then lives only as a hash. A batch of sends in one
+   * statement, with their parts and the clients' message.sent events. Each only under its current claim: one
+   * claimed again since (its lease ran out) or already recorded is left as it is. Answers the ids recorded.
+   */
+  async function markSentMany(sends: readonly SentRecord[], now: Date): Promise<Set<string>> {
+    if (sends.length === 0) return new Set();
+    const outcomes = sql.join(
+      sends.map(
+        ({ id, claimId, outcome }) =>
+          sql`(${id}::uuid, ${claimId}::uuid, ${outcome.provider}::text, ${outcome.providerRef}::text,
+            ${outcome.parts}::int, ${outcome.price}::numeric, ${outcome.currency}::text)`,
+      ),
+    );
+    const partRows = sends.flatMap(({ id, outcome }) =>
+      outcome.partRefs.map((ref, index) => sql`(${id}::uuid, ${index + 1}::smallint, ${ref}::text)`),
+    );
+    // No price from the provider or the table: the estimate made at enqueue is kept.
+    const parts =
+      partRows.length === 0
+        ? sql``
+        : sql`, parts AS (
+            INSERT INTO sms_message_parts (message_id, seq, provider, part_ref, status, updated_at)
+            SELECT sent.id, part.seq, sent.provider, part.ref, 'sent', ${now}
+            FROM sent JOIN (VALUES ${sql.join(partRows)}) AS part (message_id, seq, ref) ON part.message_id = sent.id
+          )`;
+    const { rows } = await sql<{ id: string }>`
+      WITH outcome (id, claim_id, provider, provider_ref, parts, price, currency) AS (VALUES ${outcomes}),
+      sent AS (
+        UPDATE sms_messages AS m SET status = 'sent', provider = o.provider, provider_ref = o.provider_ref,
+          parts = o.parts,
+          price = CASE WHEN o.price IS NULL THEN m.price ELSE o.price END,
+          currency = CASE WHEN o.price IS NULL THEN m.currency ELSE o.currency END,
+          body_sealed = NULL, code_sealed = NULL, lease_until = NULL, error_code = NULL, error_message = NULL,
+          sent_at = ${now}, updated_at = ${now}
+        FROM outcome o
+        WHERE m.id = o.id AND m.status = 'sending' AND m.claim_id = o.claim_id
+        RETURNING m.*
+      ), events AS (${queueMessageEvents('sent', now)})${parts}
+      SELECT id FROM sent`.execute(db);
+    return new Set(rows.map((row) => row.id));
+  }
+
   return {
     /**
-     * Leases up to `limit` due messages, OTPs first (or of one kind only). SKIP LOCKED lets any number of
-     * nodes claim at once without taking the same row; a lease that ran out (its node died) makes a row due again.
+     * Leases up to `limit` due messages in one statement: OTPs first, then notices up to `noticeLimit` in the
+     * room left. SKIP LOCKED lets any number of nodes claim at once without taking the same row; a lease that
+     * ran out (its node died) makes a row due again.
      */
     async claimDue(
       now: Date,
       leaseUntil: Date,
       limit: number,
-      kind?: MessageKind,
+      noticeLimit = limit,
     ): Promise<ClaimedMessage[]> {
       if (limit <= 0) return [];
       // One token per claiming statement is enough: with the id it names one claim of one row.
       const claimId = randomUUID();
-      const rows = await db
-        .updateTable('sms_messages')
-        .set({
-          status: 'sending',
-          claim_id: claimId,
-          lease_until: leaseUntil,
-          attempts: sql`attempts + 1`,
-          sending_at: sql`coalesce(sending_at, ${now})`,
-          updated_at: now,
-        })
-        .where('id', 'in', (eb) =>
-          eb
-            .selectFrom('sms_messages')
-            .select('id')
-            .where((w) =>
-              w.or([
-                w.and([w('status', '=', 'queued'), w('next_attempt_at', '<=', now)]),
-                w.and([w('status', '=', 'sending'), w('lease_until', '<', now)]),
-              ]),
-            )
-            .$if(kind !== undefined, (q) => q.where('priority', '=', PRIORITY[kind ?? 'otp']))
-            .orderBy('priority')
-            .orderBy('next_attempt_at')
-            .limit(limit)
-            .forUpdate()
-            .skipLocked(),
-        )
-        .returning([
-          'id',
-          'kind',
-          'recipient',
-          'body_sealed',
-          'channel',
-          'subject',
-          'code_sealed',
-          'locale',
-          'expires_at',
-          'attempts',
-          'error_code',
-          'provider',
-        ])
-        .execute();
+      const due = (priority: number) => sql`
+        SELECT id FROM sms_messages
+        WHERE ((status = 'queued' AND next_attempt_at <= ${now}) OR (status = 'sending' AND lease_until < ${now}))
+          AND priority = ${priority}::smallint
+        ORDER BY priority, next_attempt_at`;
+      const { rows } = await sql<{
+        id: string;
+        kind: string;
+        recipient: string;
+        body_sealed: string | null;
+        channel: string;
+        subject: string | null;
+        code_sealed: string | null;
+        locale: string | null;
+        expires_at: Date | null;
+        attempts: number;
+        error_code: string | null;
+        provider: string | null;
+      }>`
+        WITH otp AS (${due(PRIORITY.otp)} LIMIT ${limit}::int FOR UPDATE SKIP LOCKED),
+        notice AS (${due(PRIORITY.notice)}
+          LIMIT least(${noticeLimit}::int, ${limit}::int - (SELECT count(*) FROM otp)::int) FOR UPDATE SKIP LOCKED)
+        UPDATE sms_messages SET status = 'sending', claim_id = ${claimId}, lease_until = ${leaseUntil},
+          attempts = attempts + 1, sending_at = coalesce(sending_at, ${now}), updated_at = ${now}
+        WHERE id IN (SELECT id FROM otp UNION ALL SELECT id FROM notice)
+        RETURNING id, kind, recipient, body_sealed, channel, subject, code_sealed, locale, expires_at, attempts,
+          error_code, provider`.execute(db);
+      // Sent in the order claimed: OTPs first (an UPDATE returns its rows in no order of its own).
+      rows.sort((a, b) => PRIORITY[a.kind as MessageKind] - PRIORITY[b.kind as MessageKind]);
       return rows.map((row) => ({
         id: row.id,
         kind: row.kind as MessageKind,
@@ -146,45 +184,11 @@ export function outboxQueue(db: Kysely<Database>) {
       return row !== undefined;
     },
 
-    /**
-     * The text is erased once the provider has it: the code then lives only as a hash. The parts are recorded
-     * in the same statement. Only under the current claim: false when the message was claimed again since
-     * (its lease ran out) or its outcome is already recorded, and then nothing is written.
-     */
+    markSentMany,
+
+    /** One send recorded (markSentMany of one); false when it was not ours to record. */
     async markSent(id: string, claimId: string, outcome: SentOutcome, now: Date): Promise<boolean> {
-      const marked = stillClaimed(id, claimId)
-        .set({
-          status: 'sent',
-          provider: outcome.provider,
-          provider_ref: outcome.providerRef,
-          parts: outcome.parts,
-          // No price from the provider or the table: keep the estimate made at enqueue.
-          price: outcome.price === null ? sql<string>`price` : outcome.price,
-          currency: outcome.price === null ? sql<string>`currency` : outcome.currency,
-          body_sealed: null,
-          code_sealed: null,
-          lease_until: null,
-          error_code: null,
-          error_message: null,
-          sent_at: now,
-          updated_at: now,
-        })
-        .returningAll();
-      if (outcome.partRefs.length === 0) {
-        return (await updateMessagesWithEvents(db, marked, now)).length > 0;
-      }
-      // One statement rather than a transaction of three: this runs once per message, on the hot path. The
-      // parts and the clients' message.sent events are written with the status.
-      const parts = sql.join(
-        outcome.partRefs.map((ref, index) => sql`(${index + 1}::smallint, ${ref}::text)`),
-      );
-      const { rows } = await sql<{ message_id: string }>`
-        WITH sent AS (${marked}), events AS (${queueMessageEvents('sent', now)})
-        INSERT INTO sms_message_parts (message_id, seq, provider, part_ref, status, updated_at)
-        SELECT sent.id, part.seq, ${outcome.provider}, part.ref, 'sent', ${now}
-        FROM sent CROSS JOIN (VALUES ${parts}) AS part (seq, ref)
-        RETURNING message_id`.execute(db);
-      return rows.length > 0;
+      return (await markSentMany([{ id, claimId, outcome }], now)).has(id);
     },
 
     /**
