@@ -196,6 +196,8 @@ export interface CheckPlan {
   tenant: string;
   /** The keyed hash of the code given (CodeHasher.hash). */
   candidate: string;
+  /** Fresh random bytes (base64) under which both hashes are digested again before they are compared. */
+  salt: string;
   /** The phone's lock-out rules (VerificationPolicy). */
   limits: {
     maxFailedChecksPerPhone: number;
@@ -459,6 +461,12 @@ export interface SendToCount {
   windowStart: Date;
   /** Budgets the send spends: a scope ('day', 'country:IR') and the start of its period. */
   budgets: readonly { scope: string; periodStart: Date }[];
+  /**
+   * Counted on its own (no transaction): its commit need not wait for the disk. The rows it updates are shared
+   * by every send of the tenant and stay locked until the commit is durable otherwise, so sends would queue on
+   * the disk one by one; a count lost in a database crash only lets a few more texts through.
+   */
+  alone?: boolean;
 }
 
 export interface CountedSend {

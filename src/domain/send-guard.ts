@@ -306,6 +306,7 @@ export function createSendGuard(deps: { policy: SendGuardPolicy; events: Securit
         bucket: floorTo(now, MINUTE_MS),
         windowStart: new Date(now.getTime() - policy.windowSeconds * 1000),
         budgets: budgetsOf(caller.tenant, country, now),
+        alone: options.alone === true,
       };
       const seen = await tx.sendGuard.countSend(send);
       const uncount = () => tx.sendGuard.uncountSend(send);

@@ -3,7 +3,7 @@
  * Every limit is enforced inside a transaction that holds the phone's guard row, so concurrent
  * requests queue on it and cannot exceed a limit.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { APP_HASH, renderChannelText, renderOtpText, type TemplateOverrides } from './templates.js';
 import {
   codeExpiry,
@@ -749,6 +749,7 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
         id,
         tenant,
         candidate: codes.hash(id, code),
+        salt: randomBytes(16).toString('base64'),
         limits: {
           maxFailedChecksPerPhone: policy.maxFailedChecksPerPhone,
           phoneLockoutSeconds: policy.phoneLockoutSeconds,

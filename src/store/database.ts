@@ -212,6 +212,8 @@ export interface SendCountsTable {
   tenant: string;
   prefix: string;
   bucket: Timestamp;
+  /** 0: the minute's sends (and older approvals); 1 to 8: its approvals, spread (otp_check). */
+  shard: Generated<number>;
   sent: Generated<number>;
   approved: Generated<number>;
 }

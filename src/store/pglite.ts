@@ -89,6 +89,13 @@ class ExclusivePgliteDriver implements Driver {
   }
 }
 
+/**
+ * PGlite's buffers live in the node process's WebAssembly heap: 16 MB of shared buffers instead of Postgres'
+ * 128 MB default takes ~140 MiB off the resident size of a node started on it (measured: 784 -> 646 MiB with
+ * 50k rows). One session and a small data set need no more; the operating system still caches the files.
+ */
+const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
 export interface PgliteOpenOptions {
   /** A data directory dumped by PGlite (dumpDataDir) to start from, instead of an empty cluster. */
   loadDataDir?: Blob;
@@ -110,7 +117,7 @@ export async function openPglite(
   }
   let client: PGlite;
   try {
-    client = await PGlite.create(location, { loadDataDir: options.loadDataDir });
+    client = await PGlite.create(location, { loadDataDir: options.loadDataDir, startParams: START_PARAMS });
   } catch (error) {
     releaseDir();
     throw error;

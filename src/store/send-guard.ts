@@ -1,6 +1,8 @@
 /**
  * The send guard's storage: counts per tenant, prefix and minute, budgets per period, blocks and the safe
- * list. A send costs one statement (countSend); a block one more.
+ * list. A send costs one statement (countSend); a block one more. A minute's sends are one row (shard 0, read
+ * back exactly under its lock); its approvals, counted by otp_check, go to one of eight further rows at
+ * random, so that concurrent checks in one range do not queue on one row.
  */
 import { sql, type Kysely } from 'kysely';
 import {
@@ -78,7 +80,7 @@ export function sendGuardStore(db: Kysely<Database>): SendGuardStore {
         WITH counted AS (
           INSERT INTO send_counts (tenant, prefix, bucket, sent, approved)
           VALUES ${sql.join(counted)}
-          ON CONFLICT (tenant, prefix, bucket) DO UPDATE SET sent = send_counts.sent + 1
+          ON CONFLICT (tenant, prefix, bucket, shard) DO UPDATE SET sent = send_counts.sent + 1
           RETURNING prefix, sent, approved
         ), spent AS (
           INSERT INTO send_budgets (tenant, scope, period_start, sent)
@@ -89,9 +91,14 @@ export function sendGuardStore(db: Kysely<Database>): SendGuardStore {
           SELECT prefix, sum(sent)::int AS sent, sum(approved)::int AS approved, min(bucket) AS since
           FROM send_counts
           WHERE tenant = ${send.tenant} AND prefix IN (${list(send.counted)})
-            AND bucket >= ${send.windowStart}::timestamptz AND bucket < ${send.bucket}::timestamptz
+            AND bucket >= ${send.windowStart}::timestamptz
+            AND (bucket < ${send.bucket}::timestamptz OR shard <> 0)
           GROUP BY prefix
-        )
+        )${
+          send.alone === true
+            ? sql`, relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS setting)`
+            : sql``
+        }
         SELECT
           (SELECT coalesce(json_agg(json_build_object(
               'prefix', c.prefix,
@@ -113,7 +120,9 @@ export function sendGuardStore(db: Kysely<Database>): SendGuardStore {
           EXISTS (
             SELECT 1 FROM safe_prefixes
             WHERE tenant IN (${send.tenant}, ${EVERY_TENANT}) AND prefix IN (${list(send.candidates)})
-          ) AS safe`.execute(db);
+          ) AS safe${send.alone === true ? sql`, (SELECT setting FROM relaxed) AS relaxed` : sql``}`.execute(
+        db,
+      );
       const row = rows[0];
       if (row === undefined) throw new Error('the send count returned no row');
       return {
@@ -134,7 +143,7 @@ export function sendGuardStore(db: Kysely<Database>): SendGuardStore {
         WITH counted AS (
           UPDATE send_counts SET sent = greatest(0, sent - 1)
           WHERE tenant = ${send.tenant} AND prefix IN (${list(send.counted)})
-            AND bucket = ${send.bucket}::timestamptz
+            AND bucket = ${send.bucket}::timestamptz AND shard = 0
           RETURNING 1
         )
         UPDATE send_budgets SET sent = greatest(0, sent - 1)
@@ -148,15 +157,18 @@ export function sendGuardStore(db: Kysely<Database>): SendGuardStore {
         explained.ancestors.length === 0
           ? sql``
           : sql`, explained AS (
-              SELECT bucket, sent, approved FROM send_counts
+              SELECT bucket, sum(sent)::int AS sent, sum(approved)::int AS approved FROM send_counts
               WHERE tenant = ${block.tenant} AND prefix = ${block.prefix}
                 AND bucket >= ${explained.windowStart}::timestamptz
+              GROUP BY bucket
             ), subtracted AS (
+              -- From each ancestor's sends row (shard 0): its approvals may sit in other shards, so the
+              -- approvals taken off may leave it below zero; the sums over shards stay right.
               UPDATE send_counts AS c
-              SET sent = greatest(0, c.sent - x.sent), approved = greatest(0, c.approved - x.approved)
+              SET sent = greatest(0, c.sent - x.sent), approved = c.approved - x.approved
               FROM explained x
               WHERE EXISTS (SELECT 1 FROM placed) AND c.tenant = ${block.tenant}
-                AND c.prefix IN (${list(explained.ancestors)}) AND c.bucket = x.bucket
+                AND c.prefix IN (${list(explained.ancestors)}) AND c.bucket = x.bucket AND c.shard = 0
               RETURNING 1
             )`;
       // Only where no block is in force: of two sends deciding at once, one places it.

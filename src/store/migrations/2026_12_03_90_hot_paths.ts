@@ -15,6 +15,10 @@ import { sql, type Kysely } from 'kysely';
 const FUNCTIONS = [
   // The send guard's prefixes a start counted, so that its approval converts them in the same statement.
   `ALTER TABLE verifications ADD COLUMN counted_prefixes text[]`,
+  // A minute's approvals spread over shards 1 to 8 (its sends stay on shard 0): see store/send-guard.ts.
+  `ALTER TABLE send_counts ADD COLUMN shard smallint NOT NULL DEFAULT 0`,
+  `ALTER TABLE send_counts DROP CONSTRAINT send_counts_pkey`,
+  `ALTER TABLE send_counts ADD PRIMARY KEY (tenant, prefix, bucket, shard)`,
   `CREATE OR REPLACE FUNCTION otp_iso(t timestamptz) RETURNS text LANGUAGE sql STABLE AS $$
     SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
   $$`,
@@ -178,8 +182,9 @@ const FUNCTIONS = [
    * locked (a lock-out refuses), one check taken, then approved (its queued texts retired, the send guard's
    * prefixes converted) or counted as a failure against the phone (NIST 800-63B 5.2.2: per phone across its
    * verifications, for the tenant and, in fixed windows, across tenants), with every change told to webhooks.
-   * The code is compared as its keyed hash (codes.ts): an early exit on a byte of an HMAC the caller cannot
-   * compute without the key tells them nothing, so \`=\` is safe here. A verification whose approval has an
+   * The code is compared as its keyed hash (codes.ts), both sides hashed again under a salt fresh for each
+   * check (p.salt): whatever an early exit of \`=\` reveals is about digests nobody can predict, so the
+   * comparison leaks nothing about the stored hash (the double-HMAC construction). A verification whose approval has an
    * effect of the domain's (p.effectPurposes) is left untouched: {needsTransaction}, and the domain checks it
    * again in a transaction with effectPurposes empty.
    */
@@ -215,7 +220,7 @@ const FUNCTIONS = [
     WHERE id = check_id AND status = 'pending' AND expires_at > now_ts AND checks < max_checks
     RETURNING * INTO v;
     IF NOT FOUND THEN RETURN otp_check_refusal(p, check_id, now_ts); END IF;
-    IF v.code_hash = p->>'candidate' THEN
+    IF md5(p->>'salt' || v.code_hash) = md5(p->>'salt' || (p->>'candidate')) THEN
       -- Only a pending row moves: of two right codes racing, one approves.
       UPDATE verifications SET status = 'approved', updated_at = now_ts, approved_at = now_ts
       WHERE id = check_id AND status = 'pending'
@@ -231,9 +236,10 @@ const FUNCTIONS = [
       PERFORM otp_retire_queued_otps(ARRAY[check_id], now_ts);
       -- Last: the range's minute rows are shared by every check there.
       IF v.counted_prefixes IS NOT NULL THEN
-        INSERT INTO send_counts (tenant, prefix, bucket, sent, approved)
-        SELECT v.tenant, prefix, date_trunc('minute', v.created_at), 0, 1 FROM unnest(v.counted_prefixes) AS prefix
-        ON CONFLICT (tenant, prefix, bucket) DO UPDATE SET approved = send_counts.approved + 1;
+        INSERT INTO send_counts (tenant, prefix, bucket, shard, sent, approved)
+        SELECT v.tenant, prefix, date_trunc('minute', v.created_at), 1 + floor(random() * 8)::int, 0, 1
+        FROM unnest(v.counted_prefixes) AS prefix
+        ON CONFLICT (tenant, prefix, bucket, shard) DO UPDATE SET approved = send_counts.approved + 1;
       END IF;
     ELSE
       INSERT INTO verification_checks (verification_id, result, created_at) VALUES (check_id, 'wrong_code', now_ts);
@@ -299,4 +305,15 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   }
   await sql.raw('DROP VIEW IF EXISTS webhook_targets').execute(db);
   await sql.raw('ALTER TABLE verifications DROP COLUMN counted_prefixes').execute(db);
+  await sql
+    .raw(
+      `INSERT INTO send_counts (tenant, prefix, bucket, shard, sent, approved)
+    SELECT tenant, prefix, bucket, 0, 0, sum(approved) FROM send_counts WHERE shard <> 0 GROUP BY 1, 2, 3
+    ON CONFLICT (tenant, prefix, bucket, shard) DO UPDATE SET approved = send_counts.approved + EXCLUDED.approved`,
+    )
+    .execute(db);
+  await sql.raw('DELETE FROM send_counts WHERE shard <> 0').execute(db);
+  await sql.raw('ALTER TABLE send_counts DROP CONSTRAINT send_counts_pkey').execute(db);
+  await sql.raw('ALTER TABLE send_counts ADD PRIMARY KEY (tenant, prefix, bucket)').execute(db);
+  await sql.raw('ALTER TABLE send_counts DROP COLUMN shard').execute(db);
 }
