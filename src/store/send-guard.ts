@@ -63,6 +63,10 @@ const fromRow = (row: BlockRow): PrefixBlock => ({
 const parsed = <T>(value: unknown): T =>
   typeof value === 'string' ? (JSON.parse(value) as T) : (value as T);
 
+/** Budgets in the order of their rows' keys (tenant, scope, period). */
+const byScope = <T extends { scope: string }>(budgets: readonly T[]) =>
+  [...budgets].sort((a, b) => (a.scope < b.scope ? -1 : a.scope > b.scope ? 1 : 0));
+
 const list = (values: readonly string[]) => sql.join(values.map((value) => sql`${value}`));
 
 export function sendGuardStore(db: Kysely<Database>): SendGuardStore {
@@ -71,7 +75,9 @@ export function sendGuardStore(db: Kysely<Database>): SendGuardStore {
       const counted = send.counted.map(
         (prefix) => sql`(${send.tenant}, ${prefix}, ${send.bucket}::timestamptz, 1, 0)`,
       );
-      const budgets = send.budgets.map(
+      // Rows are locked in the order of their keys, here as in uncountSend and placeBlock: two statements
+      // taking the same rows in opposite orders would deadlock.
+      const budgets = byScope(send.budgets).map(
         (budget) => sql`(${send.tenant}, ${budget.scope}, ${budget.periodStart}::timestamptz, 1)`,
       );
       // The current minute's row comes back from the upsert as it is after every committed send (the upsert
@@ -139,17 +145,24 @@ export function sendGuardStore(db: Kysely<Database>): SendGuardStore {
     },
 
     async uncountSend(send) {
+      // The sends' rows first, then the budgets', each in key order: as countSend takes them.
       await sql`
         WITH counted AS (
           UPDATE send_counts SET sent = greatest(0, sent - 1)
           WHERE tenant = ${send.tenant} AND prefix IN (${list(send.counted)})
             AND bucket = ${send.bucket}::timestamptz AND shard = 0
           RETURNING 1
+        ), spent AS (
+          UPDATE send_budgets SET sent = greatest(0, sent - 1)
+          WHERE (SELECT count(*) FROM counted) >= 0 AND tenant = ${send.tenant}
+            AND (scope, period_start) IN (${sql.join(
+              byScope(send.budgets).map(
+                (budget) => sql`(${budget.scope}, ${budget.periodStart}::timestamptz)`,
+              ),
+            )})
+          RETURNING 1
         )
-        UPDATE send_budgets SET sent = greatest(0, sent - 1)
-        WHERE tenant = ${send.tenant} AND (scope, period_start) IN (${sql.join(
-          send.budgets.map((budget) => sql`(${budget.scope}, ${budget.periodStart}::timestamptz)`),
-        )})`.execute(db);
+        SELECT count(*) FROM spent`.execute(db);
     },
 
     async placeBlock(block, explained, now) {

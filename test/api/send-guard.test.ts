@@ -152,6 +152,39 @@ for (const { backend, skip } of backends) {
       expect(budgetEvents.map((event) => event.subject)).toEqual(['country:GB', 'day']);
     });
 
+    /** The texts a tenant spent of its day's budget, as the database holds it. */
+    const daySpent = async (tenantId: string) => {
+      const { rows } = await sql<{ sent: number }>`
+        SELECT sent FROM send_budgets WHERE tenant = ${tenantId} AND scope = 'day'`.execute(
+        h.database.opened.db,
+      );
+      return rows[0]?.sent ?? 0;
+    };
+
+    it('holds the day budget exactly under 40 concurrent starts, and a refused start gives its count back', async () => {
+      const shop = await tenant('burst');
+      // Five numbers in each of eight ranges: no range comes near being pumped.
+      const ranges = ['+97150', '+97152', '+97154', '+97155', '+97156', '+97158', '+96650', '+96655'];
+      const numbers = ranges.flatMap((range) =>
+        Array.from({ length: 5 }, (_, n) => `${range}${String(2_000_000 + n * 104_729).slice(-7)}`),
+      );
+      const replies = await Promise.all(numbers.map((to) => shop.start(to)));
+      const statuses = replies.map((reply) => reply.statusCode);
+
+      expect(statuses.filter((status) => status === 201)).toHaveLength(25);
+      const refusals = replies.filter((reply) => reply.statusCode !== 201).map((reply) => reply.body);
+      expect(refusals.filter((body) => !body.includes('send_budget_exceeded'))).toEqual([]);
+      expect(refusals).toHaveLength(15);
+      expect(await daySpent('burst')).toBe(25);
+
+      // Refused by the number's own window (5 codes in 10 minutes): the sixth is not spent from the budget.
+      const other = await tenant('give-back');
+      const sent = [];
+      for (let n = 0; n < 6; n += 1) sent.push((await other.start('+971507654321')).statusCode);
+      expect(sent).toEqual([201, 201, 201, 201, 201, 429]);
+      expect(await daySpent('give-back')).toBe(5);
+    });
+
     it('lists a tenant’s own events only, a page at a time', async () => {
       const mine = await tenant('pager');
       const theirs = await tenant('nosy');
