@@ -45,24 +45,28 @@ const FUNCTIONS = [
   // Who is told of a tenant's changes: every webhook of its active clients.
   `CREATE OR REPLACE VIEW webhook_targets AS
     SELECT c.tenant, w.client_id FROM api_clients c JOIN client_webhooks w ON w.client_id = c.id WHERE c.active`,
+  // PL/pgSQL rather than SQL: a SQL function's statement is planned again at every call (0.6 ms measured
+  // within otp_start), a PL/pgSQL one keeps its plan for the session.
   `CREATE OR REPLACE FUNCTION otp_verifications_changed(ids uuid[], changed_at timestamptz)
-  RETURNS void LANGUAGE sql AS $$
+  RETURNS void LANGUAGE plpgsql AS $$
+  BEGIN
     INSERT INTO webhook_deliveries
       (id, client_id, event_type, subject_id, data, status, next_attempt_at, created_at, updated_at)
     SELECT gen_random_uuid(), t.client_id, 'verification.' || v.status, v.id, otp_verification_event(v),
       'pending', changed_at, changed_at, changed_at
     FROM verifications v JOIN webhook_targets t ON t.tenant = v.tenant
-    WHERE v.id = ANY(ids)
-  $$`,
+    WHERE v.id = ANY(ids);
+  END $$`,
   `CREATE OR REPLACE FUNCTION otp_messages_changed(ids uuid[], changed_at timestamptz)
-  RETURNS void LANGUAGE sql AS $$
+  RETURNS void LANGUAGE plpgsql AS $$
+  BEGIN
     INSERT INTO webhook_deliveries
       (id, client_id, event_type, subject_id, data, status, next_attempt_at, created_at, updated_at)
     SELECT gen_random_uuid(), t.client_id, 'message.' || m.status, m.id, otp_message_event(m),
       'pending', changed_at, changed_at, changed_at
     FROM sms_messages m JOIN webhook_targets t ON t.tenant = m.tenant
-    WHERE m.id = ANY(ids)
-  $$`,
+    WHERE m.id = ANY(ids);
+  END $$`,
   // A dead code is never sent: the texts of retired verifications still queued fail, told to the webhooks.
   `CREATE OR REPLACE FUNCTION otp_retire_queued_otps(ids uuid[], retired_at timestamptz)
   RETURNS void LANGUAGE plpgsql AS $$
