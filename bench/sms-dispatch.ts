@@ -97,6 +97,8 @@ async function dispatchRate(smsc: TestSmppServer, count: number, receipts: Recei
   const app = await buildApp({
     config: loadConfig({
       ...process.env,
+      // One secret for both runs: a PostgreSQL database keeps the check of the first one it was set up with.
+      CODE_SECRET: process.env.CODE_SECRET ?? 'bench-sms-code-secret-0123456789abcdefghij',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       SMS_PROVIDERS: smsc.url({ source_addr: 'OTPGATE', tps: 0, window: WINDOW }),

@@ -146,6 +146,8 @@ export interface Config {
   smsLeaseSeconds: number;
   /** Dispatcher poll interval when idle (new messages also wake it at once on the same node). */
   smsPollMs: number;
+  /** Longest a sent message's record waits for the rest of its claim, to share one statement with them. */
+  smsRecordWaitMs: number;
   /** SMS_ROUTES: providers by destination prefix or country (checked against the provider names at start). */
   smsRoutes: string;
   /** Messages one node has in flight at once; half of them at most notices, so OTPs always find room. */
@@ -611,6 +613,7 @@ export function loadConfig(env: Env = process.env): Config {
     smsProviders,
     smsLeaseSeconds: check(() => integer(env, 'SMS_LEASE_SECONDS', 30, 5, 3600)),
     smsPollMs: check(() => integer(env, 'SMS_POLL_MS', 1000, 10, 60_000)),
+    smsRecordWaitMs: check(() => integer(env, 'SMS_RECORD_WAIT_MS', 2, 0, 1000)),
     smsRoutes: env.SMS_ROUTES ?? '',
     // Twice an SMPP window of 10: the window stays full while finished sends are recorded.
     smsConcurrency: check(() => integer(env, 'SMS_CONCURRENCY', 20, 2, 1000)),

@@ -70,6 +70,11 @@ export interface DispatcherOptions {
   pollMs: number;
   /** Messages in flight at once on this node (claimed and not yet recorded). */
   concurrency?: number;
+  /**
+   * Longest a sent message's record waits for the rest of its claim (SMS_RECORD_WAIT_MS, 2 ms): short beside
+   * what a provider takes, well inside RECORD_MARGIN_MS, and an early receipt waits for it rather than held.
+   */
+  recordWaitMs?: number;
   /** Of those, how many may be notices: the rest is kept for OTPs. */
   noticeSlots?: number;
   retry?: Partial<RetryPolicy>;
@@ -84,6 +89,8 @@ export interface Dispatcher extends OutboxSignal {
   runOnce(): Promise<number>;
   /** Runs batches until none is due (tests and shutdown). */
   drain(): Promise<void>;
+  /** The record of a send this node has waiting in a batch, by its provider and a part's id, if any. */
+  recordingOf(provider: string, providerRef: string): Promise<boolean> | undefined;
   start(): void;
   /** Stops claiming and waits for the messages in flight. */
   stop(): Promise<void>;
@@ -108,11 +115,8 @@ const MAX_CLAIM_BACKOFF_MS = 10_000;
 /** Kept free at the end of a lease for recording the outcome (a database round trip or two). */
 const RECORD_MARGIN_MS = 2_000;
 
-/**
- * The records of sends: up to 100 to a statement, none waiting more than 20 ms for the rest of its claim (well
- * inside RECORD_MARGIN_MS, and short beside what a provider takes).
- */
-const RECORD_BATCHES = { maxBatch: 100, maxWaitMs: 20 };
+/** The records of sends: up to 100 to a statement. */
+const RECORD_BATCH = 100;
 
 /** Why a message was not sent, as its row records it. */
 type Failure = { code: string; message: string; provider?: string };
@@ -206,20 +210,25 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   /**
    * Sends recorded in batches: one statement for the sends of a claim (once every message in flight has been
-   * sent or has failed, or RECORD_BATCH_WAIT_MS after the first), and one look for receipts that arrived
-   * before their record (onRecorded).
+   * sent or has failed, or recordWaitMs after the first), and one look for receipts that arrived before their
+   * record (onRecorded).
    */
   let unsent = 0;
-  const records = createBatcher(async (sends: SentRecord[]): Promise<boolean[]> => {
-    const recorded = await queue.markSentMany(sends, clock.now());
-    const released = sends.filter((send) => recorded.has(send.id));
-    if (released.length > 0) {
-      await options.onRecorded?.(
-        released.map(({ outcome }) => ({ provider: outcome.provider, refs: outcome.partRefs })),
-      );
-    }
-    return sends.map((send) => recorded.has(send.id));
-  }, RECORD_BATCHES);
+  /** The records waiting in the batch, by provider and part id: an early receipt waits for its own. */
+  const recordings = new Map<string, Promise<boolean>>();
+  const records = createBatcher(
+    async (sends: SentRecord[]): Promise<boolean[]> => {
+      const recorded = await queue.markSentMany(sends, clock.now());
+      const released = sends.filter((send) => recorded.has(send.id));
+      if (released.length > 0) {
+        await options.onRecorded?.(
+          released.map(({ outcome }) => ({ provider: outcome.provider, refs: outcome.partRefs })),
+        );
+      }
+      return sends.map((send) => recorded.has(send.id));
+    },
+    { maxBatch: RECORD_BATCH, maxWaitMs: options.recordWaitMs ?? 2 },
+  );
   /** A message in flight is sent (its record waits in the batch) or ended otherwise: once per message. */
   function sendEnded(progress: SendProgress): void {
     if (progress.ended) return;
@@ -249,6 +258,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         currency: price?.currency ?? null,
       },
     });
+    for (const ref of partRefs) {
+      const key = `${provider.name}\0${ref}`;
+      recordings.set(key, recording);
+      void recording.finally(() => recordings.delete(key)).catch(() => undefined);
+    }
     sendEnded(progress);
     if (!(await recording)) {
       // Its lease ran out while the provider took its time, and it was claimed again meanwhile.
@@ -549,6 +563,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     messagesQueued: () => loop.wake(),
     start: () => loop.start(),
     stop: () => loop.stop(),
+    recordingOf: (provider, providerRef) => recordings.get(`${provider}\0${providerRef}`),
     breakerState(provider) {
       return breakers.get(provider)?.state;
     },

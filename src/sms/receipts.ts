@@ -33,6 +33,11 @@ export interface ReceiptRecorderOptions {
   logger: ReceiptLogger;
   /** Held receipts older than this are dropped: a part is recorded within seconds of its receipt, or never. */
   heldTtlMs?: number;
+  /**
+   * The record of this send, while this node's dispatcher has it in a batch: a receipt that beats it waits
+   * for it (milliseconds) instead of going through the held receipts.
+   */
+  recording?: (provider: string, providerRef: string) => Promise<unknown> | undefined;
 }
 
 /** An hour: far beyond any submit reply's delay, short enough that ids never seen do not pile up. */
@@ -141,6 +146,8 @@ export function createReceiptRecorder(options: ReceiptRecorderOptions): ReceiptR
       errorCode: receipt.errorCode,
       at: receipt.at,
     };
+    // A failed record is the dispatcher's to report; the receipt is then held like any other early one.
+    await options.recording?.(receipt.provider, receipt.providerRef)?.catch(() => undefined);
     const outcome = await applyToPart(db, held);
     if (outcome !== undefined) return outcome;
     await messageParts(db).hold(held);

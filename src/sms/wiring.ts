@@ -88,6 +88,8 @@ export function wireSms(deps: {
     db: deps.db,
     clock,
     logger: logger.child({ component: 'sms-receipts' }),
+    // Receipts arrive once providers are started, after the dispatcher below exists.
+    recording: (provider, ref) => dispatcher.recordingOf(provider, ref),
   });
   const receipts = metrics === undefined ? recorder : metrics.countReceipts(recorder);
   for (const provider of providers) {
@@ -111,6 +113,7 @@ export function wireSms(deps: {
     logger: logger.child({ component: 'dispatcher' }),
     leaseSeconds: config.smsLeaseSeconds,
     pollMs: config.smsPollMs,
+    recordWaitMs: config.smsRecordWaitMs,
     concurrency: config.smsConcurrency,
     breakerOpenMs: config.smsBreakerOpenMs,
     route: (to, country) => router.providersFor(to, country),
