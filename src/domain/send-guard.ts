@@ -316,7 +316,8 @@ export function createSendGuard(deps: { policy: SendGuardPolicy; events: Securit
         refuseOverBudget(seen, caller, country, now);
         if (!seen.safe) await blockIfPumped(tx, phone, seen, counted, caller, now);
       } catch (error) {
-        if (options.alone === true) await uncount();
+        // The refusal is the answer; a count the database would not take back only refuses sooner.
+        if (options.alone === true) await uncount().catch(() => undefined);
         throw error;
       }
       return uncount;

@@ -452,7 +452,8 @@ export function createVerifications(deps: VerificationDeps, onApproved: Approval
     try {
       return await startWithin(store, input, now, true);
     } catch (error) {
-      await uncount();
+      // The refusal is the answer; a count the database would not take back only refuses sooner.
+      await uncount().catch(() => undefined);
       throw error;
     }
   }
