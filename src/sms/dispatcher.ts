@@ -56,7 +56,7 @@ export interface DispatcherOptions {
   route?: (to: string, country: string | undefined) => readonly SmsProvider[];
   /** The table price of a message when the provider does not report one (SMS_PRICES). */
   priceOf?: (parts: number, lookup: { provider: string; country: string | undefined }) => Price | undefined;
-  /** Told the provider ids of each recorded send, so receipts that beat the record are applied. */
+  /** Told the provider ids of each recorded send, so receipts this node held for them are applied. */
   onRecorded?: (sends: readonly { provider: string; refs: readonly string[] }[]) => Promise<void>;
   box: SecretBox;
   clock: Clock;
@@ -210,8 +210,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   /**
    * Sends recorded in batches: one statement for the sends of a claim (once every message in flight has been
-   * sent or has failed, or recordWaitMs after the first), and one look for receipts that arrived before their
-   * record (onRecorded).
+   * sent or has failed, or recordWaitMs after the first); receipts this node held for them are then applied
+   * (onRecorded: no statement unless there are some).
    */
   let unsent = 0;
   /** The records waiting in the batch, by provider and part id: an early receipt waits for its own. */

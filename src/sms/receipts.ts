@@ -3,6 +3,11 @@
  * delivered when every part is, undelivered or failed as soon as one part is. Receipts that arrive twice or
  * out of order change nothing; receipts for a part not recorded yet (the SMSC answered faster than we
  * committed the send, or the id is unknown) are held in the database until the part is recorded.
+ *
+ * Who applies a held receipt once its part is recorded: the record, when this node holds it (no statement
+ * otherwise: a batch's record costs nothing more), and the node that held it, which looks again after its
+ * hold commits and then at widening intervals (a record committed on another node meanwhile). Every node also
+ * sweeps all held receipts now and then, for those whose holder went away.
  */
 import type { Kysely } from 'kysely';
 import type { Clock } from '../domain/ports.js';
@@ -21,9 +26,14 @@ export interface ReceiptRecorder {
   record(receipt: DeliveryReceipt): Promise<ReceiptOutcome>;
   /** Called once the parts of a send are recorded: applies the receipts that arrived before. */
   releaseHeld(provider: string, refs: readonly string[]): Promise<void>;
-  /** releaseHeld for a batch of recorded sends: one look, and a transaction only where receipts are held. */
+  /**
+   * releaseHeld for a batch of recorded sends, of the receipts this node holds for them: nothing to do, and
+   * no statement, unless a receipt came here first.
+   */
   releaseHeldOf(sends: readonly { provider: string; refs: readonly string[] }[]): Promise<void>;
-  /** Resolves once the receipts being recorded now are (before the database closes). */
+  /** Applies every held receipt whose part is recorded by now (one look), and drops those past their time. */
+  sweep(): Promise<void>;
+  /** Stops the sweeps and resolves once the receipts being recorded now are (before the database closes). */
   settled(): Promise<void>;
 }
 
@@ -44,6 +54,15 @@ export interface ReceiptRecorderOptions {
 const DEFAULT_HELD_TTL_MS = 60 * 60_000;
 /** Purging is an indexed range delete, but there is no need to run it on every held receipt. */
 const PURGE_EVERY_MS = 60_000;
+/**
+ * After this node holds a receipt, it looks for the part again after these pauses (a record committed on
+ * another node, or between our look and our hold), then every SWEEP_EVERY_MS.
+ */
+const SWEEP_AFTER_MS = [50, 250, 1_000, 5_000, 30_000];
+/** How often every node looks for held receipts whose part is recorded, whoever held them. */
+const SWEEP_EVERY_MS = 60_000;
+/** Receipts for ids never sent would otherwise pile up here for an hour. */
+const HELD_HERE_MAX = 10_000;
 
 const FINAL: ReadonlySet<PartStatus> = new Set(['delivered', 'undelivered', 'failed']);
 
@@ -112,18 +131,68 @@ export function createReceiptRecorder(options: ReceiptRecorderOptions): ReceiptR
   }
 
   /**
-   * Receipts that arrived before these sends were recorded: one look for a whole batch of sends, and for each
-   * provider that has some, one transaction (a held receipt is dropped only with its outcome applied).
+   * The refs this node holds receipts for, by provider and ref, with when: a record of one of them releases
+   * it at once. Bounded: past HELD_HERE_MAX the oldest are left to the sweeps.
    */
+  const heldHere = new Map<string, number>();
+  const keyOf = (provider: string, ref: string) => `${provider}\0${ref}`;
+
+  /** Receipts this node holds for these sends, released provider by provider; no statement when none. */
   async function releaseHeldOf(
     sends: readonly { provider: string; refs: readonly string[] }[],
   ): Promise<void> {
-    for (const provider of await messageParts(db).providersHolding(sends)) {
-      await releaseHeld(
-        provider,
-        sends.filter((send) => send.provider === provider).flatMap((send) => send.refs),
-      );
+    const byProvider = new Map<string, string[]>();
+    for (const send of sends) {
+      for (const ref of send.refs) {
+        if (!heldHere.has(keyOf(send.provider, ref))) continue;
+        byProvider.set(send.provider, [...(byProvider.get(send.provider) ?? []), ref]);
+      }
     }
+    for (const [provider, refs] of byProvider) await releaseHeld(provider, refs);
+  }
+
+  let sweeping: Promise<void> | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweepStep = 0;
+  let sweepDueAt = 0;
+  let stopped = false;
+
+  async function sweepOnce(): Promise<void> {
+    const recorded = await messageParts(db).heldWithPartRecorded();
+    const byProvider = new Map<string, string[]>();
+    for (const { provider, ref } of recorded) {
+      byProvider.set(provider, [...(byProvider.get(provider) ?? []), ref]);
+    }
+    for (const [provider, refs] of byProvider) await releaseHeld(provider, refs);
+    await purgeOldHeld();
+    const purgedBefore = clock.now().getTime() - heldTtlMs;
+    for (const [key, heldAt] of heldHere) if (heldAt < purgedBefore) heldHere.delete(key);
+  }
+
+  function sweep(): Promise<void> {
+    sweeping ??= sweepOnce().finally(() => (sweeping = undefined));
+    return sweeping;
+  }
+
+  /**
+   * The next sweep: soon after a hold here (a pending sweep that comes sooner stays: a stream of holds does
+   * not put it off), then at widening pauses while this node holds receipts, then at the steady pace.
+   */
+  function scheduleSweep(afterHold: boolean): void {
+    if (stopped) return;
+    if (afterHold) sweepStep = 0;
+    const pause = heldHere.size > 0 ? (SWEEP_AFTER_MS[sweepStep] ?? SWEEP_EVERY_MS) : SWEEP_EVERY_MS;
+    if (sweepTimer !== undefined && (!afterHold || sweepDueAt <= Date.now() + pause)) return;
+    clearTimeout(sweepTimer);
+    sweepStep++;
+    sweepDueAt = Date.now() + pause;
+    sweepTimer = setTimeout(() => {
+      sweepTimer = undefined;
+      sweep()
+        .catch((error: unknown) => logger.debug({ err: error }, 'held receipts not swept: will try again'))
+        .finally(() => scheduleSweep(false));
+    }, pause);
+    sweepTimer.unref();
   }
 
   async function releaseHeld(provider: string, refs: readonly string[]): Promise<void> {
@@ -136,6 +205,7 @@ export function createReceiptRecorder(options: ReceiptRecorderOptions): ReceiptR
       }
       await store.dropHeld(applied);
     });
+    for (const ref of refs) heldHere.delete(keyOf(provider, ref));
   }
 
   async function record(receipt: DeliveryReceipt): Promise<ReceiptOutcome> {
@@ -151,8 +221,12 @@ export function createReceiptRecorder(options: ReceiptRecorderOptions): ReceiptR
     const outcome = await applyToPart(db, held);
     if (outcome !== undefined) return outcome;
     await messageParts(db).hold(held);
-    // The send may have been recorded after we looked and before we held: it looks for held receipts
-    // after its commit, we look for its parts after ours, so one of the two sees the other.
+    // The send may have been recorded after we looked and before we held: a record here looks at heldHere
+    // after its commit, we look for its parts after ours, so one of the two sees the other; a record on
+    // another node is found by the sweeps that follow.
+    heldHere.set(keyOf(receipt.provider, receipt.providerRef), clock.now().getTime());
+    if (heldHere.size > HELD_HERE_MAX) heldHere.delete(heldHere.keys().next().value as string);
+    scheduleSweep(true);
     if ((await messageParts(db).messageIdOf(receipt.provider, receipt.providerRef)) !== undefined) {
       await releaseHeld(receipt.provider, [receipt.providerRef]);
     } else {
@@ -166,6 +240,8 @@ export function createReceiptRecorder(options: ReceiptRecorderOptions): ReceiptR
   }
 
   const recording = new Set<Promise<unknown>>();
+  // Held receipts left by a node that went away are applied by whoever sweeps next.
+  scheduleSweep(false);
   return {
     record(receipt) {
       const done = record(receipt);
@@ -175,8 +251,12 @@ export function createReceiptRecorder(options: ReceiptRecorderOptions): ReceiptR
     },
     releaseHeld,
     releaseHeldOf,
+    sweep,
     async settled() {
+      stopped = true;
+      clearTimeout(sweepTimer);
       while (recording.size > 0) await Promise.all(recording);
+      await sweeping?.catch(() => undefined);
     },
   };
 }

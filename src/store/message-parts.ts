@@ -130,24 +130,21 @@ export function messageParts(db: Kysely<Database>) {
         .execute();
     },
 
+    /** Held receipts whose part is recorded by now, by provider and ref (a sweep, for those nobody released). */
+    async heldWithPartRecorded(): Promise<Array<{ provider: string; ref: string }>> {
+      const { rows } = await sql<{ provider: string; ref: string }>`
+        SELECT DISTINCT h.provider, h.provider_ref AS ref FROM sms_held_receipts h
+        WHERE EXISTS (
+          SELECT 1 FROM sms_message_parts p WHERE p.provider = h.provider AND p.part_ref = h.provider_ref
+        )
+        LIMIT 1000`.execute(db);
+      return rows;
+    },
+
     /**
      * The held receipts for these refs, oldest first, locked until the caller's transaction ends: whoever
      * locks one applies it, then drops it (dropHeld) in the same transaction.
      */
-    /** Of these sends' providers, those holding a receipt for one of their ids: one plain look, no lock. */
-    async providersHolding(
-      sends: readonly { provider: string; refs: readonly string[] }[],
-    ): Promise<string[]> {
-      const pairs = sends.flatMap((send) =>
-        send.refs.map((ref) => sql`(${send.provider}::text, ${ref}::text)`),
-      );
-      if (pairs.length === 0) return [];
-      const { rows } = await sql<{ provider: string }>`
-        SELECT DISTINCT provider FROM sms_held_receipts
-        WHERE (provider, provider_ref) IN (${sql.join(pairs)})`.execute(db);
-      return rows.map((row) => row.provider);
-    },
-
     async lockHeld(provider: string, refs: readonly string[]): Promise<Array<HeldReceipt & { id: number }>> {
       if (refs.length === 0) return [];
       const rows = await db

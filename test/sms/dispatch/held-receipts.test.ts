@@ -5,7 +5,7 @@ import { createReceiptRecorder } from '../../../src/sms/receipts.js';
 import { messageParts } from '../../../src/store/message-parts.js';
 import { backends } from '../../support/database.js';
 import { startHarness, uniquePhone, type Harness } from '../../support/harness.js';
-import { messageOf, queueText, ScriptedProvider } from './helpers.js';
+import { messageOf, queueText, ScriptedProvider, statusBecomes } from './helpers.js';
 
 /** Makes every UPDATE of a part fail while `failing` is set, as a lost connection would. */
 class FailPartUpdates implements KyselyPlugin {
@@ -67,5 +67,41 @@ for (const { backend, skip } of backends) {
         .execute();
       expect(left).toEqual([]);
     });
+
+    // Another node took the receipt before this one recorded the send: the record looks for nothing (it holds
+    // nothing here), and the node that held the receipt applies it when it looks again.
+    for (const how of ['by its sweep', 'by itself, soon after']) {
+      it(`applies a receipt held on another node once the send is recorded here, ${how}`, async () => {
+        const logger = { debug() {} };
+        const otherNode = createReceiptRecorder({ db: h.app.database.db, clock: h.clock, logger });
+        provider.beforeReturn = async (message) => {
+          const outcome = await otherNode.record({
+            provider: 'held',
+            providerRef: `ref-${message.id}`,
+            status: 'delivered',
+            errorCode: undefined,
+            at: h.clock.now(),
+          });
+          expect(outcome).toBe('held');
+        };
+        try {
+          const id = await queueText(h, {
+            to: uniquePhone(),
+            text: 'Your code is 482913',
+            expiresInMinutes: 10,
+          });
+          await h.app.dispatcher.drain();
+          if (how === 'by its sweep') {
+            await otherNode.sweep();
+            expect(await messageOf(h, id)).toMatchObject({ status: 'delivered' });
+          } else {
+            await statusBecomes(h, id, 'delivered');
+          }
+        } finally {
+          provider.beforeReturn = undefined;
+          await otherNode.settled();
+        }
+      });
+    }
   });
 }
