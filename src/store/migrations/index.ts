@@ -19,6 +19,7 @@ import * as verificationChecks from './2026_12_03_70_verification_checks.js';
 import * as adminSessions from './2026_12_03_71_admin_sessions.js';
 import * as channels from './2026_12_03_80_channels.js';
 import * as hotPaths from './2026_12_03_90_hot_paths.js';
+import * as startRows from './2026_12_04_00_start_rows.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_00_initial': initial,
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_71_admin_sessions': adminSessions,
   '2026_12_03_80_channels': channels,
   '2026_12_03_90_hot_paths': hotPaths,
+  '2026_12_04_00_start_rows': startRows,
 };
