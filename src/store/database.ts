@@ -207,6 +207,13 @@ export interface SmsHeldReceiptsTable {
   received_at: Timestamp;
 }
 
+/** The messages waiting to be sent or being sent, and when each falls due (kept by triggers on sms_messages). */
+export interface SmsDueTable {
+  message_id: string;
+  priority: number;
+  due_at: Timestamp;
+}
+
 /** Codes sent and approved per tenant, prefix and minute: the send guard's sliding window. */
 export interface SendCountsTable {
   tenant: string;
@@ -305,6 +312,7 @@ export interface Database {
   sms_messages: SmsMessagesTable;
   sms_message_parts: SmsMessagePartsTable;
   sms_held_receipts: SmsHeldReceiptsTable;
+  sms_due: SmsDueTable;
   send_counts: SendCountsTable;
   prefix_blocks: PrefixBlocksTable;
   safe_prefixes: SafePrefixesTable;

@@ -118,11 +118,12 @@ export function outboxQueue(db: Kysely<Database>) {
       if (limit <= 0) return [];
       // One token per claiming statement is enough: with the id it names one claim of one row.
       const claimId = randomUUID();
+      // The due list finds them (sms_due, kept by triggers); the message row, locked first, has the last word.
       const due = (priority: number) => sql`
-        SELECT id FROM sms_messages
-        WHERE ((status = 'queued' AND next_attempt_at <= ${now}) OR (status = 'sending' AND lease_until < ${now}))
-          AND priority = ${priority}::smallint
-        ORDER BY priority, next_attempt_at`;
+        SELECT m.id FROM sms_due d JOIN sms_messages m ON m.id = d.message_id
+        WHERE d.priority = ${priority}::smallint AND d.due_at <= ${now}
+          AND ((m.status = 'queued' AND m.next_attempt_at <= ${now}) OR (m.status = 'sending' AND m.lease_until < ${now}))
+        ORDER BY d.due_at`;
       const { rows } = await sql<{
         id: string;
         kind: string;
@@ -137,9 +138,9 @@ export function outboxQueue(db: Kysely<Database>) {
         error_code: string | null;
         provider: string | null;
       }>`
-        WITH otp AS (${due(PRIORITY.otp)} LIMIT ${limit}::int FOR UPDATE SKIP LOCKED),
+        WITH otp AS (${due(PRIORITY.otp)} LIMIT ${limit}::int FOR UPDATE OF m SKIP LOCKED),
         notice AS (${due(PRIORITY.notice)}
-          LIMIT least(${noticeLimit}::int, ${limit}::int - (SELECT count(*) FROM otp)::int) FOR UPDATE SKIP LOCKED)
+          LIMIT least(${noticeLimit}::int, ${limit}::int - (SELECT count(*) FROM otp)::int) FOR UPDATE OF m SKIP LOCKED)
         UPDATE sms_messages SET status = 'sending', claim_id = ${claimId}, lease_until = ${leaseUntil},
           attempts = attempts + 1, sending_at = coalesce(sending_at, ${now}), updated_at = ${now}
         WHERE id IN (SELECT id FROM otp UNION ALL SELECT id FROM notice)
@@ -242,16 +243,13 @@ export function outboxQueue(db: Kysely<Database>) {
       return (await updateMessagesWithEvents(db, failed, now)).length > 0;
     },
 
-    /**
-     * Unfinished messages by status, for the metrics scrape: one grouped count over the rows the due index
-     * holds. The statuses are written out, not bound, so the planner can match that partial index.
-     */
+    /** Unfinished messages by status, for the metrics scrape: the due list, joined to its messages. */
     async countUnfinished(): Promise<Record<'queued' | 'sending', number>> {
       const rows = await db
-        .selectFrom('sms_messages')
-        .select(['status', (eb) => eb.fn.countAll<number | string | bigint>().as('count')])
-        .where(sql<boolean>`status IN ('queued', 'sending')`)
-        .groupBy('status')
+        .selectFrom('sms_due')
+        .innerJoin('sms_messages', 'sms_messages.id', 'sms_due.message_id')
+        .select(['sms_messages.status', (eb) => eb.fn.countAll<number | string | bigint>().as('count')])
+        .groupBy('sms_messages.status')
         .execute();
       const counts = { queued: 0, sending: 0 };
       for (const row of rows) {

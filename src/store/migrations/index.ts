@@ -20,6 +20,7 @@ import * as adminSessions from './2026_12_03_71_admin_sessions.js';
 import * as channels from './2026_12_03_80_channels.js';
 import * as hotPaths from './2026_12_03_90_hot_paths.js';
 import * as startRows from './2026_12_04_00_start_rows.js';
+import * as smsDue from './2026_12_04_10_sms_due.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_00_initial': initial,
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_80_channels': channels,
   '2026_12_03_90_hot_paths': hotPaths,
   '2026_12_04_00_start_rows': startRows,
+  '2026_12_04_10_sms_due': smsDue,
 };
