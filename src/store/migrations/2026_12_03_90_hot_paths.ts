@@ -12,7 +12,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 
-const FUNCTIONS = [
+export const FUNCTIONS = [
   // The send guard's prefixes a start counted, so that its approval converts them in the same statement.
   `ALTER TABLE verifications ADD COLUMN counted_prefixes text[]`,
   // A minute's approvals spread over shards 1 to 8 (its sends stay on shard 0): see store/send-guard.ts.
