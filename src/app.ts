@@ -30,7 +30,7 @@ import { adminQueryStore, adminSessionStore } from './store/admin-queries.js';
 import { clientRegistryStore } from './store/clients.js';
 import { openDatabase, migrateToLatest, reachDatabase, type OpenedDatabase } from './store/connect.js';
 import { createStore } from './store/index.js';
-import { purgeExpired } from './store/retention.js';
+import { purgeExpired, vacuumDueList } from './store/retention.js';
 import { secretCheckStore } from './store/secret-check.js';
 import { webhookQueue } from './store/webhook-queue.js';
 import { createWebhookTransport } from './client-webhooks/transport.js';
@@ -38,6 +38,8 @@ import { createWebhookWorker, type WebhookWorker } from './client-webhooks/worke
 
 /** How often the retention purge runs. */
 const RETENTION_EVERY_MS = 3_600_000;
+/** How often the outbox's due list is vacuumed: a few thousand dead rows at most between runs. */
+const DUE_LIST_VACUUM_MS = 5_000;
 /** How often codes past their expiry are written expired (and clients told): a code lives minutes. */
 const EXPIRY_SWEEP_EVERY_MS = 30_000;
 /**
@@ -171,6 +173,31 @@ function scheduleRetention(database: OpenedDatabase, config: Config, clock: Cloc
   return timer;
 }
 
+/** Every DUE_LIST_VACUUM_MS, the outbox's due list vacuumed (store/retention.ts says why); one run at a time. */
+function scheduleDueListVacuum(database: OpenedDatabase, logger: Logger) {
+  let running: Promise<void> | undefined;
+  let failures = 0;
+  const timer = setInterval(() => {
+    if (running !== undefined) return;
+    running = vacuumDueList(database.db)
+      .then(() => {
+        failures = 0;
+      })
+      .catch((error: unknown) => {
+        // The database away (its own probes say so), or a role that may not vacuum: said once, not every run.
+        if (failures++ === 0) logger.warn({ err: error }, 'the outbox due list could not be vacuumed');
+      })
+      .finally(() => (running = undefined));
+  }, DUE_LIST_VACUUM_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
 /** The worker that posts status changes to clients' webhooks, the sweep that writes expiries and the workflows'. */
 function wireWebhooks(
   database: OpenedDatabase,
@@ -254,6 +281,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     await clients.upsert(code, key, tenant);
   }
   const retention = scheduleRetention(database, config, clock, logger);
+  const dueListVacuum = scheduleDueListVacuum(database, logger);
   let draining = false;
   const webhooks = wireWebhooks(database, domain, { config, box, clock, logger });
 
@@ -304,6 +332,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     async close() {
       draining = true;
       clearInterval(retention);
+      await dueListVacuum.stop();
       await http.close();
       await domain.securityEvents.settled();
       await sms.close();
