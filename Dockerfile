@@ -41,4 +41,5 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/readyz`, { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "dist/server.js"]
+# A young generation of 8 MiB per semi-space: ~20 MiB less resident under load, no measured cost (docs/benchmarks.md).
+CMD ["node", "--max-semi-space-size=8", "dist/server.js"]
