@@ -101,7 +101,11 @@ describe('the Dockerfile', () => {
       image?.instructions.filter((instruction) => instruction.getKeyword() === keyword).at(-1);
     expect(argumentsOf(last('USER')!)).toEqual(['node']);
     expect(execForm(last('ENTRYPOINT')!.getArgumentsContent()!)).toEqual(['/usr/bin/tini', '--']);
-    expect(execForm(last('CMD')!.getArgumentsContent()!)).toEqual(['node', 'dist/server.js']);
+    expect(execForm(last('CMD')!.getArgumentsContent()!)).toEqual([
+      'node',
+      '--max-semi-space-size=8',
+      'dist/server.js',
+    ]);
     expect(last('HEALTHCHECK')!.getArgumentsContent()).toContain('/readyz');
     const buildSteps = build?.instructions
       .filter((instruction) => instruction.getKeyword() === 'RUN')
