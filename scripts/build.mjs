@@ -31,6 +31,7 @@ await build({
   logLevel: 'warning',
 });
 cpSync(join(root, 'src/store/seed'), join(root, 'dist/store/seed'), { recursive: true });
+cpSync(join(root, 'src/store/pglite-worker.mjs'), join(root, 'dist/store/pglite-worker.mjs'));
 // `otpgate/client`'s types, for the programs that import it.
 run(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['tsc', '-p', 'tsconfig.client.json']);
 run(process.platform === 'win32' ? 'npx.cmd' : 'npx', [
