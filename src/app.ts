@@ -162,33 +162,15 @@ function createAdminConsole(
   };
 }
 
-/** Finished verifications and messages are kept RETENTION_DAYS, then purged hourly in small batches. */
-function scheduleRetention(database: OpenedDatabase, config: Config, clock: Clock, logger: Logger) {
-  const timer = setInterval(() => {
-    purgeExpired(database.db, clock.now(), { keepDays: config.retentionDays }).catch((error: unknown) =>
-      logger.error({ err: error }, 'retention purge failed'),
-    );
-  }, RETENTION_EVERY_MS);
-  timer.unref();
-  return timer;
-}
-
-/** Every DUE_LIST_VACUUM_MS, the outbox's due list vacuumed (store/retention.ts says why); one run at a time. */
-function scheduleDueListVacuum(database: OpenedDatabase, logger: Logger) {
+/**
+ * Runs `work` every `ms`, one run at a time (a slow run is not overlapped, the next tick is skipped); stop()
+ * ends the schedule and waits for the run in flight, so the database is not closed under it.
+ */
+function every(ms: number, work: () => Promise<void>) {
   let running: Promise<void> | undefined;
-  let failures = 0;
   const timer = setInterval(() => {
-    if (running !== undefined) return;
-    running = vacuumDueList(database.db)
-      .then(() => {
-        failures = 0;
-      })
-      .catch((error: unknown) => {
-        // The database away (its own probes say so), or a role that may not vacuum: said once, not every run.
-        if (failures++ === 0) logger.warn({ err: error }, 'the outbox due list could not be vacuumed');
-      })
-      .finally(() => (running = undefined));
-  }, DUE_LIST_VACUUM_MS);
+    running ??= work().finally(() => (running = undefined));
+  }, ms);
   timer.unref();
   return {
     async stop() {
@@ -196,6 +178,32 @@ function scheduleDueListVacuum(database: OpenedDatabase, logger: Logger) {
       await running;
     },
   };
+}
+
+/** Finished verifications and messages are kept RETENTION_DAYS, then purged hourly in small batches. */
+function scheduleRetention(database: OpenedDatabase, config: Config, clock: Clock, logger: Logger) {
+  return every(RETENTION_EVERY_MS, () =>
+    purgeExpired(database.db, clock.now(), { keepDays: config.retentionDays }).then(
+      () => undefined,
+      (error: unknown) => logger.error({ err: error }, 'retention purge failed'),
+    ),
+  );
+}
+
+/** Every DUE_LIST_VACUUM_MS, the outbox's due list vacuumed (store/retention.ts says why); one run at a time. */
+function scheduleDueListVacuum(database: OpenedDatabase, logger: Logger) {
+  let failures = 0;
+  return every(DUE_LIST_VACUUM_MS, () =>
+    vacuumDueList(database.db).then(
+      () => {
+        failures = 0;
+      },
+      (error: unknown) => {
+        // The database away (its own probes say so), or a role that may not vacuum: said once, not every run.
+        if (failures++ === 0) logger.warn({ err: error }, 'the outbox due list could not be vacuumed');
+      },
+    ),
+  );
 }
 
 /** The worker that posts status changes to clients' webhooks, the sweep that writes expiries and the workflows'. */
@@ -214,29 +222,29 @@ function wireWebhooks(
     logger: deps.logger.child({ component: 'webhooks' }),
     ...settings,
   });
-  let sweep: NodeJS.Timeout | undefined;
-  let workflows: NodeJS.Timeout | undefined;
+  let sweeps: { stop(): Promise<void> }[] = [];
   return {
     worker,
     /** Starts the worker's loop and the expiry sweep (tests drive both by hand instead). */
     start() {
       worker.start();
-      sweep = setInterval(() => {
-        domain.verifications
-          .expireOverdue()
-          .catch((error: unknown) => deps.logger.warn({ err: error }, 'expiry sweep failed'));
-      }, EXPIRY_SWEEP_EVERY_MS);
-      sweep.unref();
-      workflows = setInterval(() => {
-        domain.verifications
-          .advanceWorkflows()
-          .catch((error: unknown) => deps.logger.warn({ err: error }, 'workflow sweep failed'));
-      }, WORKFLOW_SWEEP_EVERY_MS);
-      workflows.unref();
+      sweeps = [
+        every(EXPIRY_SWEEP_EVERY_MS, () =>
+          domain.verifications
+            .expireOverdue()
+            .then(() => undefined)
+            .catch((error: unknown) => deps.logger.warn({ err: error }, 'expiry sweep failed')),
+        ),
+        every(WORKFLOW_SWEEP_EVERY_MS, () =>
+          domain.verifications
+            .advanceWorkflows()
+            .then(() => undefined)
+            .catch((error: unknown) => deps.logger.warn({ err: error }, 'workflow sweep failed')),
+        ),
+      ];
     },
     async close() {
-      clearInterval(sweep);
-      clearInterval(workflows);
+      await Promise.all(sweeps.map((sweep) => sweep.stop()));
       await worker.stop();
       await transport.close();
     },
@@ -331,7 +339,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
     async close() {
       draining = true;
-      clearInterval(retention);
+      await retention.stop();
       await dueListVacuum.stop();
       await http.close();
       await domain.securityEvents.settled();

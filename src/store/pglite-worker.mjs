@@ -45,10 +45,15 @@ async function run(request) {
   }
 }
 
-parentPort.on('message', async (request) => {
-  try {
-    parentPort.postMessage({ id: request.id, ok: true, ...(await run(request)) });
-  } catch (error) {
-    parentPort.postMessage({ id: request.id, ok: false, error: plain(error) });
-  }
+// One at a time, in the order sent: the main thread sends a statement while the one before still runs, and
+// a close after the statements sent before it.
+let previous = Promise.resolve();
+parentPort.on('message', (request) => {
+  previous = previous.then(async () => {
+    try {
+      parentPort.postMessage({ id: request.id, ok: true, ...(await run(request)) });
+    } catch (error) {
+      parentPort.postMessage({ id: request.id, ok: false, error: plain(error) });
+    }
+  });
 });

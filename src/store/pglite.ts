@@ -85,6 +85,14 @@ function newThread(): Worker {
   return worker;
 }
 
+/** A statement's error once its database is closed or its thread gone: 57P01, a database fault (503). */
+function closedError(message: string, cause?: unknown): Error {
+  return Object.assign(new Error(message, { cause }), { code: '57P01' });
+}
+
+/** Ids unique in the process: a thread serves one database after another, and a late answer names its own. */
+let nextRequestId = 0;
+
 /** A database open on a thread, and its statements that await an answer. */
 class PgliteThread {
   readonly #worker: Worker;
@@ -92,7 +100,6 @@ class PgliteThread {
     number,
     { resolve: (answer: PgliteAnswer) => void; reject: (error: Error) => void }
   >();
-  #nextId = 0;
   #gone: Error | undefined;
   readonly #onMessage = (answer: PgliteAnswer) => {
     const waiting = this.#waiting.get(answer.id);
@@ -102,14 +109,19 @@ class PgliteThread {
     if (answer.ok) waiting.resolve(answer);
     else waiting.reject(errorFrom(answer.error));
   };
-  readonly #onError = (error: Error) => this.#fail(error);
-  // 57P01 (the server is gone) makes it a database fault: a request gets 503 and /readyz says not ready.
-  readonly #onExit = () =>
-    this.#fail(Object.assign(new Error('PGlite is closed: its thread ended'), { code: '57P01' }));
+  readonly #onLost = (error?: Error) => {
+    const lost = closedError("PGlite's thread ended", error);
+    this.#fail(lost);
+    // The database's state in memory is gone with the thread: the process ends, as it would have had PGlite
+    // failed in it, and its supervisor starts it again (PGlite recovers the data directory on open).
+    process.nextTick(() => {
+      throw lost;
+    });
+  };
 
   private constructor(worker: Worker) {
     this.#worker = worker;
-    worker.on('message', this.#onMessage).on('error', this.#onError).on('exit', this.#onExit);
+    worker.on('message', this.#onMessage).on('error', this.#onLost).on('exit', this.#onLost);
   }
 
   static async open(options: {
@@ -138,18 +150,24 @@ class PgliteThread {
   }
 
   #detach(): void {
-    this.#gone ??= new Error('PGlite is closed');
-    this.#worker.off('message', this.#onMessage).off('error', this.#onError).off('exit', this.#onExit);
+    this.#fail(closedError('PGlite is closed'));
+    this.#worker.off('message', this.#onMessage).off('error', this.#onLost).off('exit', this.#onLost);
     this.#worker.unref();
   }
 
   #send(request: PgliteRequest): Promise<PgliteAnswer> {
     if (this.#gone !== undefined) return Promise.reject(this.#gone);
-    const id = this.#nextId++;
+    const id = nextRequestId++;
     return new Promise((resolve, reject) => {
+      try {
+        this.#worker.postMessage({ id, ...request });
+      } catch (error) {
+        // A parameter that cannot be copied to the thread (a function): this statement fails, nothing else.
+        reject(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
       this.#waiting.set(id, { resolve, reject });
       if (this.#waiting.size === 1) this.#worker.ref();
-      this.#worker.postMessage({ id, ...request });
     });
   }
 
@@ -157,10 +175,13 @@ class PgliteThread {
     return this.#send({ op: 'query', sql, params });
   }
 
+  /** After the statements sent before it; any sent later fail as closed (the driver closes in turn). */
   async close(): Promise<void> {
     if (this.#gone !== undefined) return;
+    const closing = this.#send({ op: 'close' });
+    this.#gone = closedError('PGlite is closed');
     try {
-      await this.#send({ op: 'close' });
+      await closing;
     } catch (error) {
       this.#detach();
       await this.#worker.terminate();
@@ -172,15 +193,61 @@ class PgliteThread {
   }
 }
 
+/**
+ * The order statements reach PGlite's one session in. A statement on its own takes its turn only to be sent:
+ * the next is sent while it runs, so the thread never waits for the service between two (W2 is one
+ * statement per request). A transaction keeps the turn from its BEGIN until its COMMIT or ROLLBACK is sent,
+ * so no other statement runs inside it. The thread runs what it is sent in order, one at a time.
+ */
+class SessionTurns {
+  #tail: Promise<void> = Promise.resolve();
+
+  /** Resolves with the function that hands the turn on, once every turn taken before has been handed on. */
+  async take(): Promise<() => void> {
+    const previous = this.#tail;
+    let handOn!: () => void;
+    this.#tail = new Promise<void>((resolve) => (handOn = resolve));
+    await previous;
+    return handOn;
+  }
+}
+
 class PgliteConnection implements DatabaseConnection {
-  constructor(private readonly client: PgliteThread) {}
+  /** Set from BEGIN until COMMIT or ROLLBACK is sent: this connection's statements then have the turn. */
+  #handOn: (() => void) | undefined;
+
+  constructor(
+    private readonly client: PgliteThread,
+    private readonly turns: SessionTurns,
+  ) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.client.query(query.sql, [...query.parameters]);
+    const { sql } = query;
+    const params = [...query.parameters];
+    let answer: Promise<PgliteAnswer>;
+    if (this.#handOn === undefined) {
+      const handOn = await this.turns.take();
+      answer = this.client.query(sql, params);
+      // A transaction keeps the turn; a statement on its own passes it on as soon as it is sent.
+      if (sql === 'BEGIN') {
+        this.#handOn = handOn;
+        answer.catch(() => this.#end());
+      } else handOn();
+    } else {
+      answer = this.client.query(sql, params);
+      if (sql === 'COMMIT' || sql === 'ROLLBACK') this.#end();
+    }
+    const result = await answer;
     const rows = result.rows as R[];
     return result.affectedRows === undefined
       ? { rows }
       : { rows, numAffectedRows: BigInt(result.affectedRows) };
+  }
+
+  #end(): void {
+    const handOn = this.#handOn;
+    this.#handOn = undefined;
+    handOn?.();
   }
 
   // eslint-disable-next-line require-yield
@@ -189,36 +256,25 @@ class PgliteConnection implements DatabaseConnection {
   }
 }
 
-class ExclusivePgliteDriver implements Driver {
-  readonly #connection: PgliteConnection;
-  /** Resolves when the connection is free: each acquire chains onto the previous release. */
-  #tail: Promise<void> = Promise.resolve();
-  #release: (() => void) | undefined;
+class PgliteDriver implements Driver {
+  readonly #turns = new SessionTurns();
 
   constructor(
     private readonly client: PgliteThread,
     private readonly releaseDir: () => void,
-  ) {
-    this.#connection = new PgliteConnection(client);
-  }
+  ) {}
 
   async init(): Promise<void> {}
 
+  /** A connection per use: what keeps statements apart is the turn, taken per statement or per transaction. */
   async acquireConnection(): Promise<DatabaseConnection> {
-    const previous = this.#tail;
-    let release!: () => void;
-    this.#tail = new Promise<void>((resolve) => (release = resolve));
-    await previous;
-    this.#release = release;
-    return this.#connection;
+    return new PgliteConnection(this.client, this.#turns);
   }
 
-  async releaseConnection(): Promise<void> {
-    const release = this.#release;
-    this.#release = undefined;
-    release?.();
-  }
+  async releaseConnection(): Promise<void> {}
 
+  // The connection knows these three by their text: BEGIN takes the session's turn, COMMIT and ROLLBACK
+  // pass it on. (Sent through the connection, so a statement observer counts them as PostgreSQL's do.)
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('BEGIN'));
   }
@@ -232,9 +288,12 @@ class ExclusivePgliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
+    // In turn: a transaction open now ends first (its statements still run); statements after fail as closed.
+    const handOn = await this.#turns.take();
     try {
       await this.client.close();
     } finally {
+      handOn();
       this.releaseDir();
     }
   }
@@ -281,7 +340,7 @@ export async function openPglite(
     dialect: observeStatements(
       {
         createAdapter: () => new PostgresAdapter(),
-        createDriver: () => new ExclusivePgliteDriver(client, releaseDir),
+        createDriver: () => new PgliteDriver(client, releaseDir),
         createIntrospector: (db) => new PostgresIntrospector(db),
         createQueryCompiler: () => new PostgresQueryCompiler(),
       },

@@ -54,6 +54,31 @@ describe('PGlite on a thread of its own', () => {
     expect((await sql<{ one: number }>`select 1 as one`.execute(db)).rows).toEqual([{ one: 1 }]);
   });
 
+  it('runs statements on their own between transactions, never inside one (the session is shared)', async () => {
+    const { db } = database.opened;
+    await sql`create table scratch_rows (n int)`.execute(db);
+    const seen: number[] = [];
+    const look = () =>
+      sql<{ n: number }>`select count(*)::int as n from scratch_rows`
+        .execute(db)
+        .then(({ rows }) => seen.push(rows[0]!.n));
+    const looks: Promise<unknown>[] = [];
+    const rolledBack = db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`insert into scratch_rows values (1)`.execute(trx);
+        // Sent while the transaction is open: one run inside it would count the uncommitted row.
+        for (let i = 0; i < 10; i++) looks.push(look());
+        await sql`insert into scratch_rows values (2)`.execute(trx);
+        throw new Error('roll back');
+      })
+      .catch((error: Error) => error.message);
+    for (let i = 0; i < 10; i++) looks.push(look());
+    expect(await rolledBack).toBe('roll back');
+    await Promise.all(looks);
+    expect(seen).toEqual(Array.from({ length: 20 }, () => 0));
+  });
+
   it('writes a data directory another open reads, on the thread the first one left', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-thread-'));
     try {
