@@ -61,6 +61,8 @@ const PURGE_EVERY_MS = 60_000;
 const SWEEP_AFTER_MS = [50, 250, 1_000, 5_000, 30_000];
 /** How often every node looks for held receipts whose part is recorded, whoever held them. */
 const SWEEP_EVERY_MS = 60_000;
+/** Held receipts a sweep applies per transaction. */
+const SWEEP_CHUNK = 50;
 /** Receipts for ids never sent would otherwise pile up here for an hour. */
 const HELD_HERE_MAX = 10_000;
 
@@ -163,7 +165,14 @@ export function createReceiptRecorder(options: ReceiptRecorderOptions): ReceiptR
     for (const { provider, ref } of recorded) {
       byProvider.set(provider, [...(byProvider.get(provider) ?? []), ref]);
     }
-    for (const [provider, refs] of byProvider) await releaseHeld(provider, refs);
+    // In small transactions, each on its own: one that fails (a row it cannot write) leaves the rest applied.
+    for (const [provider, refs] of byProvider) {
+      for (let at = 0; at < refs.length; at += SWEEP_CHUNK) {
+        await releaseHeld(provider, refs.slice(at, at + SWEEP_CHUNK)).catch((error: unknown) =>
+          logger.debug({ err: error, provider }, 'held receipts not applied: the next sweep tries again'),
+        );
+      }
+    }
     await purgeOldHeld();
     const purgedBefore = clock.now().getTime() - heldTtlMs;
     for (const [key, heldAt] of heldHere) if (heldAt < purgedBefore) heldHere.delete(key);
