@@ -164,17 +164,22 @@ function createAdminConsole(
 
 /**
  * Runs `work` every `ms`, one run at a time (a slow run is not overlapped, the next tick is skipped); stop()
- * ends the schedule and waits for the run in flight, so the database is not closed under it.
+ * ends the schedule, tells the run in flight to stop where it can (`stop`, between batches) and waits for it,
+ * so the database is not closed under it.
  */
-function every(ms: number, work: () => Promise<void>) {
+function every(ms: number, logger: Logger, work: (stop: AbortSignal) => Promise<void>) {
+  const stopping = new AbortController();
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {
-    running ??= work().finally(() => (running = undefined));
+    running ??= work(stopping.signal)
+      .catch((error: unknown) => logger.error({ err: error }, 'a periodic job failed'))
+      .finally(() => (running = undefined));
   }, ms);
   timer.unref();
   return {
     async stop() {
       clearInterval(timer);
+      stopping.abort();
       await running;
     },
   };
@@ -182,8 +187,8 @@ function every(ms: number, work: () => Promise<void>) {
 
 /** Finished verifications and messages are kept RETENTION_DAYS, then purged hourly in small batches. */
 function scheduleRetention(database: OpenedDatabase, config: Config, clock: Clock, logger: Logger) {
-  return every(RETENTION_EVERY_MS, () =>
-    purgeExpired(database.db, clock.now(), { keepDays: config.retentionDays }).then(
+  return every(RETENTION_EVERY_MS, logger, (stop) =>
+    purgeExpired(database.db, clock.now(), { keepDays: config.retentionDays, stop }).then(
       () => undefined,
       (error: unknown) => logger.error({ err: error }, 'retention purge failed'),
     ),
@@ -193,7 +198,7 @@ function scheduleRetention(database: OpenedDatabase, config: Config, clock: Cloc
 /** Every DUE_LIST_VACUUM_MS, the outbox's due list vacuumed (store/retention.ts says why); one run at a time. */
 function scheduleDueListVacuum(database: OpenedDatabase, logger: Logger) {
   let failures = 0;
-  return every(DUE_LIST_VACUUM_MS, () =>
+  return every(DUE_LIST_VACUUM_MS, logger, () =>
     vacuumDueList(database.db).then(
       () => {
         failures = 0;
@@ -229,13 +234,13 @@ function wireWebhooks(
     start() {
       worker.start();
       sweeps = [
-        every(EXPIRY_SWEEP_EVERY_MS, () =>
+        every(EXPIRY_SWEEP_EVERY_MS, deps.logger, () =>
           domain.verifications
             .expireOverdue()
             .then(() => undefined)
             .catch((error: unknown) => deps.logger.warn({ err: error }, 'expiry sweep failed')),
         ),
-        every(WORKFLOW_SWEEP_EVERY_MS, () =>
+        every(WORKFLOW_SWEEP_EVERY_MS, deps.logger, () =>
           domain.verifications
             .advanceWorkflows()
             .then(() => undefined)

@@ -109,8 +109,13 @@ class PgliteThread {
     if (answer.ok) waiting.resolve(answer);
     else waiting.reject(errorFrom(answer.error));
   };
-  readonly #onLost = (error?: Error) => {
-    const lost = closedError("PGlite's thread ended", error);
+  readonly #onLost = (reason: Error | number) => {
+    // 'error' gives the thread's uncaught error, 'exit' its exit code.
+    const lost = closedError(
+      typeof reason === 'number' ? `PGlite's thread ended (exit code ${reason})` : "PGlite's thread failed",
+      typeof reason === 'number' ? undefined : reason,
+    );
+    if (this.#gone !== undefined) return this.#fail(lost); // its 'error', then its 'exit': said once
     this.#fail(lost);
     // The database's state in memory is gone with the thread: the process ends, as it would have had PGlite
     // failed in it, and its supervisor starts it again (PGlite recovers the data directory on open).
@@ -328,13 +333,19 @@ export async function openPglite(
     mkdirSync(location, { recursive: true });
     releaseDir = lockPgliteDir(dataDir);
   }
-  const opening = { location, startParams: START_PARAMS, loadDataDir: options.loadDataDir };
+  const opening: Parameters<typeof PgliteThread.open>[0] = {
+    location,
+    startParams: START_PARAMS,
+    loadDataDir: options.loadDataDir,
+  };
   let client: PgliteThread;
   try {
     if (dataDir !== undefined && !existsSync(join(location, 'PG_VERSION'))) {
       // A new cluster: initdb leaves the thread's WebAssembly memory grown to ~800 MiB resident, which it never
       // gives back. Created on a thread that then ends, the database opens on a fresh one at ~300 MiB.
       await (await PgliteThread.open(opening)).close({ endThread: true });
+      // Loaded into the directory by that first open: the second finds it there.
+      opening.loadDataDir = undefined;
     }
     client = await PgliteThread.open(opening);
   } catch (error) {

@@ -108,6 +108,32 @@ for (const { backend, skip } of backends) {
     const exists = async (table: 'verifications' | 'sms_messages', id: string) =>
       (await db.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 
+    it('stops between batches when told to (a node shutting down), and the next run goes on', async () => {
+      const before = await db
+        .selectFrom('verifications')
+        .select(db.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      const old = daysAgo(60);
+      await sql`
+        INSERT INTO verifications
+          (id, phone, purpose, locale, customer_id, client_id, tenant, status, code_hash, max_checks, expires_at,
+           created_at, updated_at)
+        SELECT gen_random_uuid(), '+971501234567', 'login', 'en', NULL, NULL, '', 'canceled', 'x', 5,
+          ${old}::timestamptz, ${old}::timestamptz, ${old}::timestamptz
+        FROM generate_series(1, 600)`.execute(db);
+      const stopped = new AbortController();
+      stopped.abort();
+      const first = await purgeExpired(db, NOW, { stop: stopped.signal });
+      expect(first.verifications).toBe(500); // one batch
+      const rest = await purgeExpired(db, NOW);
+      expect(rest.verifications).toBe(100);
+      const after = await db
+        .selectFrom('verifications')
+        .select(db.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(Number(after.n)).toBe(Number(before.n));
+    });
+
     it('deletes finished messages and verifications older than the kept days, with their parts and sends, and codes left unchecked', async () => {
       const oldDone = await verification('approved', daysAgo(40));
       const oldMessage = await message('delivered', daysAgo(40), oldDone);

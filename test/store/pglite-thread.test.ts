@@ -2,11 +2,11 @@
  * PGlite on its own thread: the service's event loop runs while a statement does, errors keep what the store
  * reads from them, and a closed database's thread serves the next one.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
 import { translateConstraintError } from '../../src/store/errors.js';
 import { openPglite } from '../../src/store/pglite.js';
@@ -90,6 +90,20 @@ describe('PGlite on a thread of its own', () => {
       expect((await sql<{ n: number }>`select n from kept`.execute(second)).rows).toEqual([{ n: 7 }]);
       await second.destroy();
       await expect(sql`select 1`.execute(second)).rejects.toThrow();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads a dumped cluster into a new data directory (made on a thread that ends, opened on the next)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-thread-'));
+    try {
+      const db = await openPglite(dataDir, {
+        loadDataDir: new Blob([readFileSync(inject('pgliteTemplateDump'))]),
+      });
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from kysely_migration`.execute(db);
+      expect(rows[0]!.n).toBeGreaterThan(0);
+      await db.destroy();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
