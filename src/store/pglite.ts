@@ -101,6 +101,7 @@ class PgliteThread {
     { resolve: (answer: PgliteAnswer) => void; reject: (error: Error) => void }
   >();
   #gone: Error | undefined;
+  #opened = false;
   readonly #onMessage = (answer: PgliteAnswer) => {
     const waiting = this.#waiting.get(answer.id);
     if (waiting === undefined) return;
@@ -115,7 +116,8 @@ class PgliteThread {
       typeof reason === 'number' ? `PGlite's thread ended (exit code ${reason})` : "PGlite's thread failed",
       typeof reason === 'number' ? undefined : reason,
     );
-    if (this.#gone !== undefined) return this.#fail(lost); // its 'error', then its 'exit': said once
+    // Said once (its 'error', then its 'exit'); while opening, the open's own failure says it.
+    if (this.#gone !== undefined || !this.#opened) return this.#fail(lost);
     this.#fail(lost);
     // The database's state in memory is gone with the thread: the process ends, as it would have had PGlite
     // failed in it, and its supervisor starts it again (PGlite recovers the data directory on open).
@@ -140,6 +142,7 @@ class PgliteThread {
     const thread = new PgliteThread(idle ?? newThread());
     try {
       await thread.#send({ op: 'open', ...options, ...files });
+      thread.#opened = true;
     } catch (error) {
       thread.#detach();
       void thread.#worker.terminate();
