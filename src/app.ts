@@ -167,9 +167,9 @@ function createAdminConsole(
  * ends the schedule, tells the run in flight to stop where it can (`stop`, between batches) and waits for it,
  * so the database is not closed under it.
  */
-function every(ms: number, logger: Logger, work: (stop: AbortSignal) => Promise<void>) {
+function every(ms: number, logger: Logger, work: (stop: AbortSignal) => Promise<unknown>) {
   const stopping = new AbortController();
-  let running: Promise<void> | undefined;
+  let running: Promise<unknown> | undefined;
   const timer = setInterval(() => {
     running ??= work(stopping.signal)
       .catch((error: unknown) => logger.error({ err: error }, 'a periodic job failed'))
@@ -188,9 +188,8 @@ function every(ms: number, logger: Logger, work: (stop: AbortSignal) => Promise<
 /** Finished verifications and messages are kept RETENTION_DAYS, then purged hourly in small batches. */
 function scheduleRetention(database: OpenedDatabase, config: Config, clock: Clock, logger: Logger) {
   return every(RETENTION_EVERY_MS, logger, (stop) =>
-    purgeExpired(database.db, clock.now(), { keepDays: config.retentionDays, stop }).then(
-      () => undefined,
-      (error: unknown) => logger.error({ err: error }, 'retention purge failed'),
+    purgeExpired(database.db, clock.now(), { keepDays: config.retentionDays, stop }).catch((error: unknown) =>
+      logger.error({ err: error }, 'retention purge failed'),
     ),
   );
 }
@@ -237,13 +236,11 @@ function wireWebhooks(
         every(EXPIRY_SWEEP_EVERY_MS, deps.logger, () =>
           domain.verifications
             .expireOverdue()
-            .then(() => undefined)
             .catch((error: unknown) => deps.logger.warn({ err: error }, 'expiry sweep failed')),
         ),
         every(WORKFLOW_SWEEP_EVERY_MS, deps.logger, () =>
           domain.verifications
             .advanceWorkflows()
-            .then(() => undefined)
             .catch((error: unknown) => deps.logger.warn({ err: error }, 'workflow sweep failed')),
         ),
       ];

@@ -1,9 +1,9 @@
 /**
  * Embedded PGlite: one Postgres in-process, data in $DATA_DIR/pglite, spoken to through Kysely's
- * Postgres dialect and this small driver. PGlite has a single session, so each Kysely connection
- * (and with it each transaction) holds it exclusively until released: otherwise two concurrent
- * transactions would interleave their statements in one session. (kysely-pglite's driver shares
- * the session and reports no affected-row counts, which conditional updates rely on.)
+ * Postgres dialect and this small driver. PGlite has a single session, so a transaction holds it from
+ * BEGIN to its end (SessionTurns): otherwise two concurrent transactions would interleave their statements
+ * in one session. (kysely-pglite's driver shares the session and reports no affected-row counts, which
+ * conditional updates rely on.)
  *
  * PGlite runs on a worker thread of its own (pglite-worker.mjs): its WebAssembly Postgres then uses a second
  * core instead of taking turns with the service on the main thread, as a PostgreSQL server would

@@ -53,13 +53,14 @@ export async function purgeExpired(
   options: { keepDays?: number; stop?: AbortSignal } = {},
 ): Promise<PurgeCounts> {
   const cutoff = new Date(now.getTime() - (options.keepDays ?? DEFAULT_KEEP_DAYS) * DAY_MS);
+  /** One delete statement, run batch after batch; its rows are counted by what it returns. */
+  const purge = (statement: ReturnType<typeof sql<{ id: string }>>) =>
+    inBatches(() => count(statement, db), options.stop);
 
   // One statement per batch: the sends that name the messages go in the same statement, so the foreign key
   // (checked at its end) holds.
-  const messages = await inBatches(
-    () =>
-      count(
-        sql<{ id: string }>`
+  const messages = await purge(
+    sql<{ id: string }>`
         WITH doomed AS (
           SELECT id FROM sms_messages
           WHERE status NOT IN ('queued', 'sending') AND updated_at < ${cutoff}
@@ -68,17 +69,12 @@ export async function purgeExpired(
           DELETE FROM verification_sends WHERE message_id IN (SELECT id FROM doomed)
         )
         DELETE FROM sms_messages WHERE id IN (SELECT id FROM doomed) RETURNING id`,
-        db,
-      ),
-    options.stop,
   );
 
   // A verification goes with its sends and its (finished) messages; one with a message still unfinished
   // waits for the next run.
-  const verifications = await inBatches(
-    () =>
-      count(
-        sql<{ id: string }>`
+  const verifications = await purge(
+    sql<{ id: string }>`
         WITH doomed AS (
           SELECT v.id FROM verifications v
           -- Past its expiry by the kept days, a verification is over even if no check ever wrote 'expired'
@@ -98,16 +94,11 @@ export async function purgeExpired(
           DELETE FROM sms_messages WHERE verification_id IN (SELECT id FROM doomed)
         )
         DELETE FROM verifications WHERE id IN (SELECT id FROM doomed) RETURNING id`,
-        db,
-      ),
-    options.stop,
   );
 
   const idleSince = new Date(now.getTime() - GUARD_IDLE_MS);
-  const phoneGuards = await inBatches(
-    () =>
-      count(
-        sql<{ id: string }>`
+  const phoneGuards = await purge(
+    sql<{ id: string }>`
         DELETE FROM phone_guards WHERE (phone, tenant) IN (
           SELECT phone, tenant FROM phone_guards
           -- A ceiling row's failures count only within its window, long over once the row is idle.
@@ -115,34 +106,24 @@ export async function purgeExpired(
             AND updated_at < ${idleSince}
           LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
         ) RETURNING phone AS id`,
-        db,
-      ),
-    options.stop,
   );
 
   // A budget with no lock in force, untouched for a day, starts again (unknown identities would pile up).
-  const passwordBudgets = await inBatches(
-    () =>
-      count(
-        sql<{ id: string }>`
+  const passwordBudgets = await purge(
+    sql<{ id: string }>`
         DELETE FROM password_budgets WHERE subject IN (
           SELECT subject FROM password_budgets
           WHERE (locked_until IS NULL OR locked_until <= ${now}) AND updated_at < ${idleSince}
           LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
         ) RETURNING subject AS id`,
-        db,
-      ),
-    options.stop,
   );
 
   // The guard's window is at most a day and a budget's period a day: two days on, nothing reads them. A block
   // ended a week ago (the repeat memory) no longer doubles the next.
   const countsBefore = new Date(now.getTime() - 2 * DAY_MS);
   const blocksEndedBefore = new Date(now.getTime() - 7 * DAY_MS);
-  const guardRows = await inBatches(
-    () =>
-      count(
-        sql<{ id: string }>`
+  const guardRows = await purge(
+    sql<{ id: string }>`
         WITH counts AS (
           DELETE FROM send_counts WHERE (tenant, prefix, bucket) IN (
             SELECT tenant, prefix, bucket FROM send_counts WHERE bucket < ${countsBefore}
@@ -161,34 +142,21 @@ export async function purgeExpired(
           ) RETURNING prefix
         )
         SELECT prefix AS id FROM counts UNION ALL SELECT scope FROM budgets UNION ALL SELECT prefix FROM blocks`,
-        db,
-      ),
-    options.stop,
   );
-  const securityEvents = await inBatches(
-    () =>
-      count(
-        sql<{ id: string }>`
+  const securityEvents = await purge(
+    sql<{ id: string }>`
         DELETE FROM security_events WHERE id IN (
           SELECT id FROM security_events WHERE created_at < ${cutoff} LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
         ) RETURNING id`,
-        db,
-      ),
-    options.stop,
   );
   // A webhook post delivered or given up is history: kept as long as the messages it told of.
-  const webhookDeliveries = await inBatches(
-    () =>
-      count(
-        sql<{ id: string }>`
+  const webhookDeliveries = await purge(
+    sql<{ id: string }>`
         DELETE FROM webhook_deliveries WHERE id IN (
           SELECT id FROM webhook_deliveries
           WHERE status IN ('delivered', 'failed') AND updated_at < ${cutoff}
           LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
         ) RETURNING id`,
-        db,
-      ),
-    options.stop,
   );
 
   return {
