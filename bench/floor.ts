@@ -122,7 +122,7 @@ async function ready(child: ChildProcess, origin: string, probe?: string): Promi
 async function startOtpgate(name: string, database: string | undefined): Promise<Server> {
   const port = await freePort();
   const dataDir = join(work, name);
-  const child = launch('node', ['--max-semi-space-size=8', 'dist/server.js'], {
+  const child = launch('node', ['--max-semi-space-size=8', '--max-old-space-size=1024', 'dist/server.js'], {
     ...(database === undefined ? {} : { DATABASE_URL: database }),
     DATA_DIR: dataDir,
     PORT: String(port),

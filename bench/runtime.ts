@@ -41,10 +41,14 @@ async function measure(database: 'pglite' | 'postgres') {
     ...(database === 'postgres' ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
   };
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=8', 'dist/server.js'], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--max-semi-space-size=8', '--max-old-space-size=1024', 'dist/server.js'],
+    {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   // The dev outbox echoes every code on stderr: kept only to say why a start failed.
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-2000)));

@@ -104,6 +104,7 @@ describe('the Dockerfile', () => {
     expect(execForm(last('CMD')!.getArgumentsContent()!)).toEqual([
       'node',
       '--max-semi-space-size=8',
+      '--max-old-space-size=1024',
       'dist/server.js',
     ]);
     expect(last('HEALTHCHECK')!.getArgumentsContent()).toContain('/readyz');
