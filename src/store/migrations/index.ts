@@ -23,6 +23,7 @@ import * as startRows from './2026_12_04_00_start_rows.js';
 import * as smsDue from './2026_12_04_10_sms_due.js';
 import * as quietWebhooks from './2026_12_04_20_quiet_webhooks.js';
 import * as partialIndexes from './2026_12_04_30_partial_indexes.js';
+import * as retireByVerification from './2026_12_04_40_retire_by_verification.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_00_initial': initial,
@@ -48,4 +49,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_04_10_sms_due': smsDue,
   '2026_12_04_20_quiet_webhooks': quietWebhooks,
   '2026_12_04_30_partial_indexes': partialIndexes,
+  '2026_12_04_40_retire_by_verification': retireByVerification,
 };
