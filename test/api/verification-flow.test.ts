@@ -90,6 +90,51 @@ for (const { backend, skip } of backends) {
       expect(right.json().error.code).toBe('max_attempts_reached');
     });
 
+    it('approves once of ten concurrent checks of the right code, and counts only the one that approved', async () => {
+      const phone = uniquePhone();
+      const started = await post('/v1/verifications', { to: phone, purpose: 'login' });
+      const id = started.json().id as string;
+      const code = await h.lastCode(phone);
+
+      const replies = await Promise.all(
+        Array.from({ length: 10 }, () => post(`/v1/verifications/${id}/check`, { code })),
+      );
+      expect(replies.filter((reply) => reply.statusCode === 200).map((reply) => reply.json().valid)).toEqual([
+        true,
+      ]);
+      const refusals = replies.filter((reply) => reply.statusCode !== 200);
+      expect(refusals.map((reply) => [reply.statusCode, reply.json().error.code])).toEqual(
+        Array.from({ length: 9 }, () => [409, 'verification_approved']),
+      );
+      const state = await h.app.http.inject({ method: 'GET', url: `/v1/verifications/${id}`, headers: AUTH });
+      expect(state.json()).toMatchObject({ status: 'approved', checks: 1 });
+    });
+
+    it("counts a wrong check against the phone after retention purged the phone's guards", async () => {
+      const phone = uniquePhone();
+      const started = await post('/v1/verifications', { to: phone, purpose: 'login' });
+      const id = started.json().id as string;
+      const code = await h.lastCode(phone);
+      const { db } = h.app.database;
+      await db.deleteFrom('phone_guards').where('phone', '=', phone).execute();
+
+      const wrong = await post(`/v1/verifications/${id}/check`, {
+        code: code === '000000' ? '111111' : '000000',
+      });
+      expect(wrong.json()).toMatchObject({ valid: false, verification: { checks: 1 } });
+      const guards = await db
+        .selectFrom('phone_guards')
+        .select(['tenant', 'failed_checks'])
+        .where('phone', '=', phone)
+        .orderBy('tenant')
+        .execute();
+      expect(guards.map((guard) => guard.failed_checks)).toEqual([1, 1]);
+
+      await db.deleteFrom('phone_guards').where('phone', '=', phone).execute();
+      const right = await post(`/v1/verifications/${id}/check`, { code });
+      expect(right.json()).toMatchObject({ valid: true, verification: { status: 'approved', checks: 2 } });
+    });
+
     it('answers six rapid sends to one number with a 429 and sends at most five SMS', async () => {
       const phone = uniquePhone();
       const replies = await Promise.all(

@@ -24,6 +24,7 @@ import * as smsDue from './2026_12_04_10_sms_due.js';
 import * as quietWebhooks from './2026_12_04_20_quiet_webhooks.js';
 import * as partialIndexes from './2026_12_04_30_partial_indexes.js';
 import * as retireByVerification from './2026_12_04_40_retire_by_verification.js';
+import * as checkLocks from './2026_12_04_50_check_locks.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_00_initial': initial,
@@ -50,4 +51,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_04_20_quiet_webhooks': quietWebhooks,
   '2026_12_04_30_partial_indexes': partialIndexes,
   '2026_12_04_40_retire_by_verification': retireByVerification,
+  '2026_12_04_50_check_locks': checkLocks,
 };
