@@ -356,9 +356,19 @@ function summary(runs: Figures[]): Figures {
 const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
 const ratio = (a: number, b: number) => (b === 0 ? '—' : `${(a / b).toFixed(2)}x`);
 
+/** PostgreSQL's autovacuum setting: off, no table of the run is analyzed or vacuumed while it runs. */
+async function autovacuum(): Promise<string> {
+  const client = new pg.Client({ connectionString: SERVER_URL });
+  await client.connect();
+  const { rows } = await client.query<{ autovacuum: string }>('SHOW autovacuum');
+  await client.end();
+  return rows[0]?.autovacuum ?? 'unknown';
+}
+
 async function main() {
   console.log(
-    `floor benchmark: ${SECONDS} s per run, ${ROUNDS} rounds, ${CONNECTIONS} connections, ${CHECKS} checks per W2`,
+    `floor benchmark: ${SECONDS} s per run, ${ROUNDS} rounds, ${CONNECTIONS} connections, ${CHECKS} checks per W2; ` +
+      `PostgreSQL autovacuum ${await autovacuum()}`,
   );
   const otpgate = await startOtpgate('otpgate', await freshDatabase('floor_otpgate'));
   const servers = [await startBaseline(), otpgate, await startPeer()];
