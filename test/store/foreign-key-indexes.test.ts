@@ -102,6 +102,12 @@ for (const { backend, skip } of backends) {
       // The old statement ANDed in the recipient index for kind = 'otp': 3,001 entries read.
       expect(Math.max(...rowsRead)).toBeLessThanOrEqual(1);
       expect(plan).not.toContain('sms_messages_recipient_idx');
+      // Nor a scan of the table: no row read and thrown away.
+      const removed = [...plan.matchAll(/"Rows Removed by (?:Filter|Index Recheck)":(\d+)/g)].map((match) =>
+        Number(match[1]),
+      );
+      expect(removed.reduce((sum, count) => sum + count, 0)).toBe(0);
+      expect(plan).not.toContain('Seq Scan');
     });
 
     it('fails the queued text and leaves the sent ones', async () => {

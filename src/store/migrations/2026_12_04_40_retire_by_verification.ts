@@ -4,8 +4,9 @@
  * whose predicate the statement's `kind = 'otp'` matched. On statistics never gathered (PGlite has no
  * autovacuum; a new PostgreSQL database has none before its first analyze) the planner took that plan and
  * read every OTP text's entry: 0.25 ms of a check's 1.3 ms in PostgreSQL with 8,000 texts, growing with the
- * outbox. The texts are now found by their verification alone (materialized: no condition is pushed into that
- * scan), so no plan can reach for another index, and the row is updated only if it is still queued.
+ * outbox. The texts are now found by their verification and status (materialized: `kind` is tested after that
+ * scan, so no plan can reach for the recipient index; no index covers `status`), and each is updated only if it
+ * is still queued when its row is locked (the dispatcher may have claimed it meanwhile).
  */
 import { sql, type Kysely } from 'kysely';
 import { FUNCTIONS } from './2026_12_03_90_hot_paths.js';
@@ -13,7 +14,7 @@ import { FUNCTIONS } from './2026_12_03_90_hot_paths.js';
 /** The texts of the verifications `ids` still queued, failed as superseded; their ids as one array (`into`). */
 export const retireQueuedOtps = (ids: string, retiredAt: string, into = '') => `
     WITH texts AS MATERIALIZED (
-      SELECT id, kind FROM sms_messages WHERE verification_id = ANY(${ids})),
+      SELECT id, kind FROM sms_messages WHERE verification_id = ANY(${ids}) AND status = 'queued'),
     r AS (
       UPDATE sms_messages m SET status = 'failed', body_sealed = NULL, code_sealed = NULL,
         error_code = 'superseded', error_message = 'not sent: its code was replaced, used or canceled first',
