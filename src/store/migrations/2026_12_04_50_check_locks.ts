@@ -3,7 +3,10 @@
  * check does):
  * - the phone's guards are locked with SELECT ... FOR UPDATE, this tenant's then the one across tenants (the
  *   order every caller takes), and created only if missing (the start writes them; retention may have
- *   purged them since): the upsert wrote a new version of both rows at every check;
+ *   purged them since): the upsert wrote a new version of both rows at every check. A check no longer
+ *   refreshes an idle guard's updated_at, which loses nothing: retention keeps a guard with failures or a
+ *   lock-out in force, a wrong check updates both rows, and the across-tenants window (an hour) ends long
+ *   before retention's idle day;
  * - the count of the check and the approval are one UPDATE: the code is compared in it, under the row's lock
  *   (a concurrent check waits and is compared again on the row it then sees), so a right code writes one
  *   version of the verification instead of two.
