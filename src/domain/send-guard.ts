@@ -12,9 +12,8 @@
  * off the shorter ones: an attack on one 5-digit range blocks that range and leaves its neighbours and its
  * country's busy prefixes open. A block lasts blockSeconds (12 h), doubled on each repeat. docs/security.md.
  */
-import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import { DomainError } from './errors.js';
-import { countryOf, maskPhone } from './phones.js';
+import { callingCodeOf, countryOf, maskPhone } from './phones.js';
 import type { SendGuardPolicy } from './policies.js';
 import { EVERY_TENANT, type CountedSend, type PrefixBlock, type PrefixWindow, type Store } from './ports.js';
 import { whoOf, type SecurityEvents } from './security-events.js';
@@ -36,12 +35,7 @@ const secondsBetween = (later: Date, earlier: Date) =>
 
 /** The prefixes counted for a number: its country code plus each length of national digits, shortest first. */
 export function countedPrefixes(phone: string, nationalDigits: readonly number[]): string[] {
-  let callingCode: string;
-  try {
-    callingCode = parsePhoneNumberWithError(phone).countryCallingCode;
-  } catch {
-    callingCode = phone.slice(1, 2);
-  }
+  const callingCode = callingCodeOf(phone) ?? phone.slice(1, 2);
   const national = phone.slice(1 + callingCode.length);
   const prefixes = [...nationalDigits]
     .sort((a, b) => a - b)
