@@ -41,6 +41,6 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/readyz`, { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
-# A young generation of 8 MiB per semi-space, and an old generation grown by ~1.6x of the live heap rather than 4x:
+# A young generation of 8 MiB per semi-space, and a heap limit that makes V8 collect its old generation sooner:
 # under 200 MiB resident under load, no measured cost (docs/operations.md, docs/benchmarks.md).
 CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=1024", "dist/server.js"]
