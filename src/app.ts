@@ -30,7 +30,7 @@ import { adminQueryStore, adminSessionStore } from './store/admin-queries.js';
 import { clientRegistryStore } from './store/clients.js';
 import { openDatabase, migrateToLatest, reachDatabase, type OpenedDatabase } from './store/connect.js';
 import { createStore } from './store/index.js';
-import { purgeExpired, vacuumDueList } from './store/retention.js';
+import { analyzeTables, purgeExpired, vacuumDueList } from './store/retention.js';
 import { secretCheckStore } from './store/secret-check.js';
 import { webhookQueue } from './store/webhook-queue.js';
 import { createWebhookTransport } from './client-webhooks/transport.js';
@@ -185,13 +185,21 @@ function every(ms: number, logger: Logger, work: (stop: AbortSignal) => Promise<
   };
 }
 
-/** Finished verifications and messages are kept RETENTION_DAYS, then purged hourly in small batches. */
+/**
+ * Finished verifications and messages are kept RETENTION_DAYS, then purged hourly in small batches; on PGlite
+ * the tables are analyzed after (store/retention.ts says why).
+ */
 function scheduleRetention(database: OpenedDatabase, config: Config, clock: Clock, logger: Logger) {
-  return every(RETENTION_EVERY_MS, logger, (stop) =>
-    purgeExpired(database.db, clock.now(), { keepDays: config.retentionDays, stop }).catch((error: unknown) =>
-      logger.error({ err: error }, 'retention purge failed'),
-    ),
-  );
+  return every(RETENTION_EVERY_MS, logger, async (stop) => {
+    await purgeExpired(database.db, clock.now(), { keepDays: config.retentionDays, stop }).catch(
+      (error: unknown) => logger.error({ err: error }, 'retention purge failed'),
+    );
+    if (database.driver === 'pglite' && !stop.aborted) {
+      await analyzeTables(database.db).catch((error: unknown) =>
+        logger.error({ err: error }, 'the tables could not be analyzed'),
+      );
+    }
+  });
 }
 
 /** Every DUE_LIST_VACUUM_MS, the outbox's due list vacuumed (store/retention.ts says why); one run at a time. */

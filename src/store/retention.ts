@@ -180,3 +180,13 @@ export async function vacuumDueList(db: Kysely<Database>): Promise<void> {
   // TRUNCATE false: shrinking the file takes an exclusive lock every node would then queue behind, every 5 s.
   await sql`VACUUM (TRUNCATE false) sms_due`.execute(db);
 }
+
+/**
+ * PGlite has no autovacuum, so nothing ever gathers its tables' statistics: the planner then guesses every
+ * selectivity, and a guess that ANDs in a whole index costs more as the tables grow (2026_12_04_40 was one).
+ * Run after each hourly purge on PGlite (PostgreSQL's autovacuum does this there): ANALYZE samples each
+ * table (at most 30,000 rows), so it takes a moment whatever the tables' size.
+ */
+export async function analyzeTables(db: Kysely<Database>): Promise<void> {
+  await sql`ANALYZE`.execute(db);
+}

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { migrateToLatest } from '../../src/store/connect.js';
 import type { Database } from '../../src/store/database.js';
-import { purgeExpired } from '../../src/store/retention.js';
+import { analyzeTables, purgeExpired } from '../../src/store/retention.js';
 import { backends, type TestDatabase } from '../support/database.js';
 
 const NOW = new Date('2026-11-23T10:00:00Z');
@@ -239,6 +239,18 @@ for (const { backend, skip } of backends) {
       expect(await prefixes('prefix_blocks')).toEqual(['+98913']);
       const budgets = await db.selectFrom('send_budgets').select('scope').execute();
       expect(budgets.map((row) => row.scope)).toEqual(['+97155']);
+    });
+
+    it('analyzes every table, so the planner reads statistics rather than guesses', async () => {
+      const neverAnalyzed = async () =>
+        (
+          await sql<{ table: string }>`
+            SELECT c.relname AS table FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.reltuples < 0`.execute(db)
+        ).rows.map((row) => row.table);
+      expect(await neverAnalyzed()).not.toEqual([]);
+      await analyzeTables(db);
+      expect(await neverAnalyzed()).toEqual([]);
     });
   });
 }
