@@ -185,7 +185,8 @@ export async function vacuumDueList(db: Kysely<Database>): Promise<void> {
  * PGlite has no autovacuum, so nothing ever gathers its tables' statistics: the planner then guesses every
  * selectivity, and a guess that ANDs in a whole index costs more as the tables grow (2026_12_04_40 was one).
  * Run after each hourly purge on PGlite (PostgreSQL's autovacuum does this there): ANALYZE samples each
- * table (at most 30,000 rows), so it takes a moment whatever the tables' size.
+ * table (at most 30,000 rows), so it takes a moment whatever the tables' size (0.35 s on PGlite with 200,000
+ * verifications and as many texts, while the node's statements wait).
  */
 export async function analyzeTables(db: Kysely<Database>): Promise<void> {
   await sql`ANALYZE`.execute(db);
