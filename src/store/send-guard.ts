@@ -26,6 +26,14 @@ interface BlockJson {
   safeInside: boolean;
 }
 
+/** What otp_count_send answers. */
+interface SeenJson {
+  windows: { prefix: string; sent: number; approved: number; since: string }[];
+  budgets: { scope: string; sent: number }[];
+  blocks: BlockJson[];
+  safe: boolean;
+}
+
 interface BlockRow {
   tenant: string;
   prefix: string;
@@ -72,75 +80,32 @@ const list = (values: readonly string[]) => sql.join(values.map((value) => sql`$
 export function sendGuardStore(db: Kysely<Database>): SendGuardStore {
   return {
     async countSend(send) {
-      const counted = send.counted.map(
-        (prefix) => sql`(${send.tenant}, ${prefix}, ${send.bucket}::timestamptz, 1, 0)`,
-      );
-      // Rows are locked in the order of their keys, here as in uncountSend and placeBlock: two statements
-      // taking the same rows in opposite orders would deadlock.
-      const budgets = byScope(send.budgets).map(
-        (budget) => sql`(${send.tenant}, ${budget.scope}, ${budget.periodStart}::timestamptz, 1)`,
-      );
-      // The current minute's row comes back from the upsert as it is after every committed send (the upsert
-      // waits for a concurrent one to commit), so concurrent sends to one prefix cannot both pass the rule.
-      const { rows } = await sql<{ windows: unknown; budgets: unknown; blocks: unknown; safe: boolean }>`
-        WITH counted AS (
-          INSERT INTO send_counts (tenant, prefix, bucket, sent, approved)
-          VALUES ${sql.join(counted)}
-          ON CONFLICT (tenant, prefix, bucket, shard) DO UPDATE SET sent = send_counts.sent + 1
-          RETURNING prefix, sent, approved
-        ), spent AS (
-          INSERT INTO send_budgets (tenant, scope, period_start, sent)
-          VALUES ${sql.join(budgets)}
-          ON CONFLICT (tenant, scope, period_start) DO UPDATE SET sent = send_budgets.sent + 1
-          RETURNING scope, sent
-        ), earlier AS (
-          SELECT prefix, sum(sent)::int AS sent, sum(approved)::int AS approved, min(bucket) AS since
-          FROM send_counts
-          WHERE tenant = ${send.tenant} AND prefix IN (${list(send.counted)})
-            AND bucket >= ${send.windowStart}::timestamptz
-            AND (bucket < ${send.bucket}::timestamptz OR shard <> 0)
-          GROUP BY prefix
-        )${
-          send.alone === true
-            ? sql`, relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS setting)`
-            : sql``
-        }
-        SELECT
-          (SELECT coalesce(json_agg(json_build_object(
-              'prefix', c.prefix,
-              'sent', c.sent + coalesce(e.sent, 0),
-              'approved', c.approved + coalesce(e.approved, 0),
-              'since', coalesce(e.since, ${send.bucket}::timestamptz))), '[]'::json)
-            FROM counted c LEFT JOIN earlier e ON e.prefix = c.prefix) AS windows,
-          (SELECT coalesce(json_agg(json_build_object('scope', scope, 'sent', sent)), '[]'::json)
-            FROM spent) AS budgets,
-          (SELECT coalesce(json_agg(json_build_object(
-              'tenant', tenant, 'prefix', prefix, 'blockedUntil', blocked_until, 'repeats', repeats,
-              'source', source, 'reason', reason, 'blockedAt', blocked_at, 'updatedAt', updated_at,
-              'safeInside', EXISTS (
-                SELECT 1 FROM safe_prefixes s
-                WHERE s.tenant IN (${send.tenant}, ${EVERY_TENANT}) AND left(s.prefix, length(b.prefix)) = b.prefix
-              ))), '[]'::json)
-            FROM prefix_blocks b
-            WHERE tenant IN (${send.tenant}, ${EVERY_TENANT}) AND prefix IN (${list(send.candidates)})) AS blocks,
-          EXISTS (
-            SELECT 1 FROM safe_prefixes
-            WHERE tenant IN (${send.tenant}, ${EVERY_TENANT}) AND prefix IN (${list(send.candidates)})
-          ) AS safe${send.alone === true ? sql`, (SELECT setting FROM relaxed) AS relaxed` : sql``}`.execute(
-        db,
-      );
-      const row = rows[0];
-      if (row === undefined) throw new Error('the send count returned no row');
-      return {
-        windows: parsed<{ prefix: string; sent: number; approved: number; since: string }[]>(row.windows).map(
-          (window) => ({ ...window, since: new Date(window.since) }),
-        ),
-        budgets: parsed<{ scope: string; sent: number }[]>(row.budgets),
-        blocks: parsed<BlockJson[]>(row.blocks).map((block) => ({
-          ...fromJson(block),
-          safeInside: block.safeInside,
+      // One call of otp_count_send (migration 2026_12_04_60): its plans are kept for the session, where this
+      // statement, 52 parameters long, was parsed and planned at every send. It upserts the rows in the order
+      // of their keys, here as in uncountSend and placeBlock: two statements taking the same rows in opposite
+      // orders would deadlock. The current minute's row comes back from the upsert as it is after every
+      // committed send (the upsert waits for a concurrent one to commit), so concurrent sends to one prefix
+      // cannot both pass the rule.
+      const { rows } = await sql<{ seen: unknown }>`SELECT otp_count_send(${JSON.stringify({
+        tenant: send.tenant,
+        everyTenant: EVERY_TENANT,
+        counted: send.counted,
+        candidates: send.candidates,
+        bucket: send.bucket.toISOString(),
+        windowStart: send.windowStart.toISOString(),
+        budgets: byScope(send.budgets).map((budget) => ({
+          scope: budget.scope,
+          periodStart: budget.periodStart.toISOString(),
         })),
-        safe: row.safe,
+        alone: send.alone === true,
+      })}::jsonb) AS seen`.execute(db);
+      const seen = rows[0] === undefined ? undefined : parsed<SeenJson>(rows[0].seen);
+      if (seen === undefined) throw new Error('the send count returned no row');
+      return {
+        windows: seen.windows.map((window) => ({ ...window, since: new Date(window.since) })),
+        budgets: seen.budgets,
+        blocks: seen.blocks.map((block) => ({ ...fromJson(block), safeInside: block.safeInside })),
+        safe: seen.safe,
       };
     },
 

@@ -25,6 +25,7 @@ import * as quietWebhooks from './2026_12_04_20_quiet_webhooks.js';
 import * as partialIndexes from './2026_12_04_30_partial_indexes.js';
 import * as retireByVerification from './2026_12_04_40_retire_by_verification.js';
 import * as checkLocks from './2026_12_04_50_check_locks.js';
+import * as countSend from './2026_12_04_60_count_send.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_00_initial': initial,
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_04_30_partial_indexes': partialIndexes,
   '2026_12_04_40_retire_by_verification': retireByVerification,
   '2026_12_04_50_check_locks': checkLocks,
+  '2026_12_04_60_count_send': countSend,
 };
