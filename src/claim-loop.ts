@@ -18,9 +18,11 @@ export interface ClaimLoopOptions<T> {
   claimsAgain?(failures: number): void;
 }
 
-export interface ClaimLoop {
+export interface ClaimLoop<T = unknown> {
   /** Claims and runs one batch; resolves with the number handled. */
   runOnce(): Promise<number>;
+  /** runOnce, answering the items claimed (each run's promise has resolved). */
+  runBatch(): Promise<T[]>;
   /** Runs batches until none is due (tests and shutdown). */
   drain(): Promise<void>;
   /** Work was queued: claim now rather than after the poll. */
@@ -32,25 +34,25 @@ export interface ClaimLoop {
   readonly inFlight: number;
 }
 
-export function createClaimLoop<T>(options: ClaimLoopOptions<T>): ClaimLoop {
+export function createClaimLoop<T>(options: ClaimLoopOptions<T>): ClaimLoop<T> {
   const inFlight = new Set<Promise<void>>();
 
-  async function claimAndStart(): Promise<number> {
+  /** Claims what the free slots allow and starts each item; answers the items with their runs. */
+  async function claimAndStart(): Promise<{ item: T; running: Promise<void> }[]> {
     const free = options.concurrency - inFlight.size;
-    if (free <= 0) return 0;
+    if (free <= 0) return [];
     const claimed = await options.claim(free);
-    for (const item of claimed) {
+    return claimed.map((item) => {
       const running: Promise<void> = options.run(item).finally(() => inFlight.delete(running));
       inFlight.add(running);
-    }
-    return claimed.length;
+      return { item, running };
+    });
   }
 
-  async function runOnce(): Promise<number> {
-    const before = new Set(inFlight);
-    const claimed = await claimAndStart();
-    await Promise.all([...inFlight].filter((running) => !before.has(running)));
-    return claimed;
+  async function runBatch(): Promise<T[]> {
+    const started = await claimAndStart();
+    await Promise.all(started.map(({ running }) => running));
+    return started.map(({ item }) => item);
   }
 
   let running = false;
@@ -78,7 +80,7 @@ export function createClaimLoop<T>(options: ClaimLoopOptions<T>): ClaimLoop {
       let claimed = 0;
       let backoff: number | undefined;
       try {
-        claimed = await claimAndStart();
+        claimed = (await claimAndStart()).length;
         if (claimFailures > 0) options.claimsAgain?.(claimFailures);
         claimFailures = 0;
       } catch (error) {
@@ -93,8 +95,10 @@ export function createClaimLoop<T>(options: ClaimLoopOptions<T>): ClaimLoop {
     }
   }
 
+  const runOnce = async () => (await runBatch()).length;
   return {
     runOnce,
+    runBatch,
     async drain() {
       while ((await runOnce()) > 0);
     },

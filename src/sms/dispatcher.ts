@@ -68,7 +68,10 @@ export interface DispatcherOptions {
    */
   attemptTimeoutMs?: number;
   pollMs: number;
-  /** Messages in flight at once on this node (claimed and not yet recorded). */
+  /**
+   * Messages in flight at once on this node (claimed and not yet handed to a provider, or failed); as many
+   * sent ones again may wait for their record.
+   */
   concurrency?: number;
   /**
    * Longest a sent message's record waits for the rest of its claim (SMS_RECORD_WAIT_MS, 2 ms): short beside
@@ -155,6 +158,8 @@ interface SendProgress {
   recorded: boolean;
   /** Its sending is over (its record may still wait in the batch). */
   ended: boolean;
+  /** Gives its slot to the next message before its record is written (see recordSent). */
+  freeSlot: () => void;
 }
 
 function dispatchFailure(progress: SendProgress): string {
@@ -214,6 +219,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
    * (onRecorded: no statement unless there are some).
    */
   let unsent = 0;
+  /** Sent messages whose slot went to the next message before their record was written. */
+  let releasedUnrecorded = 0;
   /** The records waiting in the batch, by provider and part id: an early receipt waits for its own. */
   const recordings = new Map<string, Promise<boolean>>();
   const records = createBatcher(
@@ -264,6 +271,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       void recording.finally(() => recordings.delete(key)).catch(() => undefined);
     }
     sendEnded(progress);
+    // The provider has it: its slot takes the next message while the record waits for its batch's statement
+    // (under load, behind the API's own statements), or the dispatch would run at the pace of the database's
+    // round trips rather than the provider's. At most `concurrency` records wait so: with the messages in
+    // flight, a node that dies can leave at most twice that many sent and unrecorded (sent again).
+    if (releasedUnrecorded < concurrency) {
+      releasedUnrecorded++;
+      void recording.finally(() => releasedUnrecorded--).catch(() => undefined);
+      progress.freeSlot();
+    }
     if (!(await recording)) {
       // Its lease ran out while the provider took its time, and it was claimed again meanwhile.
       logger.warn({ messageId: message.id, provider: provider.name }, 'sent, but no longer ours to record');
@@ -523,9 +539,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   function run(message: ClaimedMessage): Promise<void> {
     const notice = message.kind === 'notice';
     if (notice) noticesInFlight++;
-    const progress: SendProgress = { acceptedBy: undefined, recorded: false, ended: false };
+    let freeSlot = () => {};
+    const slotFreed = new Promise<void>((resolve) => (freeSlot = resolve));
+    const progress: SendProgress = { acceptedBy: undefined, recorded: false, ended: false, freeSlot };
     unsent++;
-    return sendOne(message, progress)
+    const whole = sendOne(message, progress)
       .catch((error: unknown) =>
         logger.error(
           { messageId: message.id, provider: progress.acceptedBy, err: error },
@@ -536,6 +554,17 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         sendEnded(progress);
         if (notice) noticesInFlight--;
       });
+    settling.set(message, whole);
+    void whole.finally(() => settling.delete(message));
+    return Promise.race([whole, slotFreed]);
+  }
+
+  /** Each message claimed and not yet finished with, its record included (runOnce and stop wait for them). */
+  const settling = new Map<ClaimedMessage, Promise<void>>();
+  async function runOnce(): Promise<number> {
+    const claimed = await loop.runBatch();
+    await Promise.all(claimed.map((message) => settling.get(message)));
+    return claimed.length;
   }
 
   const loop = createClaimLoop({
@@ -558,11 +587,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   return {
     providers,
-    runOnce: () => loop.runOnce(),
-    drain: () => loop.drain(),
+    runOnce,
+    async drain() {
+      while ((await runOnce()) > 0);
+    },
     messagesQueued: () => loop.wake(),
     start: () => loop.start(),
-    stop: () => loop.stop(),
+    async stop() {
+      await loop.stop();
+      await Promise.all(settling.values());
+    },
     recordingOf: (provider, providerRef) => recordings.get(`${provider}\0${providerRef}`),
     breakerState(provider) {
       return breakers.get(provider)?.state;
