@@ -57,6 +57,10 @@ interface Figures {
   p99: number;
   errors: number;
   rssMiB: number;
+  /** Requests answered 2xx. */
+  answered: number;
+  /** W1: texts of the run's starts not yet in the sink when its last answer came (a dispatcher behind). */
+  unsent?: number;
 }
 
 let phoneCounter = 0;
@@ -237,7 +241,17 @@ async function load(server: Server, options: Omit<autocannon.Options, 'url'>): P
     p99: result.latency.p99,
     errors: result.non2xx + result.errors + result.timeouts,
     rssMiB: rssMiB(server.process),
+    answered: result['2xx'],
   };
+}
+
+/** The texts a server has sent so far: lines in its sink. */
+function textsIn(sink: string): number {
+  if (!existsSync(sink)) return 0;
+  const content = readFileSync(sink);
+  let lines = 0;
+  for (let at = content.indexOf(10); at !== -1; at = content.indexOf(10, at + 1)) lines++;
+  return lines;
 }
 
 /** A start of a verification to a new number. */
@@ -248,7 +262,15 @@ const startRequest = (server: Server): autocannon.Request => ({
   setupRequest: (request) => ({ ...request, body: JSON.stringify(server.startBody(nextPhone())) }),
 });
 
-const w1 = (server: Server) => load(server, { duration: SECONDS, requests: [startRequest(server)] });
+/**
+ * W1, and how far the server's texts lag its answers: a server whose dispatcher falls behind answers starts
+ * faster than it can carry them (otpgate's did, until 2026-12-04: half its W1 texts still queued).
+ */
+async function w1(server: Server): Promise<Figures> {
+  const before = textsIn(server.sink);
+  const figures = await load(server, { duration: SECONDS, requests: [startRequest(server)] });
+  return { ...figures, unsent: Math.max(0, figures.answered - (textsIn(server.sink) - before)) };
+}
 
 /** The codes each number was texted, from the server's sink (one JSON line per SMS). */
 function codesIn(sink: string): Map<string, string> {
@@ -351,6 +373,8 @@ function summary(runs: Figures[]): Figures {
     p99: median(runs.map((run) => run.p99)),
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
     rssMiB: Math.max(...runs.map((run) => run.rssMiB)),
+    answered: median(runs.map((run) => run.answered)),
+    ...(runs[0]?.unsent === undefined ? {} : { unsent: median(runs.map((run) => run.unsent ?? 0)) }),
   };
 }
 const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
@@ -407,9 +431,9 @@ async function main() {
   }
 
   console.log(
-    `\n${row(['workload', 'server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS MiB', 'otpgate/this'])}`,
+    `\n${row(['workload', 'server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS MiB', 'unsent', 'otpgate/this'])}`,
   );
-  console.log(row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:']));
+  console.log(row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
   for (const workload of ['W1', 'W2', 'W3', 'W4']) {
     const ours = results.get(`${workload} otpgate`);
     for (const name of ['baseline', 'otpgate', 'better-auth', 'otpgate-pglite']) {
@@ -423,7 +447,9 @@ async function main() {
           : name === 'otpgate-pglite'
             ? `pglite/pg ${ratio(s.rps, o.rps)}`
             : ratio(o.rps, s.rps);
-      console.log(row([workload, name, Math.round(s.rps), s.p50, s.p99, s.errors, s.rssMiB, versus]));
+      console.log(
+        row([workload, name, Math.round(s.rps), s.p50, s.p99, s.errors, s.rssMiB, s.unsent ?? '', versus]),
+      );
     }
   }
 }
