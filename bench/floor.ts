@@ -18,7 +18,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type Result } from 'autocannon';
@@ -86,18 +86,23 @@ async function freshDatabase(name: string): Promise<string> {
   return databaseUrl(name);
 }
 
-/** A server process; its stderr (otpgate's development SMS echo among it) is shown only if it fails. */
-function launch(command: string, args: string[], env: Record<string, string>): ChildProcess {
+/**
+ * A server process; its stderr (otpgate's development SMS echo among it) goes to a file, shown only if it
+ * fails. Not a pipe: this process also generates the load, and reading a line per text would slow it for
+ * otpgate alone.
+ */
+function launch(name: string, command: string, args: string[], env: Record<string, string>): ChildProcess {
+  const errors = join(work, `${name}.stderr`);
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', openSync(errors, 'a')],
   });
-  let tail = '';
-  child.stderr?.on('data', (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000)));
   child.once('exit', (code, signal) => {
     if (code !== 0 && signal !== 'SIGTERM')
-      process.stderr.write(`${args.join(' ')} exited ${code}:\n${tail}\n`);
+      process.stderr.write(
+        `${args.join(' ')} exited ${code}:\n${readFileSync(errors, 'utf8').slice(-4000)}\n`,
+      );
   });
   return child;
 }
@@ -126,21 +131,26 @@ async function ready(child: ChildProcess, origin: string, probe?: string): Promi
 async function startOtpgate(name: string, database: string | undefined): Promise<Server> {
   const port = await freePort();
   const dataDir = join(work, name);
-  const child = launch('node', ['--max-semi-space-size=8', '--max-old-space-size=1024', 'dist/server.js'], {
-    ...(database === undefined ? {} : { DATABASE_URL: database }),
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    CODE_SECRET: randomBytes(32).toString('base64url'),
-    BOOTSTRAP_CLIENT: `bench:${KEY}`,
-    LOG_LEVEL: 'warn',
-    // Raised for the run: one client from one address sends to thousands of numbers in seconds.
-    RATE_LIMIT_IP_PER_MINUTE: '1000000',
-    RATE_LIMIT_CLIENT_PER_MINUTE: '10000000',
-    SEND_BUDGET_TENANT_PER_DAY: '100000000',
-    SEND_BUDGET_COUNTRY_PER_HOUR: '100000000',
-    GUARD_MAX_UNCONVERTED: '100000',
-  });
+  const child = launch(
+    name,
+    'node',
+    ['--max-semi-space-size=8', '--max-old-space-size=1024', 'dist/server.js'],
+    {
+      ...(database === undefined ? {} : { DATABASE_URL: database }),
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      CODE_SECRET: randomBytes(32).toString('base64url'),
+      BOOTSTRAP_CLIENT: `bench:${KEY}`,
+      LOG_LEVEL: 'warn',
+      // Raised for the run: one client from one address sends to thousands of numbers in seconds.
+      RATE_LIMIT_IP_PER_MINUTE: '1000000',
+      RATE_LIMIT_CLIENT_PER_MINUTE: '10000000',
+      SEND_BUDGET_TENANT_PER_DAY: '100000000',
+      SEND_BUDGET_COUNTRY_PER_HOUR: '100000000',
+      GUARD_MAX_UNCONVERTED: '100000',
+    },
+  );
   const origin = `http://127.0.0.1:${port}`;
   await ready(child, origin, '/readyz');
   return {
@@ -161,7 +171,7 @@ async function startScript(
   database: string,
 ): Promise<ChildProcess & { port: number }> {
   const port = await freePort();
-  const child = launch('node', ['--import', 'tsx', script], {
+  const child = launch(name, 'node', ['--import', 'tsx', script], {
     DATABASE_URL: database,
     PORT: String(port),
     SINK_FILE: join(work, `${name}.jsonl`),
@@ -397,7 +407,11 @@ async function main() {
   const otpgate = await startOtpgate('otpgate', await freshDatabase('floor_otpgate'));
   const servers = [await startBaseline(), otpgate, await startPeer()];
   const results = new Map<string, Figures[]>();
-  const record = (key: string, figures: Figures) => results.set(key, [...(results.get(key) ?? []), figures]);
+  const record = (key: string, figures: Figures) => {
+    results.set(key, [...(results.get(key) ?? []), figures]);
+    // Each run as it ends: a median hides a run that went wrong.
+    console.log(`  ${key}: ${Math.round(figures.rps)} req/s, p99 ${figures.p99} ms`);
+  };
   /** A short W1 not recorded: compiled code, pools and caches warm before the first round. */
   const warmUp = (server: Server) => load(server, { duration: 2, requests: [startRequest(server)] });
   try {
