@@ -537,10 +537,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   /** Sends one claimed message; counted as a notice from the moment it is claimed (before the next claim). */
   function run(message: ClaimedMessage): Promise<void> {
-    const notice = message.kind === 'notice';
-    if (notice) noticesInFlight++;
+    // A notice counts against the notices' share for as long as it holds its slot.
+    let holdsNoticeSlot = message.kind === 'notice';
+    if (holdsNoticeSlot) noticesInFlight++;
+    const leaveNoticeSlot = () => {
+      if (holdsNoticeSlot) noticesInFlight--;
+      holdsNoticeSlot = false;
+    };
     let freeSlot = () => {};
-    const slotFreed = new Promise<void>((resolve) => (freeSlot = resolve));
+    const slotFreed = new Promise<void>((resolve) => (freeSlot = resolve)).then(leaveNoticeSlot);
     const progress: SendProgress = { acceptedBy: undefined, recorded: false, ended: false, freeSlot };
     unsent++;
     const whole = sendOne(message, progress)
@@ -552,7 +557,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       )
       .finally(() => {
         sendEnded(progress);
-        if (notice) noticesInFlight--;
+        leaveNoticeSlot();
       });
     settling.set(message, whole);
     void whole.finally(() => settling.delete(message));
