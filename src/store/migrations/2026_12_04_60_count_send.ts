@@ -16,7 +16,10 @@ const OTP_COUNT_SEND = `CREATE OR REPLACE FUNCTION otp_count_send(p jsonb) RETUR
   DECLARE
     send_tenant text := p->>'tenant';
     every_tenant text := p->>'everyTenant';
-    counted_prefixes text[] := ARRAY(SELECT jsonb_array_elements_text(p->'counted'));
+    -- In the caller's order (the keys'), which the upsert below locks them in.
+    counted_prefixes text[] := ARRAY(
+      SELECT c.prefix FROM jsonb_array_elements_text(p->'counted') WITH ORDINALITY AS c (prefix, ord)
+      ORDER BY c.ord);
     candidates text[] := ARRAY(SELECT jsonb_array_elements_text(p->'candidates'));
     minute timestamptz := (p->>'bucket')::timestamptz;
     window_start timestamptz := (p->>'windowStart')::timestamptz;

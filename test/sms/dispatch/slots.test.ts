@@ -52,7 +52,11 @@ for (const { backend, skip } of backends) {
           concurrency: CONCURRENCY,
         });
         const ids: string[] = [];
-        for (let i = 0; i < 5; i++) ids.push(await queueText(h, { to: uniquePhone(), text: `Notice ${i}` }));
+        // A millisecond apart: claims take the oldest first, so the fifth is the one left.
+        for (let i = 0; i < 5; i++) {
+          ids.push(await queueText(h, { to: uniquePhone(), text: `Notice ${i}` }));
+          h.clock.advance(1);
+        }
 
         // Two claimed and sent; their records wait at the gate, and their slots are free again.
         const first = dispatcher.runOnce();
