@@ -18,7 +18,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type Result } from 'autocannon';
@@ -93,11 +93,13 @@ async function freshDatabase(name: string): Promise<string> {
  */
 function launch(name: string, command: string, args: string[], env: Record<string, string>): ChildProcess {
   const errors = join(work, `${name}.stderr`);
+  const stderr = openSync(errors, 'a');
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', openSync(errors, 'a')],
+    stdio: ['ignore', 'pipe', stderr],
   });
+  closeSync(stderr); // the child holds its own copy
   child.once('exit', (code, signal) => {
     if (code !== 0 && signal !== 'SIGTERM')
       process.stderr.write(
